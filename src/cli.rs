@@ -1,0 +1,134 @@
+//! The command line of the `shell` binary, declared with clap's derive API.
+
+use clap::{Parser, Subcommand};
+
+use crate::migrate::MigrateAction;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shell",
+    version,
+    about = "An interactive database shell for the microblog (users who write posts)",
+    long_about = "An interactive database shell for the microblog (users who write posts).\n\n\
+        The database is --database-url, else DATABASE_URL (also read from ./.env), \
+        else the SQLite file app.db in the current directory."
+)]
+pub struct Cli {
+    /// Database to open: sqlite://PATH, postgres://USER:PASSWORD@HOST/DB or mysql://...
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply, revert and inspect schema migrations (like `flask db`)
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Apply pending migrations: all of them, or the next N
+    #[command(alias = "upgrade")]
+    Up {
+        /// Apply at most N migrations
+        #[arg(short = 'n', long = "num", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        steps: Option<u32>,
+    },
+    /// Revert the last applied migration, or the last N
+    #[command(alias = "downgrade")]
+    Down {
+        /// Revert N migrations
+        #[arg(short = 'n', long = "num", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        steps: u32,
+    },
+    /// List every migration as applied or pending
+    Status,
+    /// Drop every table in the database, then apply all migrations
+    Fresh(Confirm),
+    /// Revert all migrations, then apply them all again
+    Refresh(Confirm),
+    /// Revert all migrations
+    Reset(Confirm),
+}
+
+/// Destructive actions ask a person at a terminal first; `--yes` answers for them.
+#[derive(Debug, clap::Args)]
+pub struct Confirm {
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+impl MigrateCommand {
+    pub fn action(&self) -> MigrateAction {
+        match self {
+            Self::Up { steps } => MigrateAction::Up { steps: *steps },
+            Self::Down { steps } => MigrateAction::Down { steps: *steps },
+            Self::Status => MigrateAction::Status,
+            Self::Fresh(_) => MigrateAction::Fresh,
+            Self::Refresh(_) => MigrateAction::Refresh,
+            Self::Reset(_) => MigrateAction::Reset,
+        }
+    }
+
+    pub fn confirmed(&self) -> bool {
+        match self {
+            Self::Fresh(c) | Self::Refresh(c) | Self::Reset(c) => c.yes,
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("shell").chain(args.iter().copied()))
+    }
+
+    fn action(args: &[&str]) -> MigrateAction {
+        match parse(args).unwrap().command {
+            Some(Command::Migrate { action }) => action.action(),
+            other => panic!("not a migrate command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flask_migrate_names_are_aliases() {
+        assert_eq!(action(&["migrate", "upgrade"]), MigrateAction::Up { steps: None });
+        assert_eq!(action(&["migrate", "downgrade"]), MigrateAction::Down { steps: 1 });
+    }
+
+    #[test]
+    fn steps_default_and_parse() {
+        assert_eq!(action(&["migrate", "up", "-n", "2"]), MigrateAction::Up { steps: Some(2) });
+        assert_eq!(action(&["migrate", "down"]), MigrateAction::Down { steps: 1 });
+        assert_eq!(action(&["migrate", "down", "--num", "3"]), MigrateAction::Down { steps: 3 });
+        assert!(parse(&["migrate", "down", "-n", "0"]).is_err());
+        assert!(parse(&["migrate", "up", "-n", "x"]).is_err());
+    }
+
+    #[test]
+    fn the_database_url_flag_goes_anywhere() {
+        let cli = parse(&["migrate", "status", "--database-url", "sqlite://x.db"]).unwrap();
+        assert_eq!(cli.database_url.as_deref(), Some("sqlite://x.db"));
+    }
+
+    #[test]
+    fn destructive_actions_need_yes_to_skip_the_question() {
+        let confirmed = |args: &[&str]| match parse(args).unwrap().command {
+            Some(Command::Migrate { action }) => action.confirmed(),
+            _ => unreachable!(),
+        };
+        assert!(!confirmed(&["migrate", "fresh"]));
+        assert!(confirmed(&["migrate", "fresh", "--yes"]));
+        assert!(confirmed(&["migrate", "up"]));
+    }
+}

@@ -1,0 +1,96 @@
+//! The shell's error type. Its `Display` is exactly the one line a user sees after `error: `, so every
+//! failure (configuration, connection, database, input) ends as a readable sentence, never a dump.
+
+use std::fmt;
+
+use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    message: String,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(message: impl Into<String>) -> Self {
+        // One line, whatever the driver said: multi-line messages are joined.
+        let message: String = message.into();
+        let message = message
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Error { message }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Error::new(describe_db_err(&err))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::new(err.to_string())
+    }
+}
+
+/// What went wrong in a database call, in the driver's own words but without SeaORM's wrapping
+/// ("Execution Error: error returned from database: ...").
+pub fn describe_db_err(err: &DbErr) -> String {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => describe_sqlx_err(e),
+        DbErr::Conn(RuntimeErr::Internal(s))
+        | DbErr::Exec(RuntimeErr::Internal(s))
+        | DbErr::Query(RuntimeErr::Internal(s)) => s.clone(),
+        DbErr::ConnectionAcquire(e) => format!("could not get a connection: {e}"),
+        DbErr::Migration(s) | DbErr::Custom(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn describe_sqlx_err(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Tls(tls) => format!("TLS: {tls}"),
+        sqlx::Error::Configuration(c) => format!("invalid connection settings: {c}"),
+        sqlx::Error::PoolTimedOut => "timed out waiting for the database".to_string(),
+        sqlx::Error::PoolClosed => "the connection is closed".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multi_line_message_becomes_one_line() {
+        let e = Error::new("first\n\n  second  \nthird");
+        assert_eq!(e.to_string(), "first; second; third");
+    }
+
+    #[test]
+    fn db_errors_lose_seaorms_prefix() {
+        let e: Error = DbErr::Custom("table is locked".into()).into();
+        assert_eq!(e.message(), "table is locked");
+    }
+}

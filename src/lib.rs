@@ -1,0 +1,19 @@
+//! microblog-shell: an interactive database shell for the Flask Mega-Tutorial's microblog schema.
+//!
+//! The modules, from the outside in:
+//! - `cli`: the command line (`shell`, `shell migrate ...`), declared with clap.
+//! - `config`: which database to open (flag, `DATABASE_URL`, `.env`, or the embedded default) and how
+//!   to show its URL without the password.
+//! - `connect`: opens the connection and turns driver failures into one readable line.
+//! - `flask_sqlite`: a connection wrapper that stores timestamps on SQLite the way the Flask app does.
+//! - `migrate`: the `migrate` subcommands on top of the `migration` crate's `Migrator`.
+//! - `entities`: the `User` and `Post` entities, the one description of the schema.
+//! - `error`: the error type whose `Display` is the one line a user sees.
+
+pub mod cli;
+pub mod config;
+pub mod connect;
+pub mod entities;
+pub mod error;
+pub mod flask_sqlite;
+pub mod migrate;
