@@ -102,15 +102,30 @@ mod tests {
 
     #[test]
     fn flask_migrate_names_are_aliases() {
-        assert_eq!(action(&["migrate", "upgrade"]), MigrateAction::Up { steps: None });
-        assert_eq!(action(&["migrate", "downgrade"]), MigrateAction::Down { steps: 1 });
+        assert_eq!(
+            action(&["migrate", "upgrade"]),
+            MigrateAction::Up { steps: None }
+        );
+        assert_eq!(
+            action(&["migrate", "downgrade"]),
+            MigrateAction::Down { steps: 1 }
+        );
     }
 
     #[test]
     fn steps_default_and_parse() {
-        assert_eq!(action(&["migrate", "up", "-n", "2"]), MigrateAction::Up { steps: Some(2) });
-        assert_eq!(action(&["migrate", "down"]), MigrateAction::Down { steps: 1 });
-        assert_eq!(action(&["migrate", "down", "--num", "3"]), MigrateAction::Down { steps: 3 });
+        assert_eq!(
+            action(&["migrate", "up", "-n", "2"]),
+            MigrateAction::Up { steps: Some(2) }
+        );
+        assert_eq!(
+            action(&["migrate", "down"]),
+            MigrateAction::Down { steps: 1 }
+        );
+        assert_eq!(
+            action(&["migrate", "down", "--num", "3"]),
+            MigrateAction::Down { steps: 3 }
+        );
         assert!(parse(&["migrate", "down", "-n", "0"]).is_err());
         assert!(parse(&["migrate", "up", "-n", "x"]).is_err());
     }

@@ -67,7 +67,11 @@ impl DatabaseTarget {
             )));
         };
         // SQLAlchemy URLs name a driver after a '+' (postgresql+psycopg2://): the scheme is what counts.
-        let base = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+        let base = scheme
+            .split('+')
+            .next()
+            .unwrap_or(scheme)
+            .to_ascii_lowercase();
         let (backend, scheme) = match base.as_str() {
             "sqlite" => (Backend::Sqlite, "sqlite"),
             "postgres" | "postgresql" => (Backend::Postgres, "postgres"),
@@ -86,7 +90,8 @@ impl DatabaseTarget {
             )));
         }
         let mut connect_url = format!("{scheme}:{rest}");
-        if backend == Backend::Sqlite && !connect_url.contains("mode=") && !is_memory(&connect_url) {
+        if backend == Backend::Sqlite && !connect_url.contains("mode=") && !is_memory(&connect_url)
+        {
             // sqlx opens SQLite read-write without creating the file; `upgrade` must create it.
             connect_url.push(if connect_url.contains('?') { '&' } else { '?' });
             connect_url.push_str("mode=rwc");
@@ -168,11 +173,20 @@ mod tests {
     #[test]
     fn the_flag_beats_the_environment_which_beats_the_default() {
         let t = DatabaseTarget::resolve(Some("sqlite://a.db"), Some("sqlite://b.db")).unwrap();
-        assert_eq!((t.display(), t.source), ("sqlite://a.db".into(), Source::Flag));
+        assert_eq!(
+            (t.display(), t.source),
+            ("sqlite://a.db".into(), Source::Flag)
+        );
         let t = DatabaseTarget::resolve(None, Some("sqlite://b.db")).unwrap();
-        assert_eq!((t.display(), t.source), ("sqlite://b.db".into(), Source::Environment));
+        assert_eq!(
+            (t.display(), t.source),
+            ("sqlite://b.db".into(), Source::Environment)
+        );
         let t = DatabaseTarget::resolve(None, None).unwrap();
-        assert_eq!((t.display(), t.source), (DEFAULT_URL.into(), Source::Default));
+        assert_eq!(
+            (t.display(), t.source),
+            (DEFAULT_URL.into(), Source::Default)
+        );
     }
 
     #[test]
@@ -197,9 +211,15 @@ mod tests {
     #[test]
     fn sqlalchemy_style_schemes_are_understood() {
         let t = DatabaseTarget::parse("postgresql+psycopg2://u@h/db", Source::Flag).unwrap();
-        assert_eq!((t.backend, t.connect_url()), (Backend::Postgres, "postgres://u@h/db"));
+        assert_eq!(
+            (t.backend, t.connect_url()),
+            (Backend::Postgres, "postgres://u@h/db")
+        );
         let t = DatabaseTarget::parse("mysql+pymysql://u@h/db", Source::Flag).unwrap();
-        assert_eq!((t.backend, t.connect_url()), (Backend::MySql, "mysql://u@h/db"));
+        assert_eq!(
+            (t.backend, t.connect_url()),
+            (Backend::MySql, "mysql://u@h/db")
+        );
         let t = DatabaseTarget::parse("MariaDB://u@h/db", Source::Flag).unwrap();
         assert_eq!(t.backend, Backend::MySql);
     }
@@ -207,28 +227,47 @@ mod tests {
     #[test]
     fn unknown_empty_and_malformed_urls_are_refused_with_the_password_masked() {
         let e = DatabaseTarget::parse("oracle://u:pw@h/db", Source::Flag).unwrap_err();
-        assert!(e.message().contains("unsupported database URL scheme 'oracle'"), "{e}");
+        assert!(
+            e.message()
+                .contains("unsupported database URL scheme 'oracle'"),
+            "{e}"
+        );
         assert!(DatabaseTarget::parse("  ", Source::Flag).is_err());
         let e = DatabaseTarget::parse("no-scheme-here", Source::Flag).unwrap_err();
         assert!(e.message().starts_with("malformed database URL"), "{e}");
         let e = DatabaseTarget::parse("postgres:u:hunter2@h", Source::Flag).unwrap_err();
-        assert!(e.message().starts_with("malformed PostgreSQL database URL"), "{e}");
+        assert!(
+            e.message().starts_with("malformed PostgreSQL database URL"),
+            "{e}"
+        );
         assert!(!e.message().contains("hunter2"), "{e}");
     }
 
     #[test]
     fn passwords_are_masked_even_in_odd_urls() {
-        assert_eq!(mask_password("postgres://me:secret@h:5432/db"), "postgres://me:***@h:5432/db");
+        assert_eq!(
+            mask_password("postgres://me:secret@h:5432/db"),
+            "postgres://me:***@h:5432/db"
+        );
         assert_eq!(mask_password("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(mask_password("mysql://root:@h/db"), "mysql://root:@h/db");
-        assert_eq!(mask_password("postgres://me:p@ss@h/db"), "postgres://me:***@h/db");
-        assert_eq!(mask_password("postgres://me:pw@h:notaport/db?x=1"), "postgres://me:***@h:notaport/db?x=1");
+        assert_eq!(
+            mask_password("postgres://me:p@ss@h/db"),
+            "postgres://me:***@h/db"
+        );
+        assert_eq!(
+            mask_password("postgres://me:pw@h:notaport/db?x=1"),
+            "postgres://me:***@h:notaport/db?x=1"
+        );
         assert_eq!(mask_password("sqlite://app.db"), "sqlite://app.db");
     }
 
     #[test]
     fn scrub_removes_the_password_from_driver_messages() {
         let t = DatabaseTarget::parse("postgres://me:s3cr3t@h/db", Source::Flag).unwrap();
-        assert_eq!(t.scrub("bad password s3cr3t for me"), "bad password *** for me");
+        assert_eq!(
+            t.scrub("bad password s3cr3t for me"),
+            "bad password *** for me"
+        );
     }
 }

@@ -20,8 +20,13 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection> {
             target.scrub(&reason)
         ))
     };
-    if let Some(path) = target.sqlite_path() {
-        check_sqlite_path(&path).map_err(fail)?;
+    match target.backend {
+        Backend::Sqlite => {
+            if let Some(path) = target.sqlite_path() {
+                check_sqlite_path(&path).map_err(fail)?;
+            }
+        }
+        Backend::Postgres | Backend::MySql => probe_server(target).await.map_err(fail)?,
     }
 
     let mut options = ConnectOptions::new(target.connect_url());
@@ -54,10 +59,36 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// One direct connection before the pool is built: sqlx's pool retries a refused connection until its
+/// timeout and then only says "timed out", where the user needs "connection refused" at once.
+async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), String> {
+    use sea_orm::sqlx::{Connection, mysql::MySqlConnection, postgres::PgConnection};
+    let url = target.connect_url();
+    let attempt = async {
+        match target.backend {
+            Backend::Postgres => PgConnection::connect(url).await?.close().await,
+            _ => MySqlConnection::connect(url).await?.close().await,
+        }
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(describe_db_err(&sea_orm::DbErr::Conn(
+            sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(e)),
+        ))),
+        Err(_) => Err(format!(
+            "no answer within {} seconds",
+            CONNECT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
 /// The reasons SQLite would only call "unable to open database file", said plainly.
 fn check_sqlite_path(path: &std::path::Path) -> std::result::Result<(), String> {
     if path.is_dir() {
-        return Err(format!("'{}' is a directory, not a database file", path.display()));
+        return Err(format!(
+            "'{}' is a directory, not a database file",
+            path.display()
+        ));
     }
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {

@@ -7,8 +7,8 @@
 //! updates and `WHERE timestamp < ?` alike) into SQLAlchemy's text. On other backends it passes
 //! statements through untouched: they have a real timestamp type.
 
-use sea_orm::sea_query::{Value, Values};
 use sea_orm::entity::prelude::async_trait;
+use sea_orm::sea_query::{Value, Values};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 
 /// SQLAlchemy's storage format for `DateTime` on SQLite.
@@ -19,10 +19,10 @@ pub struct FlaskCompat<'a, C>(pub &'a C);
 
 impl<C: ConnectionTrait> FlaskCompat<'_, C> {
     fn adapt(&self, mut stmt: Statement) -> Statement {
-        if stmt.db_backend == DbBackend::Sqlite {
-            if let Some(Values(values)) = &mut stmt.values {
-                values.iter_mut().for_each(to_flask_text);
-            }
+        if stmt.db_backend == DbBackend::Sqlite
+            && let Some(Values(values)) = &mut stmt.values
+        {
+            values.iter_mut().for_each(to_flask_text);
         }
         stmt
     }

@@ -12,9 +12,13 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MigrateAction {
     /// Apply pending migrations: all, or at most `steps`.
-    Up { steps: Option<u32> },
+    Up {
+        steps: Option<u32>,
+    },
     /// Revert the last `steps` applied migrations.
-    Down { steps: u32 },
+    Down {
+        steps: u32,
+    },
     Status,
     /// Drop every table, then apply all migrations.
     Fresh,
@@ -56,7 +60,11 @@ pub async fn states(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
         .collect())
 }
 
-pub async fn run(db: &DatabaseConnection, action: MigrateAction, out: &mut dyn Write) -> Result<()> {
+pub async fn run(
+    db: &DatabaseConnection,
+    action: MigrateAction,
+    out: &mut dyn Write,
+) -> Result<()> {
     match action {
         MigrateAction::Up { steps } => up(db, steps, out).await,
         MigrateAction::Down { steps } => down(db, Some(steps), out).await,
@@ -89,16 +97,16 @@ async fn status(db: &DatabaseConnection, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "{label}  {:width$}  {}", s.name, s.message())?;
     }
     let applied = states.iter().filter(|s| s.applied).count();
-    writeln!(
-        out,
-        "{applied} applied, {} pending",
-        states.len() - applied
-    )?;
+    writeln!(out, "{applied} applied, {} pending", states.len() - applied)?;
     Ok(())
 }
 
 async fn up(db: &DatabaseConnection, steps: Option<u32>, out: &mut dyn Write) -> Result<()> {
-    let pending: Vec<_> = states(db).await?.into_iter().filter(|s| !s.applied).collect();
+    let pending: Vec<_> = states(db)
+        .await?
+        .into_iter()
+        .filter(|s| !s.applied)
+        .collect();
     if pending.is_empty() {
         writeln!(out, "Nothing to apply: the database is up to date")?;
         return Ok(());
@@ -113,7 +121,11 @@ async fn up(db: &DatabaseConnection, steps: Option<u32>, out: &mut dyn Write) ->
 
 /// Reverts `steps` migrations, or all of them when `None`.
 async fn down(db: &DatabaseConnection, steps: Option<u32>, out: &mut dyn Write) -> Result<()> {
-    let applied: Vec<_> = states(db).await?.into_iter().filter(|s| s.applied).collect();
+    let applied: Vec<_> = states(db)
+        .await?
+        .into_iter()
+        .filter(|s| s.applied)
+        .collect();
     if applied.is_empty() {
         writeln!(out, "Nothing to revert: no migration is applied")?;
         return Ok(());

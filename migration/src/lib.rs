@@ -6,9 +6,9 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20240101_000001_users_table;
 mod m20240101_000002_posts_table;
-mod columns;
 
 pub struct Migrator;
 

@@ -2,8 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::m20240101_000001_users_table::User;
 use crate::columns::{id_column, timestamp_column};
+use crate::m20240101_000001_users_table::User;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -35,7 +35,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_column(backend, Post::Timestamp))
                     .col(ColumnDef::new(Post::UserId).integer().not_null())
                     // Unnamed, as SQLAlchemy declares it; each backend names it its own way.
-                    .foreign_key(ForeignKey::create().from(Post::Table, Post::UserId).to(User::Table, User::Id))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Post::Table, Post::UserId)
+                            .to(User::Table, User::Id),
+                    )
                     .to_owned(),
             )
             .await?;
