@@ -10,7 +10,7 @@ pub fn message_of(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::Migrator;
-    use sea_orm_migration::{MigrationName, MigratorTrait};
+    use sea_orm_migration::MigratorTrait;
 
     #[test]
     fn migrations_are_in_the_tutorials_order_with_its_messages() {
