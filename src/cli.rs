@@ -18,6 +18,30 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
+    /// Run the commands in this file instead of reading stdin
+    #[arg(short, long, value_name = "PATH", conflicts_with = "commands")]
+    pub file: Option<std::path::PathBuf>,
+
+    /// Run this command (repeat for several) instead of reading stdin
+    #[arg(short = 'c', long = "command", value_name = "COMMAND")]
+    pub commands: Vec<String>,
+
+    /// In a script, report every failing command and go on (exit status 1 at the end if any failed)
+    #[arg(long)]
+    pub continue_on_error: bool,
+
+    /// Print each command as `> command` before its output
+    #[arg(long)]
+    pub echo: bool,
+
+    /// Run the whole script in one transaction: all of it is committed, or nothing
+    #[arg(long)]
+    pub single_transaction: bool,
+
+    /// How results print
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "csv"])]
+    pub format: String,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -134,6 +158,15 @@ mod tests {
     fn the_database_url_flag_goes_anywhere() {
         let cli = parse(&["migrate", "status", "--database-url", "sqlite://x.db"]).unwrap();
         assert_eq!(cli.database_url.as_deref(), Some("sqlite://x.db"));
+    }
+
+    #[test]
+    fn script_options() {
+        let cli = parse(&["-c", "users", "-c", "posts", "--echo", "--format", "json"]).unwrap();
+        assert_eq!(cli.commands, ["users", "posts"]);
+        assert!(cli.echo && !cli.continue_on_error && !cli.single_transaction);
+        assert_eq!(cli.format, "json");
+        assert!(parse(&["--format", "yaml"]).is_err());
     }
 
     #[test]

@@ -7,13 +7,30 @@
 //! - `connect`: opens the connection and turns driver failures into one readable line.
 //! - `flask_sqlite`: a connection wrapper that stores timestamps on SQLite the way the Flask app does.
 //! - `migrate`: the `migrate` subcommands on top of the `migration` crate's `Migrator`.
+//! - `startup`: what happens before the first command (migrating a brand-new default database).
+//! - `input`: where lines come from (rustyline, a script, `-c`); `runner`: the loop over them.
+//! - `command`: the command language, parsed without I/O; `help`: help from its declaration.
+//! - `session`: the shell context (connection, open transaction, format) that runs commands.
+//! - `queries`, `describe`, `raw_sql`: the commands executed against the database.
+//! - `output` and `render`: results as typed rows, then as table, JSON or CSV.
 //! - `entities`: the `User` and `Post` entities, the one description of the schema.
 //! - `error`: the error type whose `Display` is the one line a user sees.
 
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod connect;
+pub mod describe;
 pub mod entities;
 pub mod error;
 pub mod flask_sqlite;
+pub mod help;
+pub mod input;
 pub mod migrate;
+pub mod output;
+pub mod queries;
+pub mod raw_sql;
+pub mod render;
+pub mod runner;
+pub mod session;
+pub mod startup;

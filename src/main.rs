@@ -1,5 +1,6 @@
-//! The `shell` binary: reads the command line and the configuration, then hands over to the library.
-//! Every failure ends here as one `error: ...` line on stderr and exit status 1.
+//! The `shell` binary: reads the command line and the configuration, then hands over to the library:
+//! `shell migrate ...` runs a migration command, anything else opens the shell (interactive at a
+//! terminal, a script otherwise). Every failure ends as one `error: ...` line and exit status 1.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -8,7 +9,11 @@ use clap::Parser;
 use microblog_shell::cli::{Cli, Command, MigrateCommand};
 use microblog_shell::config::DatabaseTarget;
 use microblog_shell::error::{Error, Result};
-use microblog_shell::{connect, migrate};
+use microblog_shell::input::{ArgsInput, Input, Interactive, ScriptInput};
+use microblog_shell::render::Format;
+use microblog_shell::runner::{self, RunOptions};
+use microblog_shell::session::Session;
+use microblog_shell::{connect, migrate, startup};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,37 +25,64 @@ fn main() -> ExitCode {
         Err(e) => return fail(&Error::new(format!("cannot start the async runtime: {e}"))),
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => fail(&e),
     }
 }
 
 fn fail(error: &Error) -> ExitCode {
+    let _ = std::io::stdout().flush();
     eprintln!("error: {error}");
     ExitCode::from(1)
 }
 
-async fn run(cli: Cli) -> Result<()> {
+async fn run(cli: Cli) -> Result<bool> {
     load_dotenv()?;
     let env_url = std::env::var("DATABASE_URL").ok();
     let target = DatabaseTarget::resolve(cli.database_url.as_deref(), env_url.as_deref())?;
-    let mut out = std::io::stdout().lock();
-    match cli.command {
-        Some(Command::Migrate { action }) => {
-            confirm_destructive(&action, &target)?;
-            let db = connect::connect(&target).await?;
-            migrate::run(&db, action.action(), &mut out).await
-        }
-        None => {
-            let db = connect::connect(&target).await?;
-            writeln!(
-                out,
-                "The interactive shell is not built yet. Migrations of {}:",
-                target.display()
-            )?;
-            migrate::run(&db, migrate::MigrateAction::Status, &mut out).await
-        }
+    if let Some(Command::Migrate { action }) = &cli.command {
+        confirm_destructive(action, &target)?;
+        let db = connect::connect(&target).await?;
+        migrate::run(&db, action.action(), &mut std::io::stdout().lock()).await?;
+        return Ok(true);
     }
+    shell(cli, target).await
+}
+
+async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
+    let mut input: Box<dyn Input> = if !cli.commands.is_empty() {
+        Box::new(ArgsInput::new(cli.commands.clone()))
+    } else if let Some(path) = &cli.file {
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
+        Box::new(ScriptInput::new(std::io::BufReader::new(file)))
+    } else if std::io::stdin().is_terminal() {
+        Box::new(Interactive::new()?)
+    } else {
+        Box::new(ScriptInput::new(std::io::stdin().lock()))
+    };
+
+    let brand_new = target.sqlite_path().is_some_and(|path| !path.exists());
+    let db = connect::connect(&target).await?;
+    startup::check_migrations(&target, &db, brand_new, &mut std::io::stderr()).await?;
+    if input.is_interactive() {
+        println!(
+            "microblog-shell {} on {} {}: type help for the commands, exit to leave",
+            env!("CARGO_PKG_VERSION"),
+            target.backend.name(),
+            target.display()
+        );
+    }
+
+    let format = Format::from_word(&cli.format).unwrap_or(Format::Table);
+    let mut session = Session::new(target, db, format);
+    let options = RunOptions {
+        echo: cli.echo,
+        continue_on_error: cli.continue_on_error,
+        single_transaction: cli.single_transaction,
+    };
+    runner::run(&mut session, input.as_mut(), options).await
 }
 
 /// `DATABASE_URL` may come from `./.env`; the real environment wins over the file.

@@ -1,0 +1,83 @@
+//! `help` and `help COMMAND`, written from the declared command table and the entities.
+
+use crate::command::spec::{self, COMMANDS};
+use crate::entities::EntityKind;
+use crate::error::{Error, Result};
+
+pub fn overview() -> String {
+    let width = COMMANDS
+        .iter()
+        .flat_map(|c| c.usage.iter())
+        .map(|u| u.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut text =
+        String::from("Commands (keywords in any case; user/users and post/posts both work):\n");
+    for command in COMMANDS {
+        for (i, usage) in command.usage.iter().enumerate() {
+            let summary = if i == 0 { command.summary } else { "" };
+            text.push_str(format!("  {usage:width$}  {summary}").trim_end());
+            text.push('\n');
+        }
+    }
+    text.push_str("Entities:\n");
+    for entity in EntityKind::ALL {
+        text.push_str(&format!(
+            "  {:width$}  table {}: {}\n",
+            entity.singular(),
+            entity.table_name(),
+            entity.columns().join(", ")
+        ));
+    }
+    text.push_str("Quote text with spaces: add post \"hello world\" by john. Type help COMMAND for an example.");
+    text
+}
+
+pub fn topic(word: &str) -> Result<String> {
+    let first = word.split_whitespace().next().unwrap_or(word);
+    let Some(command) = spec::find(first) else {
+        let hint = spec::nearest(first)
+            .map(|n| format!(": did you mean {n:?}?"))
+            .unwrap_or_default();
+        return Err(Error::new(format!("no help for {word:?}{hint}")));
+    };
+    let mut text = format!("{}: {}\nusage:\n", command.name, command.summary);
+    for usage in command.usage {
+        text.push_str(&format!("  {usage}\n"));
+    }
+    if !command.aliases.is_empty() {
+        text.push_str(&format!("also typed as: {}\n", command.aliases.join(", ")));
+    }
+    text.push_str(&format!("example:\n  {}", command.example));
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_overview_lists_every_command_and_entity() {
+        let text = overview();
+        for command in COMMANDS {
+            assert!(text.contains(command.usage[0]), "{}", command.name);
+            assert!(text.contains(command.summary), "{}", command.name);
+        }
+        assert!(text.contains("table post: id, body, timestamp, user_id"));
+    }
+
+    #[test]
+    fn a_topic_shows_usage_and_an_example() {
+        let text = topic("ADD").unwrap();
+        assert!(text.starts_with("add: "));
+        assert!(text.contains("  add user USERNAME EMAIL\n"));
+        assert!(text.ends_with("example:\n  add post \"my first post!\" by john"));
+        assert_eq!(topic("get user").unwrap(), topic("get").unwrap());
+        assert!(
+            topic("gett")
+                .unwrap_err()
+                .message()
+                .contains("did you mean \"get\"")
+        );
+    }
+}

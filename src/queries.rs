@@ -1,0 +1,252 @@
+//! The data commands, run against a connection or a transaction through the entities. Each returns an
+//! [`Outcome`] for the renderer; none prints. `password_hash` never leaves this module: a user shows
+//! whether a password is set instead.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+
+use crate::command::{Page, UserRef};
+use crate::entities::{EntityKind, Post, User, post, user};
+use crate::error::{Error, Result};
+use crate::output::{Cell, Outcome, Rows};
+
+pub const USER_COLUMNS: &[&str] = &["id", "username", "email", "has_password"];
+pub const POST_COLUMNS: &[&str] = &["id", "timestamp", "author", "body"];
+
+fn user_rows(users: impl IntoIterator<Item = user::Model>) -> Rows {
+    let mut rows = Rows::new(USER_COLUMNS);
+    for u in users {
+        rows.push(vec![
+            u.id.into(),
+            u.username.into(),
+            u.email.into(),
+            u.password_hash.is_some().into(),
+        ]);
+    }
+    rows
+}
+
+fn post_rows(posts: impl IntoIterator<Item = (post::Model, Option<String>)>) -> Rows {
+    let mut rows = Rows::new(POST_COLUMNS);
+    for (p, author) in posts {
+        rows.push(vec![
+            p.id.into(),
+            p.timestamp.into(),
+            Cell::from(author),
+            p.body.into(),
+        ]);
+    }
+    rows
+}
+
+/// Newest first; the id breaks ties between posts written in the same microsecond.
+fn newest_first(select: Select<Post>, page: Page) -> Select<Post> {
+    let mut select = select
+        .order_by_desc(post::Column::Timestamp)
+        .order_by_desc(post::Column::Id);
+    if let Some(limit) = page.limit {
+        select = select.limit(limit);
+    }
+    if let Some(offset) = page.offset {
+        select = select.offset(offset);
+    }
+    select
+}
+
+pub async fn find_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<user::Model> {
+    let found = match user {
+        UserRef::Id(id) => User::find_by_id(*id).one(db).await?,
+        UserRef::Username(name) => {
+            User::find()
+                .filter(user::Column::Username.eq(name.as_str()))
+                .one(db)
+                .await?
+        }
+    };
+    found.ok_or_else(|| match user {
+        UserRef::Id(id) => Error::new(format!("there is no user with id {id}")),
+        UserRef::Username(name) => Error::new(format!("there is no user {name:?}")),
+    })
+}
+
+async fn find_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<post::Model> {
+    Post::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::new(format!("there is no post with id {id}")))
+}
+
+pub async fn list_users<C: ConnectionTrait>(db: &C, page: Page) -> Result<Outcome> {
+    let mut select = User::find().order_by_asc(user::Column::Id);
+    if let Some(limit) = page.limit {
+        select = select.limit(limit);
+    }
+    if let Some(offset) = page.offset {
+        select = select.offset(offset);
+    }
+    Ok(Outcome::Rows(user_rows(select.all(db).await?)))
+}
+
+pub async fn list_posts<C: ConnectionTrait>(db: &C, page: Page) -> Result<Outcome> {
+    let posts = newest_first(Post::find(), page)
+        .find_also_related(User)
+        .all(db)
+        .await?;
+    Ok(Outcome::Rows(post_rows(
+        posts.into_iter().map(|(p, u)| (p, u.map(|u| u.username))),
+    )))
+}
+
+pub async fn get_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<Outcome> {
+    Ok(Outcome::Rows(user_rows([find_user(db, user).await?])))
+}
+
+pub async fn get_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
+    let (p, author) = Post::find_by_id(id)
+        .find_also_related(User)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::new(format!("there is no post with id {id}")))?;
+    Ok(Outcome::Rows(post_rows([(p, author.map(|u| u.username))])))
+}
+
+/// A user's posts, through the user -> posts relation.
+pub async fn posts_of<C: ConnectionTrait>(db: &C, user: &UserRef, page: Page) -> Result<Outcome> {
+    let author = find_user(db, user).await?;
+    let posts = newest_first(author.find_related(Post), page)
+        .all(db)
+        .await?;
+    let name = author.username;
+    Ok(Outcome::Rows(post_rows(
+        posts.into_iter().map(|p| (p, Some(name.clone()))),
+    )))
+}
+
+/// A post's author, through the post -> author relation.
+pub async fn author_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
+    let post = find_post(db, id).await?;
+    let author = post
+        .find_related(User)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::new(format!("post {id} has no author in the user table")))?;
+    Ok(Outcome::Rows(user_rows([author])))
+}
+
+pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -> Result<Outcome> {
+    // Checked first for a clear message; the unique indexes still guard against a race.
+    if User::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(Error::new(format!(
+            "username {username:?} is already taken"
+        )));
+    }
+    if let Some(owner) = User::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?
+    {
+        return Err(Error::new(format!(
+            "email {email:?} is already used by user {:?}",
+            owner.username
+        )));
+    }
+    let created = user::ActiveModel {
+        username: Set(username.to_string()),
+        email: Set(email.to_string()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(Outcome::Message(format!(
+        "Added user {} (id {})",
+        created.username, created.id
+    )))
+}
+
+pub async fn add_post<C: ConnectionTrait>(db: &C, body: &str, author: &UserRef) -> Result<Outcome> {
+    let author = find_user(db, author).await?;
+    // The timestamp is the entity's default: now, in UTC.
+    let created = post::ActiveModel {
+        body: Set(body.to_string()),
+        user_id: Set(author.id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(Outcome::Message(format!(
+        "Added post {} by {}",
+        created.id, author.username
+    )))
+}
+
+pub async fn delete_user<C: ConnectionTrait>(
+    db: &C,
+    user: &UserRef,
+    cascade: bool,
+) -> Result<Outcome> {
+    let found = find_user(db, user).await?;
+    let posts = found.find_related(Post).count(db).await?;
+    if posts > 0 && !cascade {
+        return Err(Error::new(format!(
+            "user {:?} has {posts} post{}: delete those first, or add cascade: delete user {} cascade",
+            found.username,
+            if posts == 1 { "" } else { "s" },
+            found.username
+        )));
+    }
+    if posts > 0 {
+        Post::delete_many()
+            .filter(post::Column::UserId.eq(found.id))
+            .exec(db)
+            .await?;
+    }
+    let name = found.username.clone();
+    found.delete(db).await?;
+    Ok(Outcome::Message(match posts {
+        0 => format!("Deleted user {name}"),
+        1 => format!("Deleted user {name} and 1 post"),
+        n => format!("Deleted user {name} and {n} posts"),
+    }))
+}
+
+pub async fn delete_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
+    let result = Post::delete_by_id(id).exec(db).await?;
+    if result.rows_affected == 0 {
+        return Err(Error::new(format!("there is no post with id {id}")));
+    }
+    Ok(Outcome::Message(format!("Deleted post {id}")))
+}
+
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    entity: EntityKind,
+    of: Option<&UserRef>,
+) -> Result<Outcome> {
+    let count = match (entity, of) {
+        (EntityKind::User, _) => User::find().count(db).await?,
+        (EntityKind::Post, None) => Post::find().count(db).await?,
+        (EntityKind::Post, Some(user)) => {
+            find_user(db, user)
+                .await?
+                .find_related(Post)
+                .count(db)
+                .await?
+        }
+    };
+    Ok(Outcome::Count { count, entity })
+}
+
+/// Rows in an entity's table, for `context`.
+pub async fn row_count<C: ConnectionTrait>(db: &C, entity: EntityKind) -> Result<u64> {
+    Ok(match entity {
+        EntityKind::User => User::find().count(db).await?,
+        EntityKind::Post => Post::find().count(db).await?,
+    })
+}

@@ -1,0 +1,211 @@
+//! The shell context, like `flask shell`'s app context: the open connection, the transaction a user
+//! began (if any) and the output format. It runs parsed commands and hands back outcomes.
+//!
+//! Every data command runs atomically: in its own transaction, or in a savepoint of the user's open
+//! transaction, so a failing command writes nothing and leaves an open transaction usable.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+
+use crate::command::Command;
+use crate::config::DatabaseTarget;
+use crate::entities::EntityKind;
+use crate::error::{Error, Result};
+use crate::flask_sqlite::FlaskCompat;
+use crate::migrate;
+use crate::output::{Outcome, Rows};
+use crate::render::Format;
+use crate::{describe, help, queries, raw_sql};
+
+pub struct Session {
+    pub target: DatabaseTarget,
+    db: DatabaseConnection,
+    transaction: Option<DatabaseTransaction>,
+    pub format: Format,
+    /// `--single-transaction`: the whole script is one transaction the script may not end itself.
+    transaction_locked: bool,
+}
+
+impl Session {
+    pub fn new(target: DatabaseTarget, db: DatabaseConnection, format: Format) -> Self {
+        Session {
+            target,
+            db,
+            transaction: None,
+            format,
+            transaction_locked: false,
+        }
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.transaction.is_some()
+    }
+
+    /// Opens the transaction that `--single-transaction` wraps around a whole script.
+    pub async fn begin_locked(&mut self) -> Result<()> {
+        self.transaction = Some(self.db.begin().await?);
+        self.transaction_locked = true;
+        Ok(())
+    }
+
+    pub async fn commit(&mut self) -> Result<bool> {
+        match self.transaction.take() {
+            Some(t) => {
+                t.commit().await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    pub async fn rollback(&mut self) -> Result<bool> {
+        match self.transaction.take() {
+            Some(t) => {
+                t.rollback().await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    pub async fn execute(&mut self, command: &Command) -> Result<Outcome> {
+        if self.transaction_locked && command.is_transaction_control() {
+            return Err(Error::new(
+                "begin, commit and rollback are not allowed with --single-transaction: the whole \
+                 script is already one transaction",
+            ));
+        }
+        match command {
+            Command::Help(None) => Ok(Outcome::Message(help::overview())),
+            Command::Help(Some(topic)) => Ok(Outcome::Message(help::topic(topic)?)),
+            Command::Context => self.context().await,
+            Command::Begin => {
+                if self.transaction.is_some() {
+                    return Err(Error::new(
+                        "a transaction is already open: commit or rollback first",
+                    ));
+                }
+                self.transaction = Some(self.db.begin().await?);
+                Ok(Outcome::Message(
+                    "Transaction open: commit or rollback to end it".into(),
+                ))
+            }
+            Command::Commit => match self.commit().await? {
+                true => Ok(Outcome::Message("Committed".into())),
+                false => Err(Error::new("no transaction is open: nothing to commit")),
+            },
+            Command::Rollback => match self.rollback().await? {
+                true => Ok(Outcome::Message("Rolled back".into())),
+                false => Err(Error::new("no transaction is open: nothing to roll back")),
+            },
+            Command::Format(None) => {
+                Ok(Outcome::Message(format!("Format: {}", self.format.name())))
+            }
+            Command::Format(Some(format)) => {
+                self.format = *format;
+                Ok(Outcome::Message(format!("Format: {}", format.name())))
+            }
+            Command::Migrate(action) => {
+                if self.transaction.is_some() {
+                    return Err(Error::new(
+                        "a transaction is open: commit or rollback before migrating",
+                    ));
+                }
+                let mut report = Vec::new();
+                migrate::run(&self.db, *action, &mut report).await?;
+                Ok(Outcome::Message(
+                    String::from_utf8_lossy(&report).trim_end().to_string(),
+                ))
+            }
+            Command::Exit => Ok(Outcome::Nothing),
+            Command::AddPostPrompt => Err(Error::new(
+                "add post needs a body and an author here: add post \"BODY\" by USERNAME",
+            )),
+            data => self.atomically(data).await,
+        }
+    }
+
+    /// Runs a data command in a transaction of its own, or a savepoint of the open one.
+    async fn atomically(&self, command: &Command) -> Result<Outcome> {
+        let unit = match &self.transaction {
+            Some(open) => open.begin().await?,
+            None => self.db.begin().await?,
+        };
+        match run_data(&FlaskCompat(&unit), command).await {
+            Ok(outcome) => {
+                unit.commit().await?;
+                Ok(outcome)
+            }
+            Err(error) => {
+                // The command's own error is the one worth showing, even if the rollback fails too.
+                let _ = unit.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn context(&self) -> Result<Outcome> {
+        let mut connection = Rows::new(&["setting", "value"]);
+        connection.push(vec!["backend".into(), self.target.backend.name().into()]);
+        connection.push(vec!["database".into(), self.target.display().into()]);
+        connection.push(vec![
+            "transaction".into(),
+            if self.in_transaction() {
+                "open"
+            } else {
+                "none"
+            }
+            .into(),
+        ]);
+        connection.push(vec!["format".into(), self.format.name().into()]);
+
+        let mut entities = Rows::new(&["entity", "table", "columns", "rows"]);
+        for entity in EntityKind::ALL {
+            let rows = match &self.transaction {
+                Some(t) => queries::row_count(t, entity).await,
+                None => queries::row_count(&self.db, entity).await,
+            };
+            let name = match entity {
+                EntityKind::User => "User",
+                EntityKind::Post => "Post",
+            };
+            entities.push(vec![
+                name.into(),
+                entity.table_name().into(),
+                entity.columns().join(", ").into(),
+                match rows {
+                    Ok(n) => (n as i64).into(),
+                    Err(_) => "missing: run migrate up".into(),
+                },
+            ]);
+        }
+        Ok(Outcome::Sections(vec![
+            ("connection".into(), connection),
+            ("entities".into(), entities),
+        ]))
+    }
+}
+
+async fn run_data<C: ConnectionTrait>(db: &C, command: &Command) -> Result<Outcome> {
+    match command {
+        Command::List {
+            entity: EntityKind::User,
+            page,
+        } => queries::list_users(db, *page).await,
+        Command::List {
+            entity: EntityKind::Post,
+            page,
+        } => queries::list_posts(db, *page).await,
+        Command::GetUser(user) => queries::get_user(db, user).await,
+        Command::GetPost(id) => queries::get_post(db, *id).await,
+        Command::PostsOf { user, page } => queries::posts_of(db, user, *page).await,
+        Command::AuthorOf(id) => queries::author_of(db, *id).await,
+        Command::AddUser { username, email } => queries::add_user(db, username, email).await,
+        Command::AddPost { body, author } => queries::add_post(db, body, author).await,
+        Command::DeleteUser { user, cascade } => queries::delete_user(db, user, *cascade).await,
+        Command::DeletePost(id) => queries::delete_post(db, *id).await,
+        Command::Count { entity, of } => queries::count(db, *entity, of.as_ref()).await,
+        Command::Describe(entity) => describe::describe(db, *entity).await,
+        Command::Sql(statement) => raw_sql::run(db, statement).await,
+        other => unreachable!("not a data command: {other:?}"),
+    }
+}

@@ -1,0 +1,40 @@
+//! What happens between connecting and the first command: a brand-new embedded database is migrated
+//! (with a notice), any other database with pending migrations gets a warning naming the fix.
+
+use std::io::Write;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::{DatabaseTarget, Source};
+use crate::error::Result;
+use crate::migrate::{self, MigrateAction};
+
+pub async fn check_migrations(
+    target: &DatabaseTarget,
+    db: &DatabaseConnection,
+    brand_new: bool,
+    notes: &mut dyn Write,
+) -> Result<()> {
+    let states = migrate::states(db).await?;
+    let pending = states.iter().filter(|s| !s.applied).count();
+    if pending == 0 {
+        return Ok(());
+    }
+    if brand_new && target.source == Source::Default {
+        migrate::run(db, MigrateAction::Up { steps: None }, &mut std::io::sink()).await?;
+        writeln!(
+            notes,
+            "Created {} and applied {pending} migration{}",
+            target.display(),
+            if pending == 1 { "" } else { "s" }
+        )?;
+    } else {
+        writeln!(
+            notes,
+            "warning: {pending} migration{} pending on {}: run `shell migrate up` (or `migrate up` here)",
+            if pending == 1 { " is" } else { "s are" },
+            target.display()
+        )?;
+    }
+    Ok(())
+}
