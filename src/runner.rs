@@ -96,7 +96,7 @@ async fn step(
 ) -> Result<Step> {
     let mut stdout = std::io::stdout().lock();
     let trimmed = line.trim();
-    if options.echo && !trimmed.is_empty() && !trimmed.starts_with('#') {
+    if options.echo && !trimmed.is_empty() {
         writeln!(stdout, "> {trimmed}")?;
     }
     let Some(mut command) = command::parse(line)? else {
@@ -104,7 +104,7 @@ async fn step(
     };
     if command == Command::AddPostPrompt {
         drop(stdout);
-        command = ask_for_post(input)?;
+        command = ask_for_post(input, options.echo)?;
         stdout = std::io::stdout().lock();
     }
     if command == Command::Exit {
@@ -121,10 +121,15 @@ async fn step(
 }
 
 /// `add post` alone: the body, then the author, each on its own line (typed, or the script's next).
-fn ask_for_post(input: &mut dyn Input) -> Result<Command> {
+fn ask_for_post(input: &mut dyn Input, echo: bool) -> Result<Command> {
     let mut ask = |prompt: &str| -> Result<String> {
         match input.read(prompt)? {
-            Read::Line(line) => Ok(line),
+            Read::Line(line) => {
+                if echo {
+                    println!("> {}", line.trim());
+                }
+                Ok(line)
+            }
             Read::Interrupted => Err(Error::new("cancelled: nothing was written")),
             Read::Eof => Err(Error::new(
                 "add post: the input ended before the body and author were given",
