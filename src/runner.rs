@@ -78,8 +78,8 @@ async fn finish(session: &mut Session, options: RunOptions, failures: usize) -> 
         if failures == 0 {
             session.commit().await?;
         } else {
+            // The error line already said what failed; --single-transaction promises the rest.
             session.rollback().await?;
-            eprintln!("Rolled back the whole script (--single-transaction): nothing was written");
         }
     } else if session.rollback().await? {
         eprintln!("Rolled back the open transaction");

@@ -50,7 +50,12 @@ fn transcript(dir: &TestDir, script: &str) -> String {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     child.wait().unwrap();
     std::fs::read_to_string(log).unwrap()
 }
@@ -58,7 +63,10 @@ fn transcript(dir: &TestDir, script: &str) -> String {
 #[test]
 fn recorded_sessions_replay_identically() {
     let files = sessions();
-    assert!(files.len() >= 5, "history/ should hold the recorded sessions");
+    assert!(
+        files.len() >= 5,
+        "history/ should hold the recorded sessions"
+    );
     for file in files {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         let script = commands(&std::fs::read_to_string(&file).unwrap());
