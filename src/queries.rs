@@ -41,18 +41,29 @@ fn post_rows(posts: impl IntoIterator<Item = (post::Model, Option<String>)>) -> 
     rows
 }
 
-/// Newest first; the id breaks ties between posts written in the same microsecond.
-fn newest_first(select: Select<Post>, page: Page) -> Select<Post> {
-    let mut select = select
-        .order_by_desc(post::Column::Timestamp)
-        .order_by_desc(post::Column::Id);
-    if let Some(limit) = page.limit {
+/// `limit` / `offset` on any query. SQLite and MySQL accept OFFSET only after a LIMIT: an offset
+/// alone gets the largest limit they all accept.
+fn paged<E: EntityTrait>(select: Select<E>, page: Page) -> Select<E> {
+    let limit = match (page.limit, page.offset) {
+        (None, Some(_)) => Some(i64::MAX as u64),
+        (limit, _) => limit,
+    };
+    let mut select = select;
+    if let Some(limit) = limit {
         select = select.limit(limit);
     }
     if let Some(offset) = page.offset {
         select = select.offset(offset);
     }
     select
+}
+
+/// Newest first; the id breaks ties between posts written in the same microsecond.
+fn newest_first(select: Select<Post>, page: Page) -> Select<Post> {
+    let select = select
+        .order_by_desc(post::Column::Timestamp)
+        .order_by_desc(post::Column::Id);
+    paged(select, page)
 }
 
 pub async fn find_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<user::Model> {
@@ -79,13 +90,7 @@ async fn find_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<post::Model> {
 }
 
 pub async fn list_users<C: ConnectionTrait>(db: &C, page: Page) -> Result<Outcome> {
-    let mut select = User::find().order_by_asc(user::Column::Id);
-    if let Some(limit) = page.limit {
-        select = select.limit(limit);
-    }
-    if let Some(offset) = page.offset {
-        select = select.offset(offset);
-    }
+    let select = paged(User::find().order_by_asc(user::Column::Id), page);
     Ok(Outcome::Rows(user_rows(select.all(db).await?)))
 }
 
