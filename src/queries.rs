@@ -2,6 +2,7 @@
 //! [`Outcome`] for the renderer; none prints. `password_hash` never leaves this module: a user shows
 //! whether a password is set instead.
 
+use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -66,15 +67,32 @@ fn newest_first(select: Select<Post>, page: Page) -> Select<Post> {
     paged(select, page)
 }
 
+/// `LOWER(column) = LOWER(value)`: MySQL/MariaDB compare text case-insensitively, SQLite and
+/// PostgreSQL do not; asking this way gives the same answer on all three.
+fn same_text_ignoring_case(column: impl ColumnTrait, value: &str) -> SimpleExpr {
+    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(value)))
+}
+
+/// A username: the exact one (through the unique index), else the one that differs only in case.
+async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<user::Model>> {
+    let exact = User::find()
+        .filter(user::Column::Username.eq(name))
+        .one(db)
+        .await?;
+    if exact.is_some() {
+        return Ok(exact);
+    }
+    Ok(User::find()
+        .filter(same_text_ignoring_case(user::Column::Username, name))
+        .order_by_asc(user::Column::Id)
+        .one(db)
+        .await?)
+}
+
 pub async fn find_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<user::Model> {
     let found = match user {
         UserRef::Id(id) => User::find_by_id(*id).one(db).await?,
-        UserRef::Username(name) => {
-            User::find()
-                .filter(user::Column::Username.eq(name.as_str()))
-                .one(db)
-                .await?
-        }
+        UserRef::Username(name) => find_by_username(db, name).await?,
     };
     found.ok_or_else(|| match user {
         UserRef::Id(id) => Error::new(format!("there is no user with id {id}")),
@@ -141,19 +159,20 @@ pub async fn author_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
 }
 
 pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -> Result<Outcome> {
-    // Checked first for a clear message; the unique indexes still guard against a race.
-    if User::find()
-        .filter(user::Column::Username.eq(username))
-        .one(db)
-        .await?
-        .is_some()
-    {
+    // Checked first for a clear message; the unique indexes still guard against a race. Case is
+    // ignored, as MySQL's unique indexes do, so "John" is refused beside "john" on every backend.
+    if let Some(taken) = find_by_username(db, username).await? {
+        let as_spelled = if taken.username == username {
+            String::new()
+        } else {
+            format!(" (as {:?})", taken.username)
+        };
         return Err(Error::new(format!(
-            "username {username:?} is already taken"
+            "username {username:?} is already taken{as_spelled}"
         )));
     }
     if let Some(owner) = User::find()
-        .filter(user::Column::Email.eq(email))
+        .filter(same_text_ignoring_case(user::Column::Email, email))
         .one(db)
         .await?
     {

@@ -1,5 +1,7 @@
-//! Replays every recorded session in `history/` against a fresh, migrated SQLite database and compares
-//! the transcript with the recording (an insta snapshot; timestamps are matched by shape).
+//! Replays every recorded session in `history/` against a fresh, migrated database on each backend
+//! (SQLite, PostgreSQL, MariaDB) and compares the transcript with the one recording: the shell must
+//! print the same on all three. The recordings are insta snapshots; timestamps are matched by shape.
+//! A session named `NAME.sqlite.snap` shows backend-specific text and runs on SQLite only.
 //!
 //! A session is its `> command` lines; everything else in the file is the output they must give.
 //! To record a new one, write the `> ` lines into `history/NAME.snap` and run
@@ -9,7 +11,7 @@ mod util;
 
 use std::path::{Path, PathBuf};
 
-use util::TestDir;
+use util::backends::{Backend, TestDb};
 
 fn sessions() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("history");
@@ -36,9 +38,13 @@ fn commands(recording: &str) -> String {
 
 /// Runs a script the way the recordings were made: echoed, going on after errors, stdout and stderr
 /// in one stream.
-fn transcript(dir: &TestDir, script: &str) -> String {
-    // Relative to the test directory, so the transcript names the same database on every machine.
-    let url = "sqlite://app.db";
+fn transcript(db: &TestDb, script: &str) -> String {
+    // On SQLite, relative to the test directory, so the transcript names the same file everywhere.
+    let url = match db.backend {
+        Backend::Sqlite => "sqlite://app.db",
+        _ => db.url.as_str(),
+    };
+    let dir = &db.dir;
     dir.run_on(url, &["migrate", "up"]).ok();
     let log = dir.join("transcript.txt");
     let file = std::fs::File::create(&log).unwrap();
@@ -71,8 +77,22 @@ fn recorded_sessions_replay_identically() {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         let script = commands(&std::fs::read_to_string(&file).unwrap());
         assert!(!script.is_empty(), "{name}: no `> ` command lines");
-        let dir = TestDir::new();
-        let output = transcript(&dir, &script);
+        for backend in Backend::ALL {
+            if name.ends_with(".sqlite") && backend != Backend::Sqlite {
+                continue;
+            }
+            let Some(db) = TestDb::create(backend) else {
+                continue;
+            };
+            eprintln!("replaying history/{name}.snap on {}", backend.name());
+            let output = transcript(&db, &script);
+            assert_same_as_recording(&name, output);
+        }
+    }
+}
+
+fn assert_same_as_recording(name: &str, output: String) {
+    {
         insta::with_settings!({
             snapshot_path => "../history",
             prepend_module_to_snapshot => false,

@@ -1,93 +1,106 @@
-//! `shell migrate ...` on a real SQLite file: the tutorial's schema, step by step, checked against the
-//! live database through a second connection.
+//! `shell migrate ...` on every backend (an SQLite file, and fresh databases on the PostgreSQL and
+//! MariaDB servers): the tutorial's schema, step by step, checked against the live database through a
+//! second connection.
 
 mod util;
 
+use util::backends::{Backend, TestDb, each_backend};
 use util::{TestDir, open, rows};
 
 const USERS: &str = "m20240101_000001_users_table";
 const POSTS: &str = "m20240101_000002_posts_table";
 
-/// Tables other than SQLite's own and the migration bookkeeping.
-async fn tables(url: &str) -> Vec<String> {
-    let db = open(url).await;
-    rows(
-        &db,
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         AND name <> 'seaql_migrations' ORDER BY name",
-    )
-    .await
-    .into_iter()
-    .map(|r| r[0].clone())
-    .collect()
+/// The tables, other than the backend's own and the migration bookkeeping.
+async fn tables(db: &TestDb) -> Vec<String> {
+    let sql = match db.backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> 'seaql_migrations' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name <> 'seaql_migrations' ORDER BY table_name"
+        }
+        Backend::MySql => {
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() \
+             AND table_name <> 'seaql_migrations' ORDER BY table_name"
+        }
+    };
+    let conn = open(&db.url).await;
+    let names = rows(&conn, sql)
+        .await
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    conn.close().await.unwrap();
+    names
 }
 
 #[tokio::test]
 async fn up_status_down_to_nothing_and_up_again() {
-    let dir = TestDir::new();
-    let url = dir.sqlite_url("app.db");
+    for db in each_backend() {
+        let status = db.run(&["migrate", "status"]);
+        let lines: Vec<&str> = status.ok().lines().collect();
+        assert!(
+            lines[0].starts_with("pending") && lines[0].contains(USERS),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].starts_with("pending") && lines[1].contains(POSTS),
+            "{lines:?}"
+        );
+        assert!(lines[0].ends_with("users table") && lines[1].ends_with("posts table"));
+        assert_eq!(lines[2], "0 applied, 2 pending");
 
-    let status = dir.run_on(&url, &["migrate", "status"]);
-    let lines: Vec<&str> = status.ok().lines().collect();
-    assert!(
-        lines[0].starts_with("pending") && lines[0].contains(USERS),
-        "{lines:?}"
-    );
-    assert!(
-        lines[1].starts_with("pending") && lines[1].contains(POSTS),
-        "{lines:?}"
-    );
-    assert!(lines[0].ends_with("users table") && lines[1].ends_with("posts table"));
-    assert_eq!(lines[2], "0 applied, 2 pending");
+        let up = db.run(&["migrate", "up"]);
+        assert_eq!(
+            up.ok(),
+            format!("Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n"),
+            "{:?}",
+            db.backend
+        );
+        assert_eq!(tables(&db).await, ["post", "user"]);
 
-    let up = dir.run_on(&url, &["migrate", "up"]);
-    assert_eq!(
-        up.ok(),
-        format!("Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n")
-    );
-    assert_eq!(tables(&url).await, ["post", "user"]);
+        let status = db.run(&["migrate", "status"]);
+        assert_eq!(status.ok().matches("applied  ").count(), 2, "{status:?}");
+        assert!(status.stdout.ends_with("2 applied, 0 pending\n"));
 
-    let status = dir.run_on(&url, &["migrate", "status"]);
-    assert_eq!(status.ok().matches("applied  ").count(), 2, "{status:?}");
-    assert!(status.stdout.ends_with("2 applied, 0 pending\n"));
+        let nothing = db.run(&["migrate", "up"]);
+        assert_eq!(
+            nothing.ok(),
+            "Nothing to apply: the database is up to date\n"
+        );
 
-    let nothing = dir.run_on(&url, &["migrate", "up"]);
-    assert_eq!(
-        nothing.ok(),
-        "Nothing to apply: the database is up to date\n"
-    );
+        let down = db.run(&["migrate", "downgrade", "-n", "2"]);
+        assert_eq!(
+            down.ok(),
+            format!("Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n")
+        );
+        assert!(tables(&db).await.is_empty(), "{:?}", db.backend);
 
-    let down = dir.run_on(&url, &["migrate", "downgrade", "-n", "2"]);
-    assert_eq!(
-        down.ok(),
-        format!("Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n")
-    );
-    assert!(tables(&url).await.is_empty());
+        let past_first = db.run(&["migrate", "down"]);
+        assert_eq!(
+            past_first.ok(),
+            "Nothing to revert: no migration is applied\n"
+        );
 
-    let past_first = dir.run_on(&url, &["migrate", "down"]);
-    assert_eq!(
-        past_first.ok(),
-        "Nothing to revert: no migration is applied\n"
-    );
-
-    let again = dir.run_on(&url, &["migrate", "upgrade"]);
-    assert_eq!(again.ok().lines().count(), 2);
-    assert_eq!(tables(&url).await, ["post", "user"]);
+        let again = db.run(&["migrate", "upgrade"]);
+        assert_eq!(again.ok().lines().count(), 2);
+        assert_eq!(tables(&db).await, ["post", "user"]);
+    }
 }
 
 #[tokio::test]
-async fn the_schema_is_the_flask_apps_column_for_column() {
-    let dir = TestDir::new();
-    let url = dir.sqlite_url("app.db");
-    dir.run_on(&url, &["migrate", "up"]).ok();
-    let db = open(&url).await;
+async fn the_sqlite_schema_is_the_flask_apps_column_for_column() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let conn = open(&db.url).await;
 
     // name, declared type (SQLite keeps its case; SQLAlchemy writes upper case), not null, primary key
     let columns = |table: &'static str| {
-        let db = &db;
+        let conn = &conn;
         async move {
             rows(
-                db,
+                conn,
                 &format!(
                     "SELECT name, lower(type), \"notnull\", pk FROM pragma_table_info('{table}')"
                 ),
@@ -116,13 +129,14 @@ async fn the_schema_is_the_flask_apps_column_for_column() {
 
     // index name, unique, the column it covers
     let indexes = |table: &'static str| {
-        let db = &db;
+        let conn = &conn;
         async move {
             rows(
-                db,
+                conn,
                 &format!(
-                    "SELECT il.name AS index_name, il.\"unique\", ii.name AS column_name FROM pragma_index_list('{table}') il \
-                     JOIN pragma_index_info(il.name) ii WHERE il.origin = 'c' ORDER BY il.name"
+                    "SELECT il.name AS index_name, il.\"unique\", ii.name AS column_name \
+                     FROM pragma_index_list('{table}') il JOIN pragma_index_info(il.name) ii \
+                     WHERE il.origin = 'c' ORDER BY il.name"
                 ),
             )
             .await
@@ -144,117 +158,223 @@ async fn the_schema_is_the_flask_apps_column_for_column() {
     );
 
     let foreign_keys = rows(
-        &db,
+        &conn,
         "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list('post')",
     )
     .await;
     assert_eq!(foreign_keys, [["user_id", "user", "id"]]);
     assert!(
-        rows(&db, "SELECT * FROM pragma_foreign_key_list('user')")
+        rows(&conn, "SELECT * FROM pragma_foreign_key_list('user')")
             .await
             .is_empty()
     );
 }
 
+/// What SQLAlchemy creates on the servers: `serial`/`AUTO_INCREMENT` ids, `varchar(n)`, and a
+/// `timestamp without time zone` (PostgreSQL) or `datetime` (MySQL/MariaDB).
+#[tokio::test]
+async fn the_server_schemas_are_the_flask_apps_column_for_column() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::migrated(backend) else {
+            continue;
+        };
+        let conn = open(&db.url).await;
+        let schema = if backend == Backend::Postgres {
+            "current_schema()"
+        } else {
+            "DATABASE()"
+        };
+        let columns = |table: &'static str| {
+            let conn = &conn;
+            async move {
+                rows(
+                    conn,
+                    &format!(
+                        "SELECT CAST(column_name AS CHAR(64)), CAST(data_type AS CHAR(64)), \
+                         CAST(COALESCE(character_maximum_length, 0) AS CHAR(16)), \
+                         CAST(is_nullable AS CHAR(3)) FROM information_schema.columns \
+                         WHERE table_schema = {schema} AND table_name = '{table}' ORDER BY ordinal_position"
+                    ),
+                )
+                .await
+                .into_iter()
+                // PostgreSQL pads CHAR(n): compare the words.
+                .map(|r| r.iter().map(|c| c.trim()).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+            }
+        };
+        let (int, varchar, datetime) = match backend {
+            Backend::Postgres => (
+                "integer",
+                "character varying",
+                "timestamp without time zone",
+            ),
+            _ => ("int", "varchar", "datetime"),
+        };
+        assert_eq!(
+            columns("user").await,
+            [
+                format!("id {int} 0 NO"),
+                format!("username {varchar} 64 NO"),
+                format!("email {varchar} 120 NO"),
+                format!("password_hash {varchar} 256 YES"),
+            ]
+        );
+        assert_eq!(
+            columns("post").await,
+            [
+                format!("id {int} 0 NO"),
+                format!("body {varchar} 140 NO"),
+                format!("timestamp {datetime} 0 NO"),
+                format!("user_id {int} 0 NO"),
+            ]
+        );
+
+        // index name, unique, column; and the foreign key
+        let (indexes, foreign_keys) = match backend {
+            Backend::Postgres => (
+                "SELECT i.relname::text, ix.indisunique::text, a.attname::text FROM pg_index ix \
+                 JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid \
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(ix.indkey) \
+                 WHERE t.relname IN ('user', 'post') AND NOT ix.indisprimary ORDER BY i.relname",
+                "SELECT a.attname::text, r.relname::text, ra.attname::text FROM pg_constraint c \
+                 JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+                 JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
+                 WHERE c.contype = 'f' AND t.relname = 'post'",
+            ),
+            _ => (
+                "SELECT CAST(index_name AS CHAR), IF(non_unique = 0, 'true', 'false'), \
+                 CAST(column_name AS CHAR) FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND index_name <> 'PRIMARY' ORDER BY index_name",
+                "SELECT CAST(column_name AS CHAR), CAST(referenced_table_name AS CHAR), \
+                 CAST(referenced_column_name AS CHAR) FROM information_schema.key_column_usage \
+                 WHERE table_schema = DATABASE() AND table_name = 'post' AND referenced_table_name IS NOT NULL",
+            ),
+        };
+        assert_eq!(
+            rows(&conn, indexes).await,
+            [
+                ["ix_post_timestamp", "false", "timestamp"],
+                ["ix_post_user_id", "false", "user_id"],
+                ["ix_user_email", "true", "email"],
+                ["ix_user_username", "true", "username"],
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(
+            rows(&conn, foreign_keys).await,
+            [["user_id", "user", "id"]],
+            "{backend:?}"
+        );
+        conn.close().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn down_one_removes_only_posts_and_users_survive_the_round_trip() {
-    let dir = TestDir::new();
-    let url = dir.sqlite_url("app.db");
-    dir.run_on(&url, &["migrate", "up"]).ok();
-    let db = open(&url).await;
-    rows(
-        &db,
-        "INSERT INTO user (username, email) VALUES ('john', 'john@example.com')",
-    )
-    .await;
-    drop(db);
+    for db in each_backend() {
+        db.run(&["migrate", "up"]).ok();
+        db.run(&["-c", "add user john john@example.com"]).ok();
 
-    let down = dir.run_on(&url, &["migrate", "down", "-n", "1"]);
-    assert_eq!(down.ok(), format!("Reverted {POSTS} (posts table)\n"));
-    assert_eq!(tables(&url).await, ["user"]);
+        let down = db.run(&["migrate", "down", "-n", "1"]);
+        assert_eq!(down.ok(), format!("Reverted {POSTS} (posts table)\n"));
+        assert_eq!(tables(&db).await, ["user"], "{:?}", db.backend);
 
-    dir.run_on(&url, &["migrate", "up"]).ok();
-    assert_eq!(tables(&url).await, ["post", "user"]);
-    let db = open(&url).await;
-    assert_eq!(
-        rows(&db, "SELECT id, username, email, password_hash FROM user").await,
-        [["1", "john", "john@example.com", "NULL"]]
-    );
+        db.run(&["migrate", "up"]).ok();
+        assert_eq!(tables(&db).await, ["post", "user"]);
+        let conn = open(&db.url).await;
+        let quoted = if db.backend == Backend::MySql {
+            "`user`"
+        } else {
+            "\"user\""
+        };
+        assert_eq!(
+            rows(
+                &conn,
+                &format!("SELECT id, username, email, password_hash FROM {quoted}")
+            )
+            .await,
+            [["1", "john", "john@example.com", "NULL"]],
+            "{:?}",
+            db.backend
+        );
+        conn.close().await.unwrap();
+    }
 }
 
 #[tokio::test]
 async fn up_and_down_by_steps() {
-    let dir = TestDir::new();
-    let url = dir.sqlite_url("app.db");
-    assert_eq!(
-        dir.run_on(&url, &["migrate", "up", "-n", "1"]).ok(),
-        format!("Applied {USERS} (users table)\n")
-    );
-    assert_eq!(tables(&url).await, ["user"]);
-    let status = dir.run_on(&url, &["migrate", "status"]);
-    assert!(
-        status.ok().ends_with("1 applied, 1 pending\n"),
-        "{status:?}"
-    );
+    for db in each_backend() {
+        assert_eq!(
+            db.run(&["migrate", "up", "-n", "1"]).ok(),
+            format!("Applied {USERS} (users table)\n")
+        );
+        assert_eq!(tables(&db).await, ["user"]);
+        let status = db.run(&["migrate", "status"]);
+        assert!(
+            status.ok().ends_with("1 applied, 1 pending\n"),
+            "{status:?}"
+        );
 
-    dir.run_on(&url, &["migrate", "up"]).ok();
-    let down = dir.run_on(&url, &["migrate", "down", "-n", "5"]);
-    assert_eq!(
-        down.ok(),
-        format!(
-            "Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n\
-             Reached the first migration: nothing more to revert\n"
-        )
-    );
+        db.run(&["migrate", "up"]).ok();
+        let down = db.run(&["migrate", "down", "-n", "5"]);
+        assert_eq!(
+            down.ok(),
+            format!(
+                "Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n\
+                 Reached the first migration: nothing more to revert\n"
+            )
+        );
+    }
 }
 
 #[tokio::test]
 async fn fresh_refresh_and_reset() {
-    let dir = TestDir::new();
-    let url = dir.sqlite_url("app.db");
-    dir.run_on(&url, &["migrate", "up"]).ok();
-    let db = open(&url).await;
-    rows(
-        &db,
-        "INSERT INTO user (username, email) VALUES ('john', 'john@example.com')",
-    )
-    .await;
-    rows(&db, "CREATE TABLE leftover (x integer)").await;
-    drop(db);
+    for db in each_backend() {
+        db.run(&["migrate", "up"]).ok();
+        db.run(&[
+            "-c",
+            "add user john john@example.com",
+            "-c",
+            "sql CREATE TABLE leftover (x integer)",
+        ])
+        .ok();
 
-    let refresh = dir.run_on(&url, &["migrate", "refresh"]);
-    assert_eq!(
-        refresh.ok(),
-        format!(
-            "Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n\
-             Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n"
-        )
-    );
-    let db = open(&url).await;
-    assert!(
-        rows(&db, "SELECT * FROM user").await.is_empty(),
-        "refresh empties the tables"
-    );
-    drop(db);
+        let refresh = db.run(&["migrate", "refresh"]);
+        assert_eq!(
+            refresh.ok(),
+            format!(
+                "Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n\
+                 Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n"
+            )
+        );
+        assert_eq!(
+            db.run(&["-c", "count users"]).ok(),
+            "0 users\n",
+            "refresh empties the tables"
+        );
+        assert_eq!(tables(&db).await, ["leftover", "post", "user"]);
 
-    let fresh = dir.run_on(&url, &["migrate", "fresh", "--yes"]);
-    assert_eq!(
-        fresh.ok(),
-        format!(
-            "Dropped all tables\nApplied {USERS} (users table)\nApplied {POSTS} (posts table)\n"
-        )
-    );
-    assert_eq!(
-        tables(&url).await,
-        ["post", "user"],
-        "fresh drops unrelated tables too"
-    );
+        let fresh = db.run(&["migrate", "fresh", "--yes"]);
+        assert_eq!(
+            fresh.ok(),
+            format!(
+                "Dropped all tables\nApplied {USERS} (users table)\nApplied {POSTS} (posts table)\n"
+            )
+        );
+        assert_eq!(
+            tables(&db).await,
+            ["post", "user"],
+            "fresh drops unrelated tables too"
+        );
 
-    let reset = dir.run_on(&url, &["migrate", "reset"]);
-    assert_eq!(reset.ok().lines().count(), 2);
-    assert!(tables(&url).await.is_empty());
-    let status = dir.run_on(&url, &["migrate", "status"]);
-    assert!(status.ok().ends_with("0 applied, 2 pending\n"));
+        let reset = db.run(&["migrate", "reset"]);
+        assert_eq!(reset.ok().lines().count(), 2);
+        assert!(tables(&db).await.is_empty());
+        let status = db.run(&["migrate", "status"]);
+        assert!(status.ok().ends_with("0 applied, 2 pending\n"));
+    }
 }
 
 #[test]

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod backends;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -107,22 +109,32 @@ pub async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<Vec<String>> {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     result
         .iter()
-        .map(|row| row.column_names().iter().map(|c| text(row, c)).collect())
+        // By position: a query may repeat a column name.
+        .map(|row| {
+            (0..row.column_names().len())
+                .map(|i| text(row, i))
+                .collect()
+        })
         .collect()
 }
 
-fn text(row: &sea_orm::QueryResult, column: &str) -> String {
-    if let Ok(v) = row.try_get::<Option<String>>("", column) {
+fn text(row: &sea_orm::QueryResult, i: usize) -> String {
+    if let Ok(v) = row.try_get_by_index::<Option<String>>(i) {
         return v.unwrap_or_else(|| "NULL".into());
     }
-    if let Ok(v) = row.try_get::<Option<i64>>("", column) {
+    if let Ok(v) = row.try_get_by_index::<Option<i64>>(i) {
         return v.map_or("NULL".into(), |v| v.to_string());
     }
-    if let Ok(v) = row.try_get::<Option<i32>>("", column) {
+    if let Ok(v) = row.try_get_by_index::<Option<i32>>(i) {
         return v.map_or("NULL".into(), |v| v.to_string());
     }
-    if let Ok(v) = row.try_get::<Option<bool>>("", column) {
+    if let Ok(v) = row.try_get_by_index::<Option<bool>>(i) {
         return v.map_or("NULL".into(), |v| v.to_string());
     }
-    panic!("column {column}: not readable as text or integer")
+    if let Ok(v) = row.try_get_by_index::<Option<chrono::NaiveDateTime>>(i) {
+        return v.map_or("NULL".into(), |v| {
+            v.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+        });
+    }
+    panic!("column {i}: not readable as text, integer, boolean or timestamp")
 }
