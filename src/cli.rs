@@ -18,6 +18,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
+    /// Create the database on the PostgreSQL or MySQL/MariaDB server if it does not exist yet
+    #[arg(long, global = true)]
+    pub create_database: bool,
+
     /// Run the commands in this file instead of reading stdin
     #[arg(short, long, value_name = "PATH", conflicts_with = "commands")]
     pub file: Option<std::path::PathBuf>,

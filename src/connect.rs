@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, sqlx};
 
 use crate::config::{Backend, DatabaseTarget};
 use crate::error::{Error, Result, describe_db_err};
@@ -11,7 +11,17 @@ use crate::error::{Error, Result, describe_db_err};
 /// How long to wait for a server that does not answer before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection> {
+/// What to do when the server is up but the database is not there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// Say so, and name the flag that would create it.
+    #[default]
+    Fail,
+    /// Create it (`--create-database`), as `upgrade` creates an SQLite file.
+    Create,
+}
+
+pub async fn connect(target: &DatabaseTarget, missing: Missing) -> Result<DatabaseConnection> {
     let fail = |reason: String| {
         Error::new(format!(
             "cannot open {} database {}: {}",
@@ -26,7 +36,21 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection> {
                 check_sqlite_path(&path).map_err(fail)?;
             }
         }
-        Backend::Postgres | Backend::MySql => probe_server(target).await.map_err(fail)?,
+        Backend::Postgres | Backend::MySql => match probe_server(target).await {
+            Ok(()) => {}
+            Err(Probe::UnknownDatabase(reason)) if missing == Missing::Create => {
+                create_database(target)
+                    .await
+                    .map_err(|e| fail(format!("{reason}, and creating it failed: {e}")))?;
+                eprintln!("Created database {}", target.display());
+            }
+            Err(Probe::UnknownDatabase(reason)) => {
+                return Err(fail(format!(
+                    "{reason} (add --create-database to create it)"
+                )));
+            }
+            Err(Probe::Failed(reason)) => return Err(fail(reason)),
+        },
     }
 
     let mut options = ConnectOptions::new(target.connect_url());
@@ -59,9 +83,20 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection> {
     Ok(db)
 }
 
+enum Probe {
+    UnknownDatabase(String),
+    Failed(String),
+}
+
+fn sqlx_reason(error: sqlx::Error) -> String {
+    describe_db_err(&sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+        std::sync::Arc::new(error),
+    )))
+}
+
 /// One direct connection before the pool is built: sqlx's pool retries a refused connection until its
 /// timeout and then only says "timed out", where the user needs "connection refused" at once.
-async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), String> {
+async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), Probe> {
     use sea_orm::sqlx::{Connection, mysql::MySqlConnection, postgres::PgConnection};
     let url = target.connect_url();
     let attempt = async {
@@ -70,15 +105,86 @@ async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), String
             _ => MySqlConnection::connect(url).await?.close().await,
         }
     };
-    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(describe_db_err(&sea_orm::DbErr::Conn(
-            sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(e)),
-        ))),
-        Err(_) => Err(format!(
-            "no answer within {} seconds",
-            CONNECT_TIMEOUT.as_secs()
-        )),
+    let error = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => e,
+        Err(_) => {
+            return Err(Probe::Failed(format!(
+                "no answer within {} seconds",
+                CONNECT_TIMEOUT.as_secs()
+            )));
+        }
+    };
+    // PostgreSQL's invalid_catalog_name (3D000), MySQL's ER_BAD_DB_ERROR (1049, SQLSTATE 42000).
+    let unknown_database = match &error {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("3D000") => true,
+            Some("42000") => db.message().starts_with("Unknown database"),
+            _ => false,
+        },
+        _ => false,
+    };
+    let reason = sqlx_reason(error);
+    Err(if unknown_database {
+        Probe::UnknownDatabase(reason)
+    } else {
+        Probe::Failed(reason)
+    })
+}
+
+/// `CREATE DATABASE`, issued from a database that every user may open on the same server.
+async fn create_database(target: &DatabaseTarget) -> std::result::Result<(), String> {
+    use sea_orm::sqlx::{
+        ConnectOptions as _, Connection, Executor as _, mysql::MySqlConnectOptions,
+        postgres::PgConnectOptions,
+    };
+    use std::str::FromStr;
+    let url = target.connect_url();
+    match target.backend {
+        Backend::Postgres => {
+            let options = PgConnectOptions::from_str(url).map_err(sqlx_reason)?;
+            let name = options
+                .get_database()
+                .unwrap_or_default()
+                .replace('"', "\"\"");
+            let sql = format!("CREATE DATABASE \"{name}\"");
+            let mut admin = options
+                .database("postgres")
+                .connect()
+                .await
+                .map_err(sqlx_reason)?;
+            // The name is quoted above; sqlx asks for the assertion on SQL built at run time.
+            let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()));
+            let result = admin
+                .execute(statement)
+                .await
+                .map(drop)
+                .map_err(sqlx_reason);
+            let _ = admin.close().await;
+            result.map_err(|e| format!("{sql}: {e}"))
+        }
+        _ => {
+            let options = MySqlConnectOptions::from_str(url).map_err(sqlx_reason)?;
+            let name = options
+                .get_database()
+                .unwrap_or_default()
+                .replace('`', "``");
+            let sql = format!("CREATE DATABASE `{name}`");
+            let mut admin = options
+                .database("information_schema")
+                .connect()
+                .await
+                .map_err(sqlx_reason)?;
+            // The name is quoted above; sqlx asks for the assertion on SQL built at run time.
+            let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()));
+            let result = admin
+                .execute(statement)
+                .await
+                .map(drop)
+                .map_err(sqlx_reason);
+            let _ = admin.close().await;
+            result.map_err(|e| format!("{sql}: {e}"))
+        }
     }
 }
 

@@ -126,6 +126,11 @@ impl Session {
 
     /// Runs a data command in a transaction of its own, or a savepoint of the open one.
     async fn atomically(&self, command: &Command) -> Result<Outcome> {
+        // Outside a transaction, raw SQL runs as typed: one statement is atomic by itself, and some
+        // (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
+        if let (Command::Sql(statement), None) = (command, &self.transaction) {
+            return raw_sql::run(&self.db, statement).await;
+        }
         let unit = match &self.transaction {
             Some(open) => open.begin().await?,
             None => self.db.begin().await?,

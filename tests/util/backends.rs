@@ -170,6 +170,24 @@ impl Drop for TestDb {
     }
 }
 
+/// Drops a server database by name when it goes out of scope, for tests that make one themselves.
+pub struct DropDatabase {
+    pub backend: Backend,
+    pub name: String,
+}
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let Some(server) = self.backend.server_url() else {
+            return;
+        };
+        let sql = format!("DROP DATABASE IF EXISTS {}", self.name);
+        if let Err(e) = block_on(admin_execute(self.backend.admin_url(&server), sql)) {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
 /// A fresh database on each backend whose server is there.
 pub fn each_backend() -> Vec<TestDb> {
     Backend::ALL

@@ -1,0 +1,275 @@
+//! The same shell on SQLite, PostgreSQL and MariaDB: behaviour that the recorded sessions cannot show
+//! (database errors in the backend's own words, the database's name, what was really stored), and
+//! connection failures against the real servers.
+
+mod util;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use util::backends::{Backend, DropDatabase, TestDb, each_backend_migrated};
+use util::{Run, TestDir, open, rows};
+
+fn pipe(db: &TestDb, extra: &[&str], script: &str) -> Run {
+    let mut args = vec!["--database-url", db.url.as_str()];
+    args.extend_from_slice(extra);
+    let mut child = db
+        .dir
+        .command(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    Run::from(child.wait_with_output().unwrap())
+}
+
+/// `user` is a reserved word on the servers: quoted the backend's way.
+fn user_table(backend: Backend) -> &'static str {
+    match backend {
+        Backend::MySql => "`user`",
+        _ => "\"user\"",
+    }
+}
+
+async fn usernames(db: &TestDb) -> Vec<String> {
+    let conn = open(&db.url).await;
+    let names = rows(
+        &conn,
+        &format!(
+            "SELECT username FROM {} ORDER BY id",
+            user_table(db.backend)
+        ),
+    )
+    .await
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    conn.close().await.unwrap();
+    names
+}
+
+#[tokio::test]
+async fn a_database_error_inside_a_transaction_leaves_it_usable() {
+    for db in each_backend_migrated() {
+        let script = "begin\nadd user john john@example.com\nsql SELECT * FROM no_such_table\n\
+                      add user susan susan@example.com\ncommit\n";
+        let run = pipe(&db, &["--continue-on-error"], script);
+        let errors: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(errors.len(), 1, "{:?}: {run:?}", db.backend);
+        assert!(
+            errors[0].starts_with("error: line 3: ") && errors[0].contains("no_such_table"),
+            "{run:?}"
+        );
+        assert!(
+            run.stdout.contains("Committed"),
+            "{:?}: {run:?}",
+            db.backend
+        );
+        assert_eq!(usernames(&db).await, ["john", "susan"], "{:?}", db.backend);
+    }
+}
+
+#[tokio::test]
+async fn scripts_stop_at_the_first_error_and_single_transaction_is_all_or_nothing() {
+    for db in each_backend_migrated() {
+        let run = pipe(
+            &db,
+            &[],
+            "add user john john@example.com\nget post 9\nadd user susan s@example.com\n",
+        );
+        assert_eq!(
+            run.one_line_error(),
+            "error: line 2: there is no post with id 9"
+        );
+        assert_eq!(usernames(&db).await, ["john"], "{:?}", db.backend);
+
+        let run = pipe(
+            &db,
+            &["--single-transaction"],
+            "add user anna anna@example.com\nadd post hi by anna\nadd post x by nobody\n",
+        );
+        assert_eq!(
+            run.one_line_error(),
+            "error: line 3: there is no user \"nobody\""
+        );
+        assert_eq!(
+            usernames(&db).await,
+            ["john"],
+            "{:?}: rolled back",
+            db.backend
+        );
+        let run = pipe(
+            &db,
+            &["--single-transaction"],
+            "add user anna anna@example.com\nadd post hi by anna\n",
+        );
+        run.ok();
+        assert_eq!(usernames(&db).await, ["john", "anna"]);
+    }
+}
+
+#[tokio::test]
+async fn limits_count_characters_and_text_is_stored_verbatim() {
+    for db in each_backend_migrated() {
+        let name = "é".repeat(64);
+        let body = "😀".repeat(140);
+        let nasty = "'; drop table user; --";
+        let ok = pipe(
+            &db,
+            &[],
+            &format!(
+                "add user {name} e@example.com\nadd post \"{body}\" by {name}\nadd post \"{nasty}\" by {name}\n"
+            ),
+        );
+        ok.ok();
+        let too_long = pipe(
+            &db,
+            &["--continue-on-error"],
+            &format!("add user {name}é x@example.com\nadd post \"{body}😀\" by {name}\n"),
+        );
+        assert_eq!(too_long.stderr.lines().count(), 2, "{too_long:?}");
+
+        let conn = open(&db.url).await;
+        let stored = rows(&conn, "SELECT body FROM post ORDER BY id").await;
+        assert_eq!(
+            stored,
+            [[body.clone()], [nasty.to_string()]],
+            "{:?}",
+            db.backend
+        );
+        conn.close().await.unwrap();
+        assert_eq!(usernames(&db).await, [name.clone()]);
+    }
+}
+
+#[tokio::test]
+async fn posts_read_back_newest_first_with_the_time_they_were_written() {
+    for db in each_backend_migrated() {
+        let before = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
+        pipe(
+            &db,
+            &[],
+            "add user john john@example.com\nadd post one by john\nadd post two by john\n",
+        )
+        .ok();
+        let after = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(1);
+        let run = pipe(&db, &["--format", "json"], "posts of john\n");
+        let posts: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
+        assert_eq!(posts[0]["body"], "two");
+        assert_eq!(posts[1]["body"], "one");
+        let stamp = chrono::NaiveDateTime::parse_from_str(
+            posts[0]["timestamp"].as_str().unwrap(),
+            "%Y-%m-%d %H:%M:%S%.6f",
+        )
+        .unwrap();
+        assert!(
+            before <= stamp && stamp <= after,
+            "{:?}: {stamp} is not now in UTC",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn context_names_the_backend_and_masks_the_password() {
+    for db in each_backend_migrated() {
+        let run = pipe(&db, &["--format", "json"], "context\n");
+        let context: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
+        assert_eq!(context["connection"][0]["value"], db.backend.name());
+        assert_eq!(context["entities"][1]["table"], "post");
+        assert_eq!(context["entities"][1]["rows"], 0);
+    }
+}
+
+#[test]
+fn unknown_databases_are_named_and_can_be_created_on_request() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        // A fresh name on a server that is there: create the database, then check and drop it.
+        let Some(probe) = TestDb::create(backend) else {
+            continue;
+        };
+        let server = backend.server_url().unwrap();
+        drop(probe);
+        let name = format!(
+            "mbshell_created_{}_{}",
+            std::process::id(),
+            backend.name().len()
+        );
+        let url = format!("{server}/{name}");
+        let dir = TestDir::new();
+        let _cleanup = DropDatabase {
+            backend,
+            name: name.clone(),
+        };
+
+        let line = dir
+            .run_on(&url, &["migrate", "status"])
+            .one_line_error()
+            .to_string();
+        assert!(
+            line.contains(&format!("cannot open {} database", backend.name())),
+            "{line}"
+        );
+        assert!(
+            line.contains(&name) && line.contains("add --create-database to create it"),
+            "{line}"
+        );
+
+        let run = dir.run_on(&url, &["migrate", "up", "--create-database"]);
+        assert_eq!(run.ok().lines().count(), 2, "{run:?}");
+        assert_eq!(run.stderr, format!("Created database {url}\n"));
+        assert_eq!(dir.run_on(&url, &["-c", "count users"]).ok(), "0 users\n");
+    }
+}
+
+#[test]
+fn connection_failures_are_one_line_with_the_password_masked() {
+    let dir = TestDir::new();
+    let mut cases = vec![
+        (
+            "postgres://postgres:hunter2@127.0.0.1:1/db",
+            "PostgreSQL",
+            "refused",
+        ),
+        (
+            "mysql://root:hunter2@127.0.0.1:1/db",
+            "MySQL/MariaDB",
+            "refused",
+        ),
+    ];
+    if Backend::MySql.server_url().is_some() && TestDb::create(Backend::MySql).is_some() {
+        cases.push((
+            "mysql://root:hunter2@127.0.0.1:3306/test",
+            "MySQL/MariaDB",
+            "Access denied",
+        ));
+    }
+    if TestDb::create(Backend::Postgres).is_some() {
+        cases.push((
+            "postgres://nobody_here:hunter2@127.0.0.1:5432/postgres",
+            "PostgreSQL",
+            "role \"nobody_here\" does not exist",
+        ));
+    }
+    for (url, backend, reason) in cases {
+        let run = dir.run_on(url, &["-c", "users"]);
+        let line = run.one_line_error();
+        assert!(
+            line.contains(&format!("cannot open {backend} database")),
+            "{line}"
+        );
+        assert!(line.contains(reason), "{line}");
+        assert!(line.contains(":***@"), "{line}");
+        assert!(
+            !run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"),
+            "{line}"
+        );
+    }
+}
