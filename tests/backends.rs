@@ -145,7 +145,7 @@ async fn limits_count_characters_and_text_is_stored_verbatim() {
             db.backend
         );
         conn.close().await.unwrap();
-        assert_eq!(usernames(&db).await, [name.clone()]);
+        assert_eq!(usernames(&db).await, [name]);
     }
 }
 
