@@ -7,8 +7,6 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sea_orm::{ConnectionTrait, Database};
-
 use super::TestDir;
 
 pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
@@ -95,14 +93,30 @@ where
     .unwrap()
 }
 
+/// One statement on a direct connection (not a pool, which would retry a refused connection for
+/// half a minute before saying so).
 async fn admin_execute(admin: String, sql: String) -> Result<(), String> {
-    let db = Database::connect(admin.as_str())
-        .await
-        .map_err(|e| e.to_string())?;
-    db.execute_unprepared(&sql)
-        .await
-        .map_err(|e| e.to_string())?;
-    db.close().await.map_err(|e| e.to_string())
+    use sea_orm::sqlx::{
+        AssertSqlSafe, Connection, Executor, mysql::MySqlConnection, postgres::PgConnection,
+        raw_sql,
+    };
+    let statement = raw_sql(AssertSqlSafe(sql));
+    let result = if admin.starts_with("postgres") {
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .map_err(|e| e.to_string())?;
+        let result = conn.execute(statement).await.map(drop);
+        let _ = conn.close().await;
+        result
+    } else {
+        let mut conn = MySqlConnection::connect(&admin)
+            .await
+            .map_err(|e| e.to_string())?;
+        let result = conn.execute(statement).await.map(drop);
+        let _ = conn.close().await;
+        result
+    };
+    result.map_err(|e| e.to_string())
 }
 
 impl TestDb {
@@ -135,7 +149,10 @@ impl TestDb {
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
                     panic!("{message} (CI=true: a missing server is a failure)");
                 }
-                eprintln!(
+                // Written past the test harness's capture, so it shows even when the test passes.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
                     "\n!!!!! SKIPPED {} TESTS: {message} !!!!!\n",
                     backend.name()
                 );
