@@ -19,8 +19,12 @@ pub struct Cli {
     pub database_url: Option<String>,
 
     /// Create the database on the PostgreSQL or MySQL/MariaDB server if it does not exist yet
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "read_only")]
     pub create_database: bool,
+
+    /// Open the database read-only: the database itself refuses every write
+    #[arg(long, global = true)]
+    pub read_only: bool,
 
     /// Run the commands in this file instead of reading stdin
     #[arg(short, long, value_name = "PATH", conflicts_with = "commands")]

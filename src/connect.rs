@@ -11,6 +11,21 @@ use crate::error::{Error, Result, describe_db_err};
 /// How long to wait for a server that does not answer before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long SQLite waits for another writer's lock before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The name the shell's sessions carry on PostgreSQL (`pg_stat_activity.application_name`).
+pub const APPLICATION_NAME: &str = "microblog-shell";
+
+/// How to open the database, beyond its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Settings {
+    pub missing: Missing,
+    /// Every write refused by the database itself: a read-only SQLite connection, read-only
+    /// transactions on PostgreSQL and MySQL/MariaDB.
+    pub read_only: bool,
+}
+
 /// What to do when the server is up but the database is not there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Missing {
@@ -21,7 +36,8 @@ pub enum Missing {
     Create,
 }
 
-pub async fn connect(target: &DatabaseTarget, missing: Missing) -> Result<DatabaseConnection> {
+pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<DatabaseConnection> {
+    let missing = settings.missing;
     let fail = |reason: String| {
         Error::new(format!(
             "cannot open {} database {}: {}",
@@ -34,6 +50,12 @@ pub async fn connect(target: &DatabaseTarget, missing: Missing) -> Result<Databa
         Backend::Sqlite => {
             if let Some(path) = target.sqlite_path() {
                 check_sqlite_path(&path).map_err(fail)?;
+                if settings.read_only && !path.exists() {
+                    return Err(fail(format!(
+                        "'{}' does not exist, and --read-only does not create it",
+                        path.display()
+                    )));
+                }
             }
         }
         Backend::Postgres | Backend::MySql => match probe_server(target).await {
@@ -60,6 +82,35 @@ pub async fn connect(target: &DatabaseTarget, missing: Missing) -> Result<Databa
         .max_connections(1)
         .connect_timeout(CONNECT_TIMEOUT)
         .acquire_timeout(CONNECT_TIMEOUT);
+    let read_only = settings.read_only;
+    options.map_sqlx_sqlite_opts(move |o| {
+        let o = o.busy_timeout(LOCK_WAIT);
+        if read_only {
+            o.read_only(true).create_if_missing(false)
+        } else {
+            o
+        }
+    });
+    options.map_sqlx_postgres_opts(move |o| {
+        let o = o.application_name(APPLICATION_NAME);
+        if read_only {
+            o.options([("default_transaction_read_only", "on")])
+        } else {
+            o
+        }
+    });
+    if read_only {
+        // Every connection the pool opens (reconnects too) starts read-only.
+        options.map_sqlx_mysql_pool_opts(|pool| {
+            pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
+                    Ok(())
+                })
+            })
+        });
+    }
     let db = Database::connect(options)
         .await
         .map_err(|e| fail(describe_db_err(&e)))?;

@@ -8,6 +8,9 @@ use sea_orm::{DbErr, RuntimeErr, sqlx};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     message: String,
+    /// The connection to the server went away (killed, server restarted, network): what was in an
+    /// open transaction is gone, and the next command reconnects.
+    connection_lost: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -22,7 +25,14 @@ impl Error {
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("; ");
-        Error { message }
+        Error {
+            message,
+            connection_lost: false,
+        }
+    }
+
+    pub fn is_connection_lost(&self) -> bool {
+        self.connection_lost
     }
 
     pub fn message(&self) -> &str {
@@ -40,7 +50,34 @@ impl std::error::Error for Error {}
 
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
-        Error::new(describe_db_err(&err))
+        Error {
+            connection_lost: is_connection_lost(&err),
+            ..Error::new(describe_db_err(&err))
+        }
+    }
+}
+
+/// Whether a failure means the session with the server is gone, rather than a statement failing.
+fn is_connection_lost(err: &DbErr) -> bool {
+    let sqlx_err = match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::ConnectionAcquire(_) => return true,
+        _ => return false,
+    };
+    match sqlx_err.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // PostgreSQL: connection exceptions (08...) and operator intervention (57P...);
+            // MySQL/MariaDB: ER_CONNECTION_KILLED (SQLSTATE 70100).
+            code.starts_with("08") || code.starts_with("57P") || code == "70100"
+        }
+        _ => false,
     }
 }
 
@@ -68,6 +105,11 @@ pub fn describe_db_err(err: &DbErr) -> String {
 
 fn describe_sqlx_err(err: &sqlx::Error) -> String {
     match err {
+        sqlx::Error::Database(db) if db.message() == "database is locked" => format!(
+            "database is locked: another program is writing to it (waited {} seconds); \
+             nothing was written, try again when it is done",
+            crate::connect::LOCK_WAIT.as_secs()
+        ),
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::Io(io) => io.to_string(),
         sqlx::Error::Tls(tls) => format!("TLS: {tls}"),

@@ -43,7 +43,7 @@ async fn run(cli: Cli) -> Result<bool> {
     let target = DatabaseTarget::resolve(cli.database_url.as_deref(), env_url.as_deref())?;
     if let Some(Command::Migrate { action }) = &cli.command {
         confirm_destructive(action, &target)?;
-        let db = connect::connect(&target, missing_database(&cli)).await?;
+        let db = connect::connect(&target, connect_settings(&cli)).await?;
         migrate::run(&db, action.action(), &mut std::io::stdout().lock()).await?;
         return Ok(true);
     }
@@ -64,7 +64,7 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     };
 
     let brand_new = target.sqlite_path().is_some_and(|path| !path.exists());
-    let db = connect::connect(&target, missing_database(&cli)).await?;
+    let db = connect::connect(&target, connect_settings(&cli)).await?;
     startup::check_migrations(&target, &db, brand_new, &mut std::io::stderr()).await?;
     if input.is_interactive() {
         println!(
@@ -85,11 +85,14 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     runner::run(&mut session, input.as_mut(), options).await
 }
 
-fn missing_database(cli: &Cli) -> connect::Missing {
-    if cli.create_database {
-        connect::Missing::Create
-    } else {
-        connect::Missing::Fail
+fn connect_settings(cli: &Cli) -> connect::Settings {
+    connect::Settings {
+        missing: if cli.create_database {
+            connect::Missing::Create
+        } else {
+            connect::Missing::Fail
+        },
+        read_only: cli.read_only,
     }
 }
 

@@ -124,8 +124,23 @@ impl Session {
         }
     }
 
-    /// Runs a data command in a transaction of its own, or a savepoint of the open one.
-    async fn atomically(&self, command: &Command) -> Result<Outcome> {
+    /// Runs a data command in a transaction of its own, or a savepoint of the open one. If the
+    /// connection is lost meanwhile, the open transaction is forgotten (the server already threw it
+    /// away) and the user is told; the next command gets a new connection.
+    async fn atomically(&mut self, command: &Command) -> Result<Outcome> {
+        let result = self.run_atomically(command).await;
+        match result {
+            Err(error) if error.is_connection_lost() && self.transaction.take().is_some() => {
+                Err(Error::new(format!(
+                    "the connection to the server was lost ({error}), and the open transaction \
+                     with it: nothing in it was committed; the next command reconnects"
+                )))
+            }
+            other => other,
+        }
+    }
+
+    async fn run_atomically(&self, command: &Command) -> Result<Outcome> {
         // Outside a transaction, raw SQL runs as typed: one statement is atomic by itself, and some
         // (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
         if let (Command::Sql(statement), None) = (command, &self.transaction) {
