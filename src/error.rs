@@ -87,6 +87,18 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// A value typed by the user, quoted for an error message: escaped like a Rust string and cut short,
+/// so a 1 MB line cannot make a 1 MB error.
+pub fn quoted(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(MAX).collect();
+        format!("{head:?}...")
+    }
+}
+
 /// What went wrong in a database call, in the driver's own words but without SeaORM's wrapping
 /// ("Execution Error: error returned from database: ...").
 pub fn describe_db_err(err: &DbErr) -> String {
@@ -128,6 +140,14 @@ mod tests {
     fn a_multi_line_message_becomes_one_line() {
         let e = Error::new("first\n\n  second  \nthird");
         assert_eq!(e.to_string(), "first; second; third");
+    }
+
+    #[test]
+    fn quoted_values_are_escaped_and_cut_short() {
+        assert_eq!(quoted("john"), "\"john\"");
+        assert_eq!(quoted("a\"b\nc"), "\"a\\\"b\\nc\"");
+        let long = "x".repeat(1_000_000);
+        assert_eq!(quoted(&long), format!("{:?}...", "x".repeat(40)));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::command::spec::{self, COMMANDS};
 use crate::entities::EntityKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quoted};
 
 pub fn overview() -> String {
     let width = COMMANDS
@@ -39,7 +39,7 @@ pub fn topic(word: &str) -> Result<String> {
         let hint = spec::nearest(first)
             .map(|n| format!(": did you mean {n:?}?"))
             .unwrap_or_default();
-        return Err(Error::new(format!("no help for {word:?}{hint}")));
+        return Err(Error::new(format!("no help for {}{hint}", quoted(word))));
     };
     let mut text = format!("{}: {}\nusage:\n", command.name, command.summary);
     for usage in command.usage {

@@ -6,7 +6,7 @@ pub mod spec;
 pub mod validate;
 
 use crate::entities::EntityKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quoted};
 use crate::migrate::MigrateAction;
 use crate::render::Format;
 
@@ -159,13 +159,23 @@ pub fn parse(line: &str) -> Result<Option<Command>> {
             let format = match words.next() {
                 None => None,
                 Some(word) => Some(Format::from_word(word).ok_or_else(|| {
-                    Error::new(format!("unknown format {word:?}: use table, json or csv"))
+                    Error::new(format!(
+                        "unknown format {}: use table, json or csv",
+                        quoted(word)
+                    ))
                 })?),
             };
             words.end("format", Command::Format(format))?
         }
         "migrate" => parse_migrate(&mut words)?,
         "exit" => words.end("exit", Command::Exit)?,
+        // Only reached when the word itself was quoted or escaped: the plain form returned above.
+        "sql" => {
+            return Err(Error::new(
+                "sql takes the rest of the line as typed: write the word sql plainly, without \
+                 quotes or backslashes",
+            ));
+        }
         other => unreachable!("command {other} is declared but not parsed"),
     };
     Ok(Some(command))
@@ -241,8 +251,9 @@ fn parse_migrate(words: &mut Words) -> Result<Command> {
         "status" => MigrateAction::Status,
         other => {
             return Err(Error::new(format!(
-                "unknown migrate action {other:?}: use up, down or status here (fresh, refresh and \
-                 reset only from the command line: shell migrate ...)"
+                "unknown migrate action {}: use up, down or status here (fresh, refresh and \
+                 reset only from the command line: shell migrate ...)",
+                quoted(other)
             )));
         }
     };
@@ -266,10 +277,12 @@ fn split_first_word(line: &str) -> Option<(&str, &str)> {
 fn unknown(word: &str) -> Error {
     match spec::nearest(word) {
         Some(name) => Error::new(format!(
-            "unknown command {word:?}: did you mean {name:?}? (type help)"
+            "unknown command {}: did you mean {name:?}? (type help)",
+            quoted(word)
         )),
         None => Error::new(format!(
-            "unknown command {word:?}: type help for the list of commands"
+            "unknown command {}: type help for the list of commands",
+            quoted(word)
         )),
     }
 }
@@ -316,7 +329,8 @@ impl<'a> Words<'a> {
         match self.next() {
             Some(w) if w.eq_ignore_ascii_case(keyword) => Ok(()),
             Some(w) => Err(Error::new(format!(
-                "expected {keyword:?} but found {w:?}: {}",
+                "expected {keyword:?} but found {}: {}",
+                quoted(w),
                 spec::usage_line(spec::find(command).expect("declared command"))
             ))),
             None => Err(missing(command)),
@@ -327,7 +341,8 @@ impl<'a> Words<'a> {
         let word = self.required(command)?;
         EntityKind::from_word(word).ok_or_else(|| {
             Error::new(format!(
-                "unknown entity {word:?}: use user or post; {}",
+                "unknown entity {}: use user or post; {}",
+                quoted(word),
                 spec::usage_line(spec::find(command).expect("declared command"))
             ))
         })
@@ -360,7 +375,8 @@ impl<'a> Words<'a> {
         match word.parse::<u32>() {
             Ok(n) if n >= 1 => Ok(Some(n)),
             _ => Err(Error::new(format!(
-                "-n must be a number from 1 up, not {word:?}"
+                "-n must be a number from 1 up, not {}",
+                quoted(word)
             ))),
         }
     }
@@ -376,7 +392,8 @@ impl<'a> Words<'a> {
         match self.peek() {
             None => Ok(parsed),
             Some(extra) => Err(Error::new(format!(
-                "unexpected {extra:?}: {}",
+                "unexpected {}: {}",
+                quoted(extra),
                 spec::usage_line(spec::find(command).expect("declared command"))
             ))),
         }
@@ -562,6 +579,12 @@ mod tests {
             Command::Sql("SELECT 'a  b' AS \"x\" FROM user".into())
         );
         assert!(err("sql").contains("missing argument: usage: sql STATEMENT"));
+    }
+
+    #[test]
+    fn a_quoted_sql_word_is_an_error_not_a_panic() {
+        assert!(err("\"sql\" SELECT 1").contains("without quotes"));
+        assert!(err("s\\ql SELECT 1").contains("without quotes"));
     }
 
     #[test]

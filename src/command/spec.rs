@@ -152,6 +152,10 @@ pub fn find(word: &str) -> Option<&'static CommandSpec> {
 
 /// The command name closest to a mistyped word, if any is close enough to be a likely typo.
 pub fn nearest(word: &str) -> Option<&'static str> {
+    // No command is this long: not a typo of one (and the distance would cost time and memory).
+    if word.chars().count() > 20 {
+        return None;
+    }
     let word = word.to_lowercase();
     COMMANDS
         .iter()

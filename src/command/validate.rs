@@ -1,7 +1,7 @@
 //! The rules every value must pass before it reaches the database, identical on every backend.
 //! Lengths count characters, not bytes, as the `varchar(n)` columns do.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quoted};
 
 pub const USERNAME_MAX: usize = 64;
 pub const EMAIL_MAX: usize = 120;
@@ -24,7 +24,8 @@ pub fn username(value: &str) -> Result<()> {
     length_between("username", value, USERNAME_MAX)?;
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::new(format!(
-            "username {value:?} must not contain spaces or control characters"
+            "username {} must not contain spaces or control characters",
+            quoted(value)
         )));
     }
     Ok(())
@@ -41,7 +42,8 @@ pub fn email(value: &str) -> Result<()> {
     .is_some_and(|address| address.domain().contains('.'));
     if !shaped {
         return Err(Error::new(format!(
-            "email {value:?} is not an address like name@example.com"
+            "email {} is not an address like name@example.com",
+            quoted(value)
         )));
     }
     Ok(())
@@ -58,17 +60,27 @@ pub fn body(value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A number as typed, cut short for a message.
+fn shortened(token: &str) -> String {
+    match token.char_indices().nth(24) {
+        Some((end, _)) => format!("{}...", &token[..end]),
+        None => token.to_string(),
+    }
+}
+
 /// An id as typed: a positive number that fits the `integer` columns.
 pub fn id(what: &str, token: &str) -> Result<i32> {
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::new(format!(
-            "{what} id must be a number, not {token:?}"
+            "{what} id must be a number, not {}",
+            quoted(token)
         )));
     }
     match token.parse::<i32>() {
         Ok(id) if id >= 1 => Ok(id),
         _ => Err(Error::new(format!(
-            "{what} id {token} is out of range: ids go from 1 to {}",
+            "{what} id {} is out of range: ids go from 1 to {}",
+            shortened(token),
             i32::MAX
         ))),
     }
@@ -78,14 +90,15 @@ pub fn id(what: &str, token: &str) -> Result<i32> {
 pub fn count(what: &str, token: &str) -> Result<u64> {
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::new(format!(
-            "{what} must be a number, not {token:?}"
+            "{what} must be a number, not {}",
+            quoted(token)
         )));
     }
     token
         .parse::<u64>()
         .ok()
         .filter(|n| *n <= i64::MAX as u64)
-        .ok_or_else(|| Error::new(format!("{what} {token} is too large")))
+        .ok_or_else(|| Error::new(format!("{what} {} is too large", shortened(token))))
 }
 
 #[cfg(test)]
