@@ -68,15 +68,17 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     startup::check_migrations(&target, &db, brand_new, &mut std::io::stderr()).await?;
     if input.is_interactive() {
         println!(
-            "microblog-shell {} on {} {}: type help for the commands, exit to leave",
+            "microblog-shell {} on {} {}{}: type help for the commands, exit to leave",
             env!("CARGO_PKG_VERSION"),
             target.backend.name(),
-            target.display()
+            target.display(),
+            if cli.read_only { " (read-only)" } else { "" }
         );
     }
 
     let format = Format::from_word(&cli.format).unwrap_or(Format::Table);
     let mut session = Session::new(target, db, format);
+    session.read_only = cli.read_only;
     let options = RunOptions {
         echo: cli.echo,
         continue_on_error: cli.continue_on_error,

@@ -21,6 +21,8 @@ pub struct Session {
     db: DatabaseConnection,
     transaction: Option<DatabaseTransaction>,
     pub format: Format,
+    /// `--read-only`: shown in `context`; the database itself enforces it.
+    pub read_only: bool,
     /// `--single-transaction`: the whole script is one transaction the script may not end itself.
     transaction_locked: bool,
 }
@@ -32,6 +34,7 @@ impl Session {
             db,
             transaction: None,
             format,
+            read_only: false,
             transaction_locked: false,
         }
     }
@@ -167,6 +170,15 @@ impl Session {
         let mut connection = Rows::new(&["setting", "value"]);
         connection.push(vec!["backend".into(), self.target.backend.name().into()]);
         connection.push(vec!["database".into(), self.target.display().into()]);
+        connection.push(vec![
+            "access".into(),
+            if self.read_only {
+                "read-only"
+            } else {
+                "read-write"
+            }
+            .into(),
+        ]);
         connection.push(vec![
             "transaction".into(),
             if self.in_transaction() {
