@@ -136,6 +136,29 @@ async fn limits_count_characters_and_text_is_stored_verbatim() {
         );
         assert_eq!(too_long.stderr.lines().count(), 2, "{too_long:?}");
 
+        // SQL-looking usernames and emails too; an email of exactly 120 characters, then 121.
+        let domain = format!(
+            "{}.{}.{}.com",
+            "a".repeat(50),
+            "b".repeat(50),
+            "c".repeat(9)
+        );
+        let sly = pipe(
+            &db,
+            &[],
+            &format!("add user \"robert');--\" \"o'bxx@{domain}\"\n"),
+        );
+        assert_eq!(
+            sly.one_line_error(),
+            "error: line 1: email is 121 characters long: at most 120 are allowed"
+        );
+        pipe(
+            &db,
+            &[],
+            &format!("add user \"robert');--\" \"o'bx@{domain}\"\n"),
+        )
+        .ok();
+
         let conn = open(&db.url).await;
         let stored = rows(&conn, "SELECT body FROM post ORDER BY id").await;
         assert_eq!(
@@ -144,8 +167,11 @@ async fn limits_count_characters_and_text_is_stored_verbatim() {
             "{:?}",
             db.backend
         );
+        let table = user_table(db.backend);
+        let emails = rows(&conn, &format!("SELECT email FROM {table} ORDER BY id")).await;
+        assert_eq!(emails[1][0], format!("o'bx@{domain}"));
         conn.close().await.unwrap();
-        assert_eq!(usernames(&db).await, [name]);
+        assert_eq!(usernames(&db).await, [name, "robert');--".to_string()]);
     }
 }
 
