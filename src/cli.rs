@@ -50,6 +50,11 @@ pub struct Cli {
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "csv"])]
     pub format: String,
 
+    /// Where the prompt keeps its history [default: SHELL_HISTORY, else
+    /// ~/.local/state/microblog-shell/history]
+    #[arg(long, value_name = "PATH")]
+    pub history_file: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -60,6 +65,11 @@ pub enum Command {
     Migrate {
         #[command(subcommand)]
         action: MigrateCommand,
+    },
+    /// Print a completion script for your shell, e.g. `shell completions bash > /etc/bash_completion.d/shell`
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
     },
 }
 

@@ -1,12 +1,17 @@
 //! Where command lines come from: a person at a rustyline prompt, a script on stdin or in a file, or
 //! the `-c` arguments. The loop in `runner` reads them all the same way.
 
+use std::cell::Cell;
 use std::io::BufRead;
+use std::path::PathBuf;
+use std::rc::Rc;
 
-use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{CompletionType, Config, Editor};
 
 use crate::error::{Error, Result};
+use crate::helper::{PromptMode, ShellHelper};
 
 pub enum Read {
     Line(String),
@@ -20,6 +25,20 @@ pub trait Input {
     /// The next line, shown `prompt` first when a person is typing. An `Err` is input that cannot be
     /// read at all (not UTF-8, an I/O failure): the run stops there.
     fn read(&mut self, prompt: &str) -> Result<Read>;
+    /// An answer to a question (`add post`'s body and author): at a terminal the prompt helps with
+    /// it as `mode` says; in a script it is the next line.
+    fn ask(&mut self, prompt: &str, mode: PromptMode) -> Result<Read> {
+        let _ = mode;
+        self.read(prompt)
+    }
+    /// A password: never shown, never remembered. In a script, the next line.
+    fn read_secret(&mut self, prompt: &str) -> Result<Read> {
+        self.ask(prompt, PromptMode::Secret)
+    }
+    /// The commands remembered from this prompt (and earlier sessions at it).
+    fn history(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The 1-based number of the line last read, for error messages.
     fn line_number(&self) -> usize;
     fn is_interactive(&self) -> bool;
@@ -114,34 +133,82 @@ impl Input for ArgsInput {
     }
 }
 
-/// A person at a terminal, through rustyline.
+/// A person at a terminal, through rustyline with the shell's helper.
 pub struct Interactive {
-    editor: DefaultEditor,
+    editor: Editor<ShellHelper, DefaultHistory>,
+    mode: Rc<Cell<PromptMode>>,
+    history_file: Option<PathBuf>,
     line: usize,
 }
 
 impl Interactive {
-    pub fn new() -> Result<Self> {
-        let editor = DefaultEditor::new()
+    /// `history_file`: where history persists between sessions (created private, mode 0600).
+    pub fn new(helper: ShellHelper, history_file: Option<PathBuf>) -> Result<Self> {
+        let config = Config::builder()
+            .auto_add_history(false)
+            .completion_type(CompletionType::List)
+            .build();
+        let mut editor = Editor::with_config(config)
             .map_err(|e| Error::new(format!("cannot start the line editor: {e}")))?;
-        Ok(Interactive { editor, line: 0 })
+        let mode = helper.mode.clone();
+        editor.set_helper(Some(helper));
+        if let Some(path) = &history_file {
+            crate::history::prepare(path)?;
+            // An empty or unreadable file is simply no history yet.
+            let _ = editor.load_history(path);
+        }
+        Ok(Interactive {
+            editor,
+            mode,
+            history_file,
+            line: 0,
+        })
     }
-}
 
-impl Input for Interactive {
-    fn read(&mut self, prompt: &str) -> Result<Read> {
-        match self.editor.readline(prompt) {
+    fn readline(&mut self, prompt: &str, mode: PromptMode) -> Result<Read> {
+        self.mode.set(mode);
+        let result = self.editor.readline(prompt);
+        self.mode.set(PromptMode::Command);
+        match result {
             Ok(line) => {
                 self.line += 1;
-                if !line.trim().is_empty() {
-                    let _ = self.editor.add_history_entry(line.as_str());
-                }
                 Ok(Read::Line(line))
             }
             Err(ReadlineError::Interrupted) => Ok(Read::Interrupted),
             Err(ReadlineError::Eof) => Ok(Read::Eof),
             Err(e) => Err(Error::new(format!("cannot read the terminal: {e}"))),
         }
+    }
+
+    fn remember(&mut self, line: &str) {
+        if !crate::history::worth_remembering(line) {
+            return;
+        }
+        let _ = self.editor.add_history_entry(line);
+        if let Some(path) = &self.history_file {
+            // Written as we go, so a crash or a kill loses nothing typed before it.
+            let _ = self.editor.append_history(path);
+            let _ = crate::history::make_private(path);
+        }
+    }
+}
+
+impl Input for Interactive {
+    fn read(&mut self, prompt: &str) -> Result<Read> {
+        let read = self.readline(prompt, PromptMode::Command)?;
+        if let Read::Line(line) = &read {
+            let line = line.clone();
+            self.remember(&line);
+        }
+        Ok(read)
+    }
+
+    fn ask(&mut self, prompt: &str, mode: PromptMode) -> Result<Read> {
+        self.readline(prompt, mode)
+    }
+
+    fn history(&self) -> Vec<String> {
+        self.editor.history().iter().cloned().collect()
     }
 
     fn line_number(&self) -> usize {

@@ -18,6 +18,7 @@
 
 pub mod cli;
 pub mod command;
+pub mod completion;
 pub mod config;
 pub mod connect;
 pub mod describe;
@@ -25,9 +26,14 @@ pub mod entities;
 pub mod error;
 pub mod flask_sqlite;
 pub mod help;
+pub mod helper;
+pub mod history;
 pub mod input;
+pub mod lookup;
 pub mod migrate;
 pub mod output;
+pub mod pager;
+pub mod password;
 pub mod queries;
 pub mod raw_sql;
 pub mod render;

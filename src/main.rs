@@ -9,11 +9,13 @@ use clap::Parser;
 use microblog_shell::cli::{Cli, Command, MigrateCommand};
 use microblog_shell::config::DatabaseTarget;
 use microblog_shell::error::{Error, Result};
+use microblog_shell::helper::ShellHelper;
 use microblog_shell::input::{ArgsInput, Input, Interactive, ScriptInput};
+use microblog_shell::lookup::Lookup;
 use microblog_shell::render::Format;
 use microblog_shell::runner::{self, RunOptions};
 use microblog_shell::session::Session;
-use microblog_shell::{connect, migrate, startup};
+use microblog_shell::{connect, history, migrate, startup};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -41,6 +43,11 @@ async fn run(cli: Cli) -> Result<bool> {
     load_dotenv()?;
     let env_url = std::env::var("DATABASE_URL").ok();
     let target = DatabaseTarget::resolve(cli.database_url.as_deref(), env_url.as_deref())?;
+    if let Some(Command::Completions { shell }) = &cli.command {
+        use clap::CommandFactory;
+        clap_complete::generate(*shell, &mut Cli::command(), "shell", &mut std::io::stdout());
+        return Ok(true);
+    }
     if let Some(Command::Migrate { action }) = &cli.command {
         confirm_destructive(action, &target)?;
         let db = connect::connect(&target, connect_settings(&cli)).await?;
@@ -58,7 +65,10 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
             .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
         Box::new(ScriptInput::new(std::io::BufReader::new(file)))
     } else if std::io::stdin().is_terminal() {
-        Box::new(Interactive::new()?)
+        let colors = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let helper = ShellHelper::new(Some(Lookup::start(target.clone())), colors);
+        let history_file = history::path(cli.history_file.as_deref());
+        Box::new(Interactive::new(helper, history_file)?)
     } else {
         Box::new(ScriptInput::new(std::io::stdin().lock()))
     };

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::command::{Page, UserRef};
 use crate::entities::{EntityKind, Post, User, post, user};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quoted};
 use crate::output::{Cell, Outcome, Rows};
 
 pub const USER_COLUMNS: &[&str] = &["id", "username", "email", "has_password"];
@@ -238,6 +238,42 @@ pub async fn delete_user<C: ConnectionTrait>(
         1 => format!("Deleted user {name} and 1 post"),
         n => format!("Deleted user {name} and {n} posts"),
     }))
+}
+
+/// Stores an already computed hash (hashing happens before the transaction opens: it is slow).
+pub async fn store_password_hash<C: ConnectionTrait>(
+    db: &C,
+    user: &UserRef,
+    hash: String,
+) -> Result<Outcome> {
+    let found = find_user(db, user).await?;
+    let name = found.username.clone();
+    let mut active: user::ActiveModel = found.into();
+    active.password_hash = Set(Some(hash));
+    active.update(db).await?;
+    Ok(Outcome::Message(format!("Password set for {name}")))
+}
+
+pub async fn check_password<C: ConnectionTrait>(
+    db: &C,
+    user: &UserRef,
+    password: &str,
+) -> Result<Outcome> {
+    let found = find_user(db, user).await?;
+    let Some(stored) = found.password_hash else {
+        return Err(Error::new(format!(
+            "user {} has no password set",
+            quoted(&found.username)
+        )));
+    };
+    if crate::password::verify(&stored, password)? {
+        Ok(Outcome::Message(format!(
+            "Password is correct for {}",
+            found.username
+        )))
+    } else {
+        Err(Error::new(format!("wrong password for {}", found.username)))
+    }
 }
 
 pub async fn delete_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {

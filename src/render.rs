@@ -94,9 +94,13 @@ impl Renderer {
     fn table(&self, rows: &Rows, out: &mut dyn Write) -> std::io::Result<()> {
         let mut table = Table::new();
         if self.terminal {
-            table
-                .load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic);
+            table.load_style(presets::UTF8_FULL_CONDENSED);
+            // Wrapped to the screen's width, when there is a usable one to know.
+            if let Some((width, _)) = terminal_size::terminal_size().filter(|(w, _)| w.0 >= 40) {
+                table
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_width(width.0);
+            }
         } else {
             table.load_style(presets::ASCII_FULL_CONDENSED);
         }

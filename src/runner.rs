@@ -6,10 +6,15 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::command::{self, Command, validate};
+use std::time::Instant;
+
+use crate::command::{self, Command, Secret, validate};
 use crate::error::{Error, Result};
+use crate::helper::PromptMode;
 use crate::input::{Input, Read};
-use crate::render::Renderer;
+use crate::output::{Outcome, Rows};
+use crate::pager;
+use crate::render::{Format, Renderer};
 use crate::session::Session;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -94,52 +99,107 @@ async fn step(
     options: RunOptions,
     terminal: bool,
 ) -> Result<Step> {
-    let mut stdout = std::io::stdout().lock();
     let trimmed = line.trim();
     if options.echo && !trimmed.is_empty() {
-        writeln!(stdout, "> {trimmed}")?;
+        println!("> {trimmed}");
     }
-    let Some(mut command) = command::parse(line)? else {
+    let Some(command) = command::parse(line)? else {
         return Ok(Step::Continue);
     };
-    if command == Command::AddPostPrompt {
-        drop(stdout);
-        command = ask_for_post(input, options.echo)?;
-        stdout = std::io::stdout().lock();
-    }
-    if command == Command::Exit {
-        return Ok(Step::Exit);
-    }
-    let outcome = session.execute(&command).await?;
+    // Commands that need the prompt itself: questions, secrets, its history.
+    let command = match command {
+        Command::Exit => return Ok(Step::Exit),
+        Command::AddPostPrompt => ask_for_post(input, options.echo)?,
+        Command::SetPassword(user) => Command::StorePassword {
+            user,
+            password: ask_for_new_password(input)?,
+        },
+        Command::CheckPassword(user) => Command::VerifyPassword {
+            user,
+            password: ask_for_secret(input, "password: ")?,
+        },
+        other => other,
+    };
+    let started = Instant::now();
+    let outcome = match command {
+        Command::History => history_rows(input),
+        other => session.execute(&other).await?,
+    };
     let renderer = Renderer {
         format: session.format,
         terminal,
     };
-    renderer.render(&outcome, &mut stdout, &mut std::io::stderr())?;
-    stdout.flush()?;
+    let mut text = Vec::new();
+    renderer.render(&outcome, &mut text, &mut std::io::stderr())?;
+    if session.timing {
+        let time = format!("Time: {:.3} ms\n", started.elapsed().as_secs_f64() * 1000.0);
+        match session.format {
+            Format::Table => text.extend_from_slice(time.as_bytes()),
+            Format::Json | Format::Csv => eprint!("{time}"),
+        }
+    }
+    if input.is_interactive() && terminal {
+        pager::show(&text)?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&text)?;
+        stdout.flush()?;
+    }
     Ok(Step::Continue)
+}
+
+fn history_rows(input: &dyn Input) -> Outcome {
+    let mut rows = Rows::new(&["#", "command"]);
+    for (i, line) in input.history().into_iter().enumerate() {
+        rows.push(vec![(i as i64 + 1).into(), line.into()]);
+    }
+    Outcome::Rows(rows)
+}
+
+/// One answer; Ctrl-C or the end of the input cancels the whole command.
+fn answer(input: &mut dyn Input, prompt: &str, mode: PromptMode) -> Result<String> {
+    let read = match mode {
+        PromptMode::Secret => input.read_secret(prompt)?,
+        _ => input.ask(prompt, mode)?,
+    };
+    match read {
+        Read::Line(line) => Ok(line),
+        Read::Interrupted => Err(Error::new("cancelled: nothing was written")),
+        Read::Eof => Err(Error::new(
+            "the input ended before the answer: nothing was written",
+        )),
+    }
+}
+
+fn ask_for_secret(input: &mut dyn Input, prompt: &str) -> Result<Secret> {
+    answer(input, prompt, PromptMode::Secret).map(Secret)
+}
+
+/// Twice at a terminal, so a typo is caught; once (the next line) in a script.
+fn ask_for_new_password(input: &mut dyn Input) -> Result<Secret> {
+    let first = ask_for_secret(input, "new password: ")?;
+    if input.is_interactive() {
+        let again = ask_for_secret(input, "again: ")?;
+        if again != first {
+            return Err(Error::new("the two passwords differ: nothing was changed"));
+        }
+    }
+    Ok(first)
 }
 
 /// `add post` alone: the body, then the author, each on its own line (typed, or the script's next).
 fn ask_for_post(input: &mut dyn Input, echo: bool) -> Result<Command> {
-    let mut ask = |prompt: &str| -> Result<String> {
-        match input.read(prompt)? {
-            Read::Line(line) => {
-                if echo {
-                    println!("> {}", line.trim());
-                }
-                Ok(line)
-            }
-            Read::Interrupted => Err(Error::new("cancelled: nothing was written")),
-            Read::Eof => Err(Error::new(
-                "add post: the input ended before the body and author were given",
-            )),
+    let mut ask = |prompt: &str, mode: PromptMode| -> Result<String> {
+        let line = answer(input, prompt, mode)?;
+        if echo {
+            println!("> {}", line.trim());
         }
+        Ok(line)
     };
-    let body = ask("body: ")?;
+    let body = ask("body: ", PromptMode::Body)?;
     let body = body.trim().to_string();
     validate::body(&body)?;
-    let author = ask("author: ")?;
+    let author = ask("author: ", PromptMode::Author)?;
     let author = command::user_ref(author.trim())?;
     Ok(Command::AddPost { body, author })
 }

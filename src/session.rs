@@ -21,6 +21,8 @@ pub struct Session {
     db: DatabaseConnection,
     transaction: Option<DatabaseTransaction>,
     pub format: Format,
+    /// `timing on`: the runner prints how long each command took.
+    pub timing: bool,
     /// `--read-only`: shown in `context`; the database itself enforces it.
     pub read_only: bool,
     /// `--single-transaction`: the whole script is one transaction the script may not end itself.
@@ -34,6 +36,7 @@ impl Session {
             db,
             transaction: None,
             format,
+            timing: false,
             read_only: false,
             transaction_locked: false,
         }
@@ -118,6 +121,27 @@ impl Session {
                 Ok(Outcome::Message(
                     String::from_utf8_lossy(&report).trim_end().to_string(),
                 ))
+            }
+            Command::Timing(setting) => {
+                self.timing = setting.unwrap_or(!self.timing);
+                let state = if self.timing { "on" } else { "off" };
+                Ok(Outcome::Message(format!("Timing is {state}")))
+            }
+            Command::SetPassword(_) | Command::CheckPassword(_) | Command::History => Err(
+                Error::new("this command needs the prompt: run it in the shell or a script"),
+            ),
+            Command::StorePassword { user, password } => {
+                if password.0.is_empty() {
+                    return Err(Error::new(
+                        "the password must not be empty: nothing was changed",
+                    ));
+                }
+                let hash = crate::password::hash(&password.0)?;
+                self.atomically(&Command::StorePassword {
+                    user: user.clone(),
+                    password: crate::command::Secret(hash),
+                })
+                .await
             }
             Command::Exit => Ok(Outcome::Nothing),
             Command::AddPostPrompt => Err(Error::new(
@@ -238,6 +262,13 @@ async fn run_data<C: ConnectionTrait>(db: &C, command: &Command) -> Result<Outco
         Command::Count { entity, of } => queries::count(db, *entity, of.as_ref()).await,
         Command::Describe(entity) => describe::describe(db, *entity).await,
         Command::Sql(statement) => raw_sql::run(db, statement).await,
+        // By now the secret is the hash (see `Session::execute`).
+        Command::StorePassword { user, password } => {
+            queries::store_password_hash(db, user, password.0.clone()).await
+        }
+        Command::VerifyPassword { user, password } => {
+            queries::check_password(db, user, &password.0).await
+        }
         other => unreachable!("not a data command: {other:?}"),
     }
 }

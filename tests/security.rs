@@ -165,6 +165,7 @@ fn banner_of(db: &TestDb, url: &str) -> String {
             "/dev/null",
         ])
         .current_dir(db.dir.path())
+        .env("SHELL_HISTORY", db.dir.join("history"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -74,7 +74,31 @@ pub enum Command {
     Rollback,
     Format(Option<Format>),
     Migrate(MigrateAction),
+    /// `set password USER`: the runner asks for the password, then sends [`Command::StorePassword`].
+    SetPassword(UserRef),
+    /// `check password USER`: the runner asks for the password, then sends [`Command::VerifyPassword`].
+    CheckPassword(UserRef),
+    StorePassword {
+        user: UserRef,
+        password: Secret,
+    },
+    VerifyPassword {
+        user: UserRef,
+        password: Secret,
+    },
+    Timing(Option<bool>),
+    History,
     Exit,
+}
+
+/// A password on its way to being hashed or checked: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 impl Command {
@@ -168,6 +192,31 @@ pub fn parse(line: &str) -> Result<Option<Command>> {
             words.end("format", Command::Format(format))?
         }
         "migrate" => parse_migrate(&mut words)?,
+        "set" | "check" => {
+            words.expect_keyword(spec.name, "password")?;
+            let user = user_ref(words.required(spec.name)?)?;
+            let command = if spec.name == "set" {
+                Command::SetPassword(user)
+            } else {
+                Command::CheckPassword(user)
+            };
+            words.end(spec.name, command)?
+        }
+        "timing" => {
+            let setting = match words.next() {
+                None => None,
+                Some(w) if w.eq_ignore_ascii_case("on") => Some(true),
+                Some(w) if w.eq_ignore_ascii_case("off") => Some(false),
+                Some(w) => {
+                    return Err(Error::new(format!(
+                        "timing is on or off, not {}",
+                        quoted(w)
+                    )));
+                }
+            };
+            words.end("timing", Command::Timing(setting))?
+        }
+        "history" => words.end("history", Command::History)?,
         "exit" => words.end("exit", Command::Exit)?,
         // Only reached when the word itself was quoted or escaped: the plain form returned above.
         "sql" => {
@@ -579,6 +628,27 @@ mod tests {
             Command::Sql("SELECT 'a  b' AS \"x\" FROM user".into())
         );
         assert!(err("sql").contains("missing argument: usage: sql STATEMENT"));
+    }
+
+    #[test]
+    fn passwords_timing_and_history() {
+        assert_eq!(ok("set password john"), Command::SetPassword(name("john")));
+        assert_eq!(
+            ok("CHECK PASSWORD 3"),
+            Command::CheckPassword(UserRef::Id(3))
+        );
+        assert!(err("set pasword john").contains("expected \"password\""));
+        assert!(err("set password").contains("missing argument: usage: set password"));
+        assert_eq!(ok("timing on"), Command::Timing(Some(true)));
+        assert_eq!(ok("timing OFF"), Command::Timing(Some(false)));
+        assert_eq!(ok("timing"), Command::Timing(None));
+        assert!(err("timing maybe").contains("on or off"));
+        assert_eq!(ok("history"), Command::History);
+        let secret = Command::StorePassword {
+            user: name("john"),
+            password: Secret("hunter2".into()),
+        };
+        assert!(!format!("{secret:?}").contains("hunter2"));
     }
 
     #[test]

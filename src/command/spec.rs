@@ -92,6 +92,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         example: "describe post",
     },
     CommandSpec {
+        name: "set",
+        aliases: &[],
+        usage: &["set password USERNAME|ID"],
+        summary: "set a user's password: asked twice without echo, stored as a salted scrypt hash",
+        example: "set password john",
+    },
+    CommandSpec {
+        name: "check",
+        aliases: &[],
+        usage: &["check password USERNAME|ID"],
+        summary: "check a password against the user's stored hash (Werkzeug's format)",
+        example: "check password john",
+    },
+    CommandSpec {
         name: "sql",
         aliases: &[],
         usage: &["sql STATEMENT"],
@@ -132,6 +146,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         usage: &["migrate up [-n N]", "migrate down [-n N]", "migrate status"],
         summary: "apply, revert or list schema migrations",
         example: "migrate status",
+    },
+    CommandSpec {
+        name: "timing",
+        aliases: &[],
+        usage: &["timing [on|off]"],
+        summary: "print how long each command took",
+        example: "timing on",
+    },
+    CommandSpec {
+        name: "history",
+        aliases: &[],
+        usage: &["history"],
+        summary: "the commands typed at this prompt, this session and before",
+        example: "history",
     },
     CommandSpec {
         name: "exit",

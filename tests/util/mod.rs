@@ -44,6 +44,9 @@ impl TestDir {
         cmd.args(args)
             .current_dir(self.path())
             .env_remove("DATABASE_URL")
+            // Never the developer's own history file.
+            .env("SHELL_HISTORY", self.join("history"))
+            .env_remove("PAGER")
             .stdin(Stdio::null());
         cmd
     }
