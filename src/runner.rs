@@ -165,9 +165,10 @@ fn answer(input: &mut dyn Input, prompt: &str, mode: PromptMode) -> Result<Strin
     match read {
         Read::Line(line) => Ok(line),
         Read::Interrupted => Err(Error::new("cancelled: nothing was written")),
-        Read::Eof => Err(Error::new(
-            "the input ended before the answer: nothing was written",
-        )),
+        Read::Eof => Err(Error::new(format!(
+            "the input ended before the {} was given: nothing was written",
+            prompt.trim_end_matches([':', ' '])
+        ))),
     }
 }
 

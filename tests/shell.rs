@@ -202,7 +202,7 @@ async fn add_post_alone_reads_the_body_and_author_from_the_next_lines() {
     let run = pipe(&dir, &["--database-url", &url], b"add post\nonly a body\n");
     assert!(
         run.one_line_error()
-            .contains("input ended before the body and author"),
+            .contains("input ended before the author was given"),
         "{run:?}"
     );
 }
