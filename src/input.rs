@@ -2,7 +2,7 @@
 //! the `-c` arguments. The loop in `runner` reads them all the same way.
 
 use std::cell::Cell;
-use std::io::BufRead;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -35,6 +35,11 @@ pub trait Input {
     fn read_secret(&mut self, prompt: &str) -> Result<Read> {
         self.ask(prompt, PromptMode::Secret)
     }
+    /// Whether more input is already at hand (read but not yet consumed), so that the shell can
+    /// hold its output back until it is about to wait.
+    fn has_pending(&self) -> bool {
+        false
+    }
     /// The commands remembered from this prompt (and earlier sessions at it).
     fn history(&self) -> Vec<String> {
         Vec::new()
@@ -46,22 +51,26 @@ pub trait Input {
 
 /// A script: stdin that is not a terminal, or `--file`.
 pub struct ScriptInput<R> {
-    reader: R,
+    reader: BufReader<R>,
     line: usize,
     buffer: Vec<u8>,
 }
 
-impl<R: BufRead> ScriptInput<R> {
+impl<R: std::io::Read> ScriptInput<R> {
     pub fn new(reader: R) -> Self {
         ScriptInput {
-            reader,
+            reader: BufReader::with_capacity(64 * 1024, reader),
             line: 0,
             buffer: Vec::new(),
         }
     }
 }
 
-impl<R: BufRead> Input for ScriptInput<R> {
+impl<R: std::io::Read> Input for ScriptInput<R> {
+    fn has_pending(&self) -> bool {
+        !self.reader.buffer().is_empty()
+    }
+
     fn read(&mut self, _prompt: &str) -> Result<Read> {
         self.buffer.clear();
         let n = self.reader.read_until(b'\n', &mut self.buffer)?;
@@ -114,6 +123,10 @@ impl ArgsInput {
 }
 
 impl Input for ArgsInput {
+    fn has_pending(&self) -> bool {
+        self.commands.len() > 0
+    }
+
     fn read(&mut self, _prompt: &str) -> Result<Read> {
         match self.commands.next() {
             Some(command) => {

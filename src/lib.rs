@@ -16,6 +16,7 @@
 //! - `entities`: the `User` and `Post` entities, the one description of the schema.
 //! - `error`: the error type whose `Display` is the one line a user sees.
 
+pub mod bulk;
 pub mod cli;
 pub mod command;
 pub mod completion;
@@ -29,11 +30,14 @@ pub mod help;
 pub mod helper;
 pub mod history;
 pub mod input;
+pub mod interrupt;
+pub mod listing;
 pub mod lookup;
 pub mod migrate;
 pub mod output;
 pub mod pager;
 pub mod password;
+pub mod progress;
 pub mod queries;
 pub mod raw_sql;
 pub mod render;

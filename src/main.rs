@@ -15,7 +15,7 @@ use microblog_shell::lookup::Lookup;
 use microblog_shell::render::Format;
 use microblog_shell::runner::{self, RunOptions};
 use microblog_shell::session::Session;
-use microblog_shell::{connect, history, migrate, startup};
+use microblog_shell::{connect, history, interrupt, migrate, startup};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -63,14 +63,15 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     } else if let Some(path) = &cli.file {
         let file = std::fs::File::open(path)
             .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
-        Box::new(ScriptInput::new(std::io::BufReader::new(file)))
+        Box::new(ScriptInput::new(file))
     } else if std::io::stdin().is_terminal() {
         let colors = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let helper = ShellHelper::new(Some(Lookup::start(target.clone())), colors);
         let history_file = history::path(cli.history_file.as_deref());
+        interrupt::catch();
         Box::new(Interactive::new(helper, history_file)?)
     } else {
-        Box::new(ScriptInput::new(std::io::stdin().lock()))
+        Box::new(ScriptInput::new(std::io::stdin()))
     };
 
     let brand_new = target.sqlite_path().is_some_and(|path| !path.exists());

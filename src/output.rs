@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 
 use crate::entities::EntityKind;
+use crate::listing::Listing;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -89,5 +90,7 @@ pub enum Outcome {
     Message(String),
     /// Several titled result sets (`describe`: columns, indexes, foreign keys).
     Sections(Vec<(String, Rows)>),
+    /// A list of any length, to be read and rendered a page at a time.
+    Listing(Listing),
     Nothing,
 }

@@ -1,24 +1,112 @@
-//! Long results at a terminal go through a pager (`$PAGER`, by default `less -FRX`), as psql does,
-//! when they are taller than the screen. Anything else is written straight to stdout.
+//! Where a command's output goes. In a script: a buffered stdout, flushed whenever the shell is about
+//! to wait for input (so a person or program at the other end sees each answer). At a terminal: the
+//! screen, or a pager (`$PAGER`, by default `less -FRX`, as psql does) once the output is taller than
+//! the screen; either way it streams, so a million-row listing never sits in memory.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::io::{BufWriter, Stdout, Write};
+use std::process::{Child, Command, Stdio};
 
 const DEFAULT_PAGER: &str = "less -FRX";
 
-pub fn show(text: &[u8]) -> std::io::Result<()> {
-    let rows = terminal_size::terminal_size().map_or(usize::MAX, |(_, h)| usize::from(h.0));
-    let lines = text.iter().filter(|b| **b == b'\n').count();
-    if lines >= rows && page(text).is_ok() {
-        return Ok(());
-    }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text)?;
-    stdout.flush()
+pub enum Output {
+    /// Scripts, and terminals for short results.
+    Direct(BufWriter<Stdout>),
+    /// At a terminal: held back until it is clear whether it fits on the screen.
+    Holding {
+        text: Vec<u8>,
+        lines: usize,
+        rows: usize,
+    },
+    /// Taller than the screen: flowing into the pager.
+    Paging(Child),
+    /// The pager was quit before the end: the rest is dropped.
+    Closed,
 }
 
-/// Runs the pager on `text`; an error (no such pager) means the caller prints it instead.
-fn page(text: &[u8]) -> std::io::Result<()> {
+impl Output {
+    pub fn direct() -> Self {
+        Output::Direct(BufWriter::with_capacity(64 * 1024, std::io::stdout()))
+    }
+
+    /// For one command's output at a terminal.
+    pub fn paged() -> Self {
+        let rows =
+            terminal_size::terminal_size().map_or(usize::MAX, |(_, h)| usize::from(h.0).max(1));
+        Output::Holding {
+            text: Vec::new(),
+            lines: 0,
+            rows,
+        }
+    }
+
+    /// Whether the reader has gone away (the pager was quit): no point producing more.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Output::Closed)
+    }
+
+    /// Ends the output: what was held goes to the screen, the pager is waited for.
+    pub fn finish(self) -> std::io::Result<()> {
+        match self {
+            Output::Direct(mut out) => out.flush(),
+            Output::Holding { text, .. } => {
+                let mut stdout = std::io::stdout().lock();
+                stdout.write_all(&text)?;
+                stdout.flush()
+            }
+            Output::Paging(mut child) => {
+                drop(child.stdin.take());
+                child.wait().map(drop)
+            }
+            Output::Closed => Ok(()),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Direct(out) => out.write(buf),
+            Output::Holding { text, lines, rows } => {
+                text.extend_from_slice(buf);
+                *lines += buf.iter().filter(|b| **b == b'\n').count();
+                if *lines >= *rows
+                    && let Ok(mut child) = start_pager()
+                {
+                    let held = std::mem::take(text);
+                    let written = child.stdin.as_mut().map(|stdin| stdin.write_all(&held));
+                    *self = match written {
+                        Some(Ok(())) => Output::Paging(child),
+                        _ => Output::Closed,
+                    };
+                }
+                Ok(buf.len())
+            }
+            Output::Paging(child) => {
+                let result = child.stdin.as_mut().map(|stdin| stdin.write_all(buf));
+                if !matches!(result, Some(Ok(()))) {
+                    // The user quit the pager: not an error, just the end of reading.
+                    let _ = child.wait();
+                    *self = Output::Closed;
+                }
+                Ok(buf.len())
+            }
+            Output::Closed => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Direct(out) => out.flush(),
+            Output::Paging(child) => {
+                let _ = child.stdin.as_mut().map(Write::flush);
+                Ok(())
+            }
+            Output::Holding { .. } | Output::Closed => Ok(()),
+        }
+    }
+}
+
+fn start_pager() -> std::io::Result<Child> {
     let pager = std::env::var("PAGER")
         .ok()
         .filter(|p| !p.trim().is_empty())
@@ -27,14 +115,8 @@ fn page(text: &[u8]) -> std::io::Result<()> {
     let Some((program, args)) = words.split_first() else {
         return Err(std::io::Error::other("empty PAGER"));
     };
-    let mut child = Command::new(program)
+    Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
-        .spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // The user may quit the pager before reading it all: a broken pipe is not an error.
-        let _ = stdin.write_all(text);
-    }
-    child.wait()?;
-    Ok(())
+        .spawn()
 }

@@ -5,10 +5,10 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
-use crate::command::{Page, UserRef};
+use crate::command::UserRef;
 use crate::entities::{EntityKind, Post, User, post, user};
 use crate::error::{Error, Result, quoted};
 use crate::output::{Cell, Outcome, Rows};
@@ -16,55 +16,37 @@ use crate::output::{Cell, Outcome, Rows};
 pub const USER_COLUMNS: &[&str] = &["id", "username", "email", "has_password"];
 pub const POST_COLUMNS: &[&str] = &["id", "timestamp", "author", "body"];
 
+/// A user as a row: `has_password` in place of the hash.
+pub fn user_row(u: user::Model) -> Vec<Cell> {
+    vec![
+        u.id.into(),
+        u.username.into(),
+        u.email.into(),
+        u.password_hash.is_some().into(),
+    ]
+}
+
+pub fn post_row(p: post::Model, author: Option<String>) -> Vec<Cell> {
+    vec![
+        p.id.into(),
+        p.timestamp.into(),
+        Cell::from(author),
+        p.body.into(),
+    ]
+}
+
 fn user_rows(users: impl IntoIterator<Item = user::Model>) -> Rows {
     let mut rows = Rows::new(USER_COLUMNS);
-    for u in users {
-        rows.push(vec![
-            u.id.into(),
-            u.username.into(),
-            u.email.into(),
-            u.password_hash.is_some().into(),
-        ]);
-    }
+    users.into_iter().for_each(|u| rows.push(user_row(u)));
     rows
 }
 
 fn post_rows(posts: impl IntoIterator<Item = (post::Model, Option<String>)>) -> Rows {
     let mut rows = Rows::new(POST_COLUMNS);
-    for (p, author) in posts {
-        rows.push(vec![
-            p.id.into(),
-            p.timestamp.into(),
-            Cell::from(author),
-            p.body.into(),
-        ]);
-    }
+    posts
+        .into_iter()
+        .for_each(|(p, a)| rows.push(post_row(p, a)));
     rows
-}
-
-/// `limit` / `offset` on any query. SQLite and MySQL accept OFFSET only after a LIMIT: an offset
-/// alone gets the largest limit they all accept.
-fn paged<E: EntityTrait>(select: Select<E>, page: Page) -> Select<E> {
-    let limit = match (page.limit, page.offset) {
-        (None, Some(_)) => Some(i64::MAX as u64),
-        (limit, _) => limit,
-    };
-    let mut select = select;
-    if let Some(limit) = limit {
-        select = select.limit(limit);
-    }
-    if let Some(offset) = page.offset {
-        select = select.offset(offset);
-    }
-    select
-}
-
-/// Newest first; the id breaks ties between posts written in the same microsecond.
-fn newest_first(select: Select<Post>, page: Page) -> Select<Post> {
-    let select = select
-        .order_by_desc(post::Column::Timestamp)
-        .order_by_desc(post::Column::Id);
-    paged(select, page)
 }
 
 /// `LOWER(column) = LOWER(value)`: MySQL/MariaDB compare text case-insensitively, SQLite and
@@ -107,21 +89,6 @@ async fn find_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<post::Model> {
         .ok_or_else(|| Error::new(format!("there is no post with id {id}")))
 }
 
-pub async fn list_users<C: ConnectionTrait>(db: &C, page: Page) -> Result<Outcome> {
-    let select = paged(User::find().order_by_asc(user::Column::Id), page);
-    Ok(Outcome::Rows(user_rows(select.all(db).await?)))
-}
-
-pub async fn list_posts<C: ConnectionTrait>(db: &C, page: Page) -> Result<Outcome> {
-    let posts = newest_first(Post::find(), page)
-        .find_also_related(User)
-        .all(db)
-        .await?;
-    Ok(Outcome::Rows(post_rows(
-        posts.into_iter().map(|(p, u)| (p, u.map(|u| u.username))),
-    )))
-}
-
 pub async fn get_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<Outcome> {
     Ok(Outcome::Rows(user_rows([find_user(db, user).await?])))
 }
@@ -133,18 +100,6 @@ pub async fn get_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
         .await?
         .ok_or_else(|| Error::new(format!("there is no post with id {id}")))?;
     Ok(Outcome::Rows(post_rows([(p, author.map(|u| u.username))])))
-}
-
-/// A user's posts, through the user -> posts relation.
-pub async fn posts_of<C: ConnectionTrait>(db: &C, user: &UserRef, page: Page) -> Result<Outcome> {
-    let author = find_user(db, user).await?;
-    let posts = newest_first(author.find_related(Post), page)
-        .all(db)
-        .await?;
-    let name = author.username;
-    Ok(Outcome::Rows(post_rows(
-        posts.into_iter().map(|p| (p, Some(name.clone()))),
-    )))
 }
 
 /// A post's author, through the post -> author relation.

@@ -52,11 +52,11 @@ impl Renderer {
         notes: &mut dyn Write,
     ) -> std::io::Result<()> {
         match outcome {
-            Outcome::Rows(rows) => match self.format {
-                Format::Table => self.table(rows, out),
-                Format::Json => json(rows, out),
-                Format::Csv => csv(rows, out),
-            },
+            Outcome::Rows(rows) => {
+                let mut writer = self.rows_writer(&rows.columns);
+                writer.page(&rows.rows, out)?;
+                writer.finish(out)
+            }
             Outcome::Count { count, entity } => match self.format {
                 Format::Table => {
                     let noun = if *count == 1 {
@@ -87,11 +87,34 @@ impl Renderer {
                 Format::Json => json_sections(sections, out),
                 Format::Csv => csv_sections(sections, out),
             },
-            Outcome::Nothing => Ok(()),
+            // Listings are paged through by the runner, which owns the connection.
+            Outcome::Listing(_) | Outcome::Nothing => Ok(()),
+        }
+    }
+
+    /// Rows written as they arrive, a page at a time.
+    pub fn rows_writer(&self, columns: &[String]) -> RowWriter<'_> {
+        RowWriter {
+            renderer: self,
+            columns: columns.to_vec(),
+            rows: 0,
+            pages: 0,
         }
     }
 
     fn table(&self, rows: &Rows, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut writer = self.rows_writer(&rows.columns);
+        writer.page(&rows.rows, out)?;
+        writer.finish(out)
+    }
+
+    /// One table: the header and these rows.
+    fn table_page(
+        &self,
+        columns: &[String],
+        rows: &[Vec<Cell>],
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
         let mut table = Table::new();
         if self.terminal {
             table.load_style(presets::UTF8_FULL_CONDENSED);
@@ -104,13 +127,70 @@ impl Renderer {
         } else {
             table.load_style(presets::ASCII_FULL_CONDENSED);
         }
-        table.set_header(&rows.columns);
-        for row in &rows.rows {
+        table.set_header(columns);
+        for row in rows {
             table.add_row(row.iter().map(table_text));
         }
-        writeln!(out, "{table}")?;
-        let n = rows.rows.len();
-        writeln!(out, "({n} {})", if n == 1 { "row" } else { "rows" })
+        writeln!(out, "{table}")
+    }
+}
+
+/// A result of any length, rendered page by page: a table per page (the row count line at the end),
+/// one JSON array written piece by piece, one CSV document. Nothing holds more than a page.
+pub struct RowWriter<'a> {
+    renderer: &'a Renderer,
+    columns: Vec<String>,
+    rows: u64,
+    pages: u64,
+}
+
+impl RowWriter<'_> {
+    pub fn page(&mut self, rows: &[Vec<Cell>], out: &mut dyn Write) -> std::io::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self.renderer.format {
+            Format::Table => self.renderer.table_page(&self.columns, rows, out)?,
+            Format::Json => {
+                for (i, row) in rows.iter().enumerate() {
+                    let first = self.rows == 0 && i == 0;
+                    out.write_all(if first { b"[" } else { b"," })?;
+                    serde_json::to_writer(&mut *out, &json_object(&self.columns, row))?;
+                }
+            }
+            Format::Csv => {
+                let mut writer = csv::WriterBuilder::new().from_writer(&mut *out);
+                if self.pages == 0 {
+                    writer.write_record(&self.columns)?;
+                }
+                for row in rows {
+                    writer.write_record(row.iter().map(csv_text))?;
+                }
+                writer.flush()?;
+            }
+        }
+        self.rows += rows.len() as u64;
+        self.pages += 1;
+        Ok(())
+    }
+
+    pub fn finish(self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.renderer.format {
+            Format::Table => {
+                if self.pages == 0 {
+                    self.renderer.table_page(&self.columns, &[], out)?;
+                }
+                let n = self.rows;
+                writeln!(out, "({n} {})", if n == 1 { "row" } else { "rows" })
+            }
+            Format::Json => writeln!(out, "{}", if self.rows == 0 { "[]" } else { "]" }),
+            Format::Csv if self.pages == 0 => {
+                let mut writer = csv::Writer::from_writer(&mut *out);
+                writer.write_record(&self.columns)?;
+                writer.flush()
+            }
+            Format::Csv => Ok(()),
+        }
     }
 }
 
@@ -137,27 +217,23 @@ fn json_value(cell: &Cell) -> serde_json::Value {
     }
 }
 
-fn json_array(rows: &Rows) -> serde_json::Value {
-    let array: Vec<serde_json::Value> = rows
-        .rows
+/// A row as a JSON object, keys in column order.
+fn json_object(columns: &[String], row: &[Cell]) -> serde_json::Value {
+    let object: serde_json::Map<String, serde_json::Value> = columns
         .iter()
-        .map(|row| {
-            let object: serde_json::Map<String, serde_json::Value> = rows
-                .columns
-                .iter()
-                .cloned()
-                .zip(row.iter().map(json_value))
-                .collect();
-            serde_json::Value::Object(object)
-        })
+        .cloned()
+        .zip(row.iter().map(json_value))
         .collect();
-    serde_json::Value::Array(array)
+    serde_json::Value::Object(object)
 }
 
-/// One JSON array of objects, one object per row, keys in column order.
-fn json(rows: &Rows, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, &json_array(rows))?;
-    writeln!(out)
+fn json_array(rows: &Rows) -> serde_json::Value {
+    serde_json::Value::Array(
+        rows.rows
+            .iter()
+            .map(|row| json_object(&rows.columns, row))
+            .collect(),
+    )
 }
 
 /// One JSON object: each section's title is a key holding its rows.
@@ -206,16 +282,6 @@ fn csv_text(cell: &Cell) -> String {
         Cell::Timestamp(v) => v.format(FULL_TIMESTAMP).to_string(),
         other => table_text(other),
     }
-}
-
-/// RFC 4180 CSV with a header line; NULL is an empty field.
-fn csv(rows: &Rows, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(&rows.columns)?;
-    for row in &rows.rows {
-        writer.write_record(row.iter().map(csv_text))?;
-    }
-    writer.flush()
 }
 
 #[cfg(test)]

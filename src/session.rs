@@ -4,15 +4,20 @@
 //! Every data command runs atomically: in its own transaction, or in a savepoint of the user's open
 //! transaction, so a failing command writes nothing and leaves an open transaction usable.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
 
-use crate::command::Command;
+use crate::bulk::{self, PendingPost};
+use crate::command::{Command, UserRef};
 use crate::config::DatabaseTarget;
 use crate::entities::EntityKind;
+use crate::entities::post;
 use crate::error::{Error, Result};
 use crate::flask_sqlite::FlaskCompat;
+use crate::listing::Listing;
 use crate::migrate;
-use crate::output::{Outcome, Rows};
+use crate::output::{Cell, Outcome, Rows};
 use crate::render::Format;
 use crate::{describe, help, queries, raw_sql};
 
@@ -190,6 +195,42 @@ impl Session {
         }
     }
 
+    /// A user, looked up in the open transaction if there is one (for `bulk`'s author cache).
+    pub async fn find_user(&self, user: &UserRef) -> Result<crate::entities::user::Model> {
+        match &self.transaction {
+            Some(open) => queries::find_user(open, user).await,
+            None => queries::find_user(&self.db, user).await,
+        }
+    }
+
+    /// Inserts a batch of posts in one statement, in a savepoint of the open transaction, and
+    /// returns their ids in order. On failure nothing of the batch remains.
+    pub async fn insert_posts(&self, posts: &[PendingPost]) -> Result<Vec<i32>> {
+        let unit = match &self.transaction {
+            Some(open) => open.begin().await?,
+            None => self.db.begin().await?,
+        };
+        let result = insert_posts(&FlaskCompat(&unit), posts).await;
+        match result {
+            Ok(ids) => {
+                unit.commit().await?;
+                Ok(ids)
+            }
+            Err(error) => {
+                let _ = unit.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The next page of a listing, read in the open transaction if there is one.
+    pub async fn next_page(&self, listing: &mut Listing) -> Result<Option<Vec<Vec<Cell>>>> {
+        match &self.transaction {
+            Some(open) => listing.next_page(&FlaskCompat(open)).await,
+            None => listing.next_page(&FlaskCompat(&self.db)).await,
+        }
+    }
+
     async fn context(&self) -> Result<Outcome> {
         let mut connection = Rows::new(&["setting", "value"]);
         connection.push(vec!["backend".into(), self.target.backend.name().into()]);
@@ -241,19 +282,37 @@ impl Session {
     }
 }
 
+/// One multi-row INSERT. SQLite and PostgreSQL return the new ids; MySQL/MariaDB hand out the ids
+/// of one multi-row INSERT consecutively from the first (`innodb_autoinc_lock_mode` 0 and 1, and 2
+/// for a single statement whose row count is known in advance).
+async fn insert_posts<C: ConnectionTrait>(db: &C, posts: &[PendingPost]) -> Result<Vec<i32>> {
+    let mut insert = bulk::insert_statement(posts);
+    if db.get_database_backend() == DbBackend::MySql {
+        let first = db.execute(&insert).await?.last_insert_id() as i32;
+        return Ok((0..posts.len() as i32).map(|i| first + i).collect());
+    }
+    insert.returning_col(post::Column::Id);
+    let rows = db.query_all(&insert).await?;
+    rows.iter()
+        .map(|row| row.try_get_by_index::<i32>(0).map_err(Error::from))
+        .collect()
+}
+
 async fn run_data<C: ConnectionTrait>(db: &C, command: &Command) -> Result<Outcome> {
     match command {
         Command::List {
             entity: EntityKind::User,
             page,
-        } => queries::list_users(db, *page).await,
+        } => Ok(Outcome::Listing(Listing::users(*page))),
         Command::List {
             entity: EntityKind::Post,
             page,
-        } => queries::list_posts(db, *page).await,
+        } => Ok(Outcome::Listing(Listing::posts(*page))),
         Command::GetUser(user) => queries::get_user(db, user).await,
         Command::GetPost(id) => queries::get_post(db, *id).await,
-        Command::PostsOf { user, page } => queries::posts_of(db, user, *page).await,
+        Command::PostsOf { user, page } => {
+            Ok(Outcome::Listing(Listing::posts_of(db, user, *page).await?))
+        }
         Command::AuthorOf(id) => queries::author_of(db, *id).await,
         Command::AddUser { username, email } => queries::add_user(db, username, email).await,
         Command::AddPost { body, author } => queries::add_post(db, body, author).await,

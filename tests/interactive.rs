@@ -28,9 +28,48 @@ impl<'a> Terminal<'a> {
         }
     }
 
-    /// Types each key sequence after a pause (the line editor reads them as keystrokes) and returns
-    /// everything the terminal showed.
-    fn type_keys(&self, keys: &[&str]) -> String {
+    /// A conversation: before typing each answer, waits until the terminal shows its prompt anew
+    /// (as `expect` does), so nothing is typed ahead while the shell is busy. Returns the screen.
+    fn converse(&self, steps: &[(&str, &str)]) -> String {
+        let mut child = self.spawn();
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let mut stdout = child.stdout.take().unwrap();
+        let sink = screen.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let text = || without_escapes(&String::from_utf8_lossy(&screen.lock().unwrap()));
+        let mut stdin = child.stdin.take().unwrap();
+        let mut sent_at = String::new();
+        for (prompt, keys) in steps {
+            let before = sent_at.matches(prompt).count();
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while text().matches(prompt).count() <= before {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no {prompt:?} on: {}",
+                    text()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            sent_at = text();
+            let _ = stdin
+                .write_all(keys.as_bytes())
+                .and_then(|()| stdin.flush());
+        }
+        drop(stdin);
+        child.wait().unwrap();
+        reader.join().unwrap();
+        text()
+    }
+
+    fn spawn(&self) -> std::process::Child {
         let shell = format!(
             "{}{} {}",
             self.setup,
@@ -51,9 +90,15 @@ impl<'a> Terminal<'a> {
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        let mut child = command
+        command
             .spawn()
-            .expect("util-linux `script` runs the shell in a pseudo-terminal");
+            .expect("util-linux `script` runs the shell in a pseudo-terminal")
+    }
+
+    /// Types each key sequence after a pause (the line editor reads them as keystrokes) and returns
+    /// everything the terminal showed.
+    fn type_keys(&self, keys: &[&str]) -> String {
+        let mut child = self.spawn();
         let mut stdin = child.stdin.take().unwrap();
         std::thread::sleep(Duration::from_millis(400));
         for key in keys {
@@ -244,18 +289,19 @@ async fn history_persists_between_sessions_privately_and_without_passwords() {
 async fn passwords_are_typed_hidden_twice_and_checked() {
     let dir = TestDir::new();
     dir.run(&["-c", "add user john john@example.com"]).ok();
-    let screen = Terminal::new(&dir).type_keys(&[
-        "set password john\r",
-        "correct horse\r",
-        "battery staple\r", // a typo: nothing is stored
-        "set password john\r",
-        "correct horse\r",
-        "correct horse\r",
-        "check password john\r",
-        "correct horse\r",
-        "check password john\r",
-        "wrong horse\r",
-        "exit\r",
+    let (prompt, new, again, current) = ("microblog> ", "new password: ", "again: ", "password: ");
+    let screen = Terminal::new(&dir).converse(&[
+        (prompt, "set password john\r"),
+        (new, "correct horse\r"),
+        (again, "battery staple\r"), // a typo: nothing is stored
+        (prompt, "set password john\r"),
+        (new, "correct horse\r"),
+        (again, "correct horse\r"),
+        (prompt, "check password john\r"),
+        (current, "correct horse\r"),
+        (prompt, "check password john\r"),
+        (current, "wrong horse\r"),
+        (prompt, "exit\r"),
     ]);
     assert!(
         !screen.contains("correct horse") && !screen.contains("battery"),

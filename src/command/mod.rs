@@ -11,7 +11,7 @@ use crate::migrate::MigrateAction;
 use crate::render::Format;
 
 /// A user, named the way people name them: a number is an id, anything else a username.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserRef {
     Id(i32),
     Username(String),
