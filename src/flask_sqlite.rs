@@ -7,12 +7,33 @@
 //! updates and `WHERE timestamp < ?` alike) into SQLAlchemy's text. On other backends it passes
 //! statements through untouched: they have a real timestamp type.
 
+use chrono::{Datelike, NaiveDateTime, Timelike};
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::{Value, Values};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 
-/// SQLAlchemy's storage format for `DateTime` on SQLite.
-pub const SQLITE_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.6f";
+/// SQLAlchemy's storage format for `DateTime` on SQLite: `YYYY-MM-DD HH:MM:SS.ffffff`. Written by
+/// hand: chrono's `format` re-parses its pattern on every call, which shows in million-row exports.
+pub fn sqlalchemy_text(dt: &NaiveDateTime) -> String {
+    format!(
+        "{}.{:06}",
+        seconds_text(dt),
+        dt.and_utc().timestamp_subsec_micros()
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS`.
+pub fn seconds_text(dt: &NaiveDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
+}
 
 /// A connection (or transaction) that stores timestamps as the Flask app does.
 pub struct FlaskCompat<'a, C>(pub &'a C);
@@ -30,7 +51,7 @@ impl<C: ConnectionTrait> FlaskCompat<'_, C> {
 
 fn to_flask_text(value: &mut Value) {
     if let Value::ChronoDateTime(Some(dt)) = value {
-        *value = Value::String(Some(dt.format(SQLITE_FORMAT).to_string()));
+        *value = Value::String(Some(sqlalchemy_text(dt)));
     }
 }
 
@@ -80,6 +101,22 @@ mod tests {
         let mut v = Value::ChronoDateTime(Some(micro));
         to_flask_text(&mut v);
         assert_eq!(v, Value::String(Some("2026-01-02 03:04:05.001234".into())));
+    }
+
+    #[test]
+    fn the_hand_written_format_is_chronos() {
+        let dt = NaiveDate::from_ymd_opt(987, 11, 5)
+            .unwrap()
+            .and_hms_micro_opt(23, 0, 9, 40)
+            .unwrap();
+        assert_eq!(
+            sqlalchemy_text(&dt),
+            dt.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+        );
+        assert_eq!(
+            seconds_text(&dt),
+            dt.format("%Y-%m-%d %H:%M:%S").to_string()
+        );
     }
 
     #[test]

@@ -39,8 +39,12 @@ pub fn prepare(path: &Path) -> Result<()> {
     make_private(path).map_err(fail)
 }
 
-/// Mode 0600, whatever the file had before.
+/// Mode 0600, whatever the file had before. Only for a regular file: `/dev/null` (no history) and
+/// other special files keep their own modes.
 pub fn make_private(path: &Path) -> std::io::Result<()> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Ok(());
+    }
     std::fs::set_permissions(path, Permissions::from_mode(0o600))
 }
 
@@ -71,6 +75,17 @@ mod tests {
         assert_eq!(
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
+        );
+    }
+
+    #[test]
+    fn special_files_keep_their_mode() {
+        // /dev/null is how a user turns history off; chmod-ing it would break the machine.
+        let before = std::fs::metadata("/dev/null").unwrap().permissions().mode();
+        prepare(Path::new("/dev/null")).unwrap();
+        assert_eq!(
+            std::fs::metadata("/dev/null").unwrap().permissions().mode(),
+            before
         );
     }
 

@@ -133,15 +133,15 @@ impl Listing {
             .order_by_desc(post::Column::Timestamp)
             .order_by_desc(post::Column::Id);
         if let Some(Key::Post(timestamp, id)) = self.after {
-            select = select.filter(
-                Condition::any()
-                    .add(post::Column::Timestamp.lt(timestamp))
-                    .add(
-                        Condition::all()
-                            .add(post::Column::Timestamp.eq(timestamp))
-                            .add(post::Column::Id.lt(id)),
-                    ),
-            );
+            // `timestamp <= t` first: a range on ix_post_timestamp, so each page starts where the
+            // last one ended instead of scanning from the top (an OR alone defeats the index).
+            select = select
+                .filter(post::Column::Timestamp.lte(timestamp))
+                .filter(
+                    Condition::any()
+                        .add(post::Column::Timestamp.lt(timestamp))
+                        .add(post::Column::Id.lt(id)),
+                );
         }
         select
     }

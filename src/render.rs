@@ -41,8 +41,7 @@ pub struct Renderer {
 }
 
 /// Timestamps print to the second in tables (every backend keeps at least that), in full otherwise.
-const TABLE_TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S";
-const FULL_TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.6f";
+use crate::flask_sqlite::{seconds_text as table_timestamp, sqlalchemy_text as full_timestamp};
 
 impl Renderer {
     pub fn render(
@@ -201,7 +200,7 @@ fn table_text(cell: &Cell) -> String {
         Cell::Float(v) => v.to_string(),
         Cell::Bool(v) => if *v { "yes" } else { "no" }.to_string(),
         Cell::Text(v) => v.clone(),
-        Cell::Timestamp(v) => v.format(TABLE_TIMESTAMP).to_string(),
+        Cell::Timestamp(v) => table_timestamp(v),
     }
 }
 
@@ -213,7 +212,7 @@ fn json_value(cell: &Cell) -> serde_json::Value {
         Cell::Float(v) => serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number),
         Cell::Bool(v) => Value::Bool(*v),
         Cell::Text(v) => Value::String(v.clone()),
-        Cell::Timestamp(v) => Value::String(v.format(FULL_TIMESTAMP).to_string()),
+        Cell::Timestamp(v) => Value::String(full_timestamp(v)),
     }
 }
 
@@ -279,7 +278,7 @@ fn csv_text(cell: &Cell) -> String {
     match cell {
         Cell::Null => String::new(),
         Cell::Bool(v) => v.to_string(),
-        Cell::Timestamp(v) => v.format(FULL_TIMESTAMP).to_string(),
+        Cell::Timestamp(v) => full_timestamp(v),
         other => table_text(other),
     }
 }

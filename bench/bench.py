@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""The speed benchmark: microblog-shell against the sqlite3 and psql CLIs, same machine, same run.
+
+Run through `bash bench/run` (it builds the release binary and installs sqlite3). Generates its own
+data in a temporary directory, runs each case several times and prints: case, our median, the
+reference median, the ratio, the target. Nothing here asserts: the figures are for people.
+"""
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHELL = os.path.join(ROOT, "target", "release", "shell")
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+ENV = dict(os.environ, SHELL_HISTORY=os.devnull, NO_COLOR="1")
+ENV.pop("DATABASE_URL", None)
+
+
+def run(cmd, stdin=None, stdout=subprocess.DEVNULL):
+    """Runs a command; returns (seconds, peak RSS in KB, stdout text if captured)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=ENV)
+    out = proc.stdout.read() if stdout == subprocess.PIPE else b""
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err.decode(errors='replace')}")
+    return elapsed, usage.ru_maxrss, out.decode(errors="replace")
+
+
+def median_of(fn, runs=RUNS):
+    return statistics.median(fn() for _ in range(runs))
+
+
+def sqlite3(db, sql, *flags):
+    return ["sqlite3", *flags, db, sql]
+
+
+def migrated(path):
+    run([SHELL, "--database-url", f"sqlite://{path}", "migrate", "up"])
+
+
+def fill(db, users, posts):
+    """Users u0..u{users-1}; posts spread over them, timestamps one second apart, via sqlite3."""
+    run(sqlite3(db, f"""
+        WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {users - 1})
+        INSERT INTO user (username, email) SELECT 'u' || i, 'u' || i || '@example.com' FROM n;
+        WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {posts - 1})
+        INSERT INTO post (body, timestamp, user_id)
+        SELECT 'post number ' || i,
+               strftime('%Y-%m-%d %H:%M:%S', 1700000000 + i, 'unixepoch') || '.000000',
+               1 + i % {users} FROM n;"""))
+
+
+rows = []
+
+
+def report(case, ours, ref, unit, target, better="lower"):
+    ratio = ours / ref if ref else float("nan")
+    rows.append((case, f"{ours:.3f} {unit}", f"{ref:.3f} {unit}", f"{ratio:.2f}x", target))
+    print(f"  {case}: ours {ours:.3f} {unit}, reference {ref:.3f} {unit}", file=sys.stderr)
+
+
+def command_time(db, command, runs=RUNS):
+    """The command's own time, from the shell's `timing on` (start-up excluded)."""
+    def once():
+        _, _, out = run([SHELL, "--database-url", f"sqlite://{db}", "-c", "timing on", "-c", command],
+                        stdout=subprocess.PIPE)
+        # The last "Time:" is the command's (`timing on` reports its own too).
+        return float(re.findall(r"Time: ([0-9.]+) ms", out)[-1])
+    return median_of(once, runs)
+
+
+def sqlite_time(db, sql, runs=RUNS):
+    """sqlite3's own time for the query (`.timer on`, which reports in whole milliseconds), in ms."""
+    script = db + ".timer.sql"
+    with open(script, "w") as f:
+        f.write(f".timer on\n{sql};\n")
+
+    def once():
+        with open(script) as f:
+            _, _, out = run(["sqlite3", db], stdin=f, stdout=subprocess.PIPE)
+        return float(re.search(r"Run Time: real ([0-9.]+)", out).group(1)) * 1000
+    return median_of(once, runs)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="microblog-bench-")
+    os.chdir(work)
+    print(f"working in {work}", file=sys.stderr)
+
+    # 1. Start-up.
+    small = os.path.join(work, "small.db")
+    migrated(small)
+    fill(small, 1000, 10_000)
+    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite://{small}", "-c", "get user 1"])[0] * 1000, 20)
+    ref = median_of(lambda: run(sqlite3(small, "SELECT id, username, email, password_hash IS NOT NULL FROM user WHERE id = 1"))[0] * 1000, 20)
+    report("start-up: get user 1", ours, ref, "ms", "within 5x")
+
+    # 2. Bulk script: 1,000 users and 100,000 posts in one transaction.
+    script = os.path.join(work, "bulk.txt")
+    inserts = os.path.join(work, "bulk.sql")
+    with open(script, "w") as s, open(inserts, "w") as q:
+        q.write("BEGIN;\n")
+        for i in range(1000):
+            s.write(f"add user u{i} u{i}@example.com\n")
+            q.write(f"INSERT INTO \"user\" (username, email) VALUES ('u{i}', 'u{i}@example.com');\n")
+        for i in range(100_000):
+            s.write(f"add post \"post number {i}\" by u{i % 1000}\n")
+            q.write(f"INSERT INTO post (body, timestamp, user_id) VALUES ('post number {i}', "
+                    f"'2026-01-01 00:00:00.000000', (SELECT id FROM \"user\" WHERE username = 'u{i % 1000}'));\n")
+        q.write("COMMIT;\n")
+    template = os.path.join(work, "empty.db")
+    migrated(template)
+
+    def ours_bulk():
+        db = os.path.join(work, "bulk-ours.db")
+        shutil.copy(template, db)
+        return run([SHELL, "--database-url", f"sqlite://{db}", "--single-transaction", "--file", script])[0]
+
+    def ref_bulk():
+        db = os.path.join(work, "bulk-ref.db")
+        shutil.copy(template, db)
+        with open(inserts) as f:
+            return run(["sqlite3", db], stdin=f)[0]
+
+    ours = 101_000 / median_of(ours_bulk, 3)
+    ref = 101_000 / median_of(ref_bulk, 3)
+    rows.append(("bulk script, SQLite (lines/s)", f"{ours:,.0f}", f"{ref:,.0f}", f"{ours / ref:.2f}x", ">= 0.5x"))
+    print(f"  bulk SQLite: ours {ours:,.0f}/s, sqlite3 {ref:,.0f}/s", file=sys.stderr)
+
+    if shutil.which("psql") and subprocess.run(["psql", f"{PG}/postgres", "-qc", "SELECT 1"], capture_output=True).returncode == 0:
+        name = f"microblog_bench_{os.getpid()}"
+
+        def pg_db():
+            subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
+            subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+            run([SHELL, "--database-url", f"{PG}/{name}", "migrate", "up"])
+            return f"{PG}/{name}"
+
+        def ours_pg():
+            url = pg_db()
+            return run([SHELL, "--database-url", url, "--single-transaction", "--file", script])[0]
+
+        def ref_pg():
+            url = pg_db()
+            return run(["psql", url, "-q", "-1", "-f", inserts])[0]
+
+        ours = 101_000 / median_of(ours_pg, 3)
+        ref = 101_000 / median_of(ref_pg, 3)
+        subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
+        rows.append(("bulk script, PostgreSQL (lines/s)", f"{ours:,.0f}", f"{ref:,.0f}", f"{ours / ref:.2f}x", ">= 0.5x"))
+        print(f"  bulk PostgreSQL: ours {ours:,.0f}/s, psql {ref:,.0f}/s", file=sys.stderr)
+
+    # 3. Big table: posts of a user at 10k, 100k and 1M posts; a full export at 1M.
+    sizes = {}
+    for posts in (10_000, 100_000, 1_000_000):
+        db = os.path.join(work, f"big-{posts}.db")
+        migrated(db)
+        fill(db, 1000, posts)
+        sizes[posts] = db
+        ours = command_time(db, "posts of u7 limit 20")
+        ref = sqlite_time(db, "SELECT p.id, p.timestamp, u.username, p.body FROM post p JOIN user u ON u.id = p.user_id "
+                              "WHERE p.user_id = 8 ORDER BY p.timestamp DESC, p.id DESC LIMIT 20")
+        report(f"posts of u7 limit 20, {posts:,} posts", ours, ref, "ms", "< 2 ms; flat")
+
+    big = sizes[1_000_000]
+    export = []
+
+    def ours_export():
+        t, rss, _ = run([SHELL, "--database-url", f"sqlite://{big}", "--format", "csv", "-c", "posts"])
+        export.append(rss)
+        return t
+
+    ours = median_of(ours_export, 3)
+    ref = median_of(lambda: run(sqlite3(big, "SELECT p.id, p.timestamp, u.username, p.body FROM post p "
+                                             "LEFT JOIN user u ON u.id = p.user_id ORDER BY p.timestamp DESC, p.id DESC", "-csv"))[0], 3)
+    report("csv export of 1,000,000 posts", ours, ref, "s", "streams")
+
+    # 4. Memory.
+    rows.append(("peak RSS, csv export of 1M posts", f"{max(export) / 1024:.1f} MB", "-", "-", "< 64 MB"))
+    idle = idle_rss(small)
+    rows.append(("RSS, idle interactive shell", f"{idle / 1024:.1f} MB", "-", "-", "< 20 MB"))
+
+    print()
+    widths = [max(len(str(r[i])) for r in rows + [("case", "ours", "reference", "ratio", "target")]) for i in range(5)]
+    header = ("case", "ours (median)", "reference (median)", "ratio", "target")
+    widths = [max(w, len(h)) for w, h in zip(widths, header)]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))
+    print(line(header))
+    print(line(["-" * w for w in widths]))
+    for r in rows:
+        print(line(r))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def idle_rss(db):
+    """VmRSS of the shell sitting at its prompt in a pseudo-terminal, in KB."""
+    proc = subprocess.Popen(["script", "-qfec", f"{SHELL} --database-url sqlite://{db}", "/dev/null"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=ENV)
+    time.sleep(1.5)
+    rss = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if f.read().split(b"\0")[0] == SHELL.encode():
+                        with open(f"/proc/{pid}/status") as s:
+                            rss = int(re.search(r"VmRSS:\s+(\d+)", s.read()).group(1))
+            except OSError:
+                pass
+    proc.stdin.write(b"exit\r")
+    proc.stdin.close()
+    proc.wait()
+    return rss
+
+
+if __name__ == "__main__":
+    main()
