@@ -11,12 +11,14 @@
 //! - `input`: where lines come from (rustyline, a script, `-c`); `runner`: the loop over them.
 //! - `command`: the command language, parsed without I/O; `help`: help from its declaration.
 //! - `session`: the shell context (connection, open transaction, format) that runs commands.
-//! - `queries`, `describe`, `raw_sql`: the commands executed against the database.
+//! - `queries`, `describe`, `raw_sql`: the commands executed against the database;
+//!   `case_insensitive`: username/email lookups that ignore case and still use the indexes.
 //! - `output` and `render`: results as typed rows, then as table, JSON or CSV.
 //! - `entities`: the `User` and `Post` entities, the one description of the schema.
 //! - `error`: the error type whose `Display` is the one line a user sees.
 
 pub mod bulk;
+pub mod case_insensitive;
 pub mod cli;
 pub mod command;
 pub mod completion;

@@ -2,12 +2,12 @@
 //! [`Outcome`] for the renderer; none prints. `password_hash` never leaves this module: a user shows
 //! whether a password is set instead.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
+use crate::case_insensitive::{same_ignoring_case, same_text_ignoring_case};
 use crate::command::UserRef;
 use crate::entities::{EntityKind, Post, User, post, user};
 use crate::error::{Error, Result, quoted};
@@ -49,12 +49,6 @@ fn post_rows(posts: impl IntoIterator<Item = (post::Model, Option<String>)>) -> 
     rows
 }
 
-/// `LOWER(column) = LOWER(value)`: MySQL/MariaDB compare text case-insensitively, SQLite and
-/// PostgreSQL do not; asking this way gives the same answer on all three.
-fn same_text_ignoring_case(column: impl ColumnTrait, value: &str) -> SimpleExpr {
-    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(value)))
-}
-
 /// A username: the exact one (through the unique index), else the one that differs only in case.
 async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<user::Model>> {
     let exact = User::find()
@@ -64,11 +58,18 @@ async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Opti
     if exact.is_some() {
         return Ok(exact);
     }
+    let backend = db.get_database_backend();
     Ok(User::find()
-        .filter(same_text_ignoring_case(user::Column::Username, name))
+        .filter(same_text_ignoring_case(
+            backend,
+            user::Column::Username,
+            name,
+        ))
         .order_by_asc(user::Column::Id)
-        .one(db)
-        .await?)
+        .all(db)
+        .await?
+        .into_iter()
+        .find(|u| same_ignoring_case(&u.username, name)))
 }
 
 pub async fn find_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<user::Model> {
@@ -116,7 +117,28 @@ pub async fn author_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
 pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -> Result<Outcome> {
     // Checked first for a clear message; the unique indexes still guard against a race. Case is
     // ignored, as MySQL's unique indexes do, so "John" is refused beside "john" on every backend.
-    if let Some(taken) = find_by_username(db, username).await? {
+    // One query for both columns: each round trip to the database costs more than the lookups.
+    let backend = db.get_database_backend();
+    let holders = User::find()
+        .filter(
+            Condition::any()
+                .add(same_text_ignoring_case(
+                    backend,
+                    user::Column::Username,
+                    username,
+                ))
+                .add(same_text_ignoring_case(backend, user::Column::Email, email)),
+        )
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?;
+    let email_owner = holders.iter().find(|u| same_ignoring_case(&u.email, email));
+    let taken = holders.iter().find(|u| u.username == username).or_else(|| {
+        holders
+            .iter()
+            .find(|u| same_ignoring_case(&u.username, username))
+    });
+    if let Some(taken) = taken {
         let as_spelled = if taken.username == username {
             String::new()
         } else {
@@ -126,11 +148,7 @@ pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -
             "username {username:?} is already taken{as_spelled}"
         )));
     }
-    if let Some(owner) = User::find()
-        .filter(same_text_ignoring_case(user::Column::Email, email))
-        .one(db)
-        .await?
-    {
+    if let Some(owner) = email_owner {
         return Err(Error::new(format!(
             "email {email:?} is already used by user {:?}",
             owner.username

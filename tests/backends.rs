@@ -299,3 +299,48 @@ fn connection_failures_are_one_line_with_the_password_masked() {
         );
     }
 }
+
+/// Usernames and emails are unique ignoring case on every backend, whatever they start with: the
+/// lookup narrows by index ranges built from the first letters, so the edges of those ranges
+/// (`z`, `9`, punctuation, non-ASCII) must still find every variant.
+#[tokio::test]
+async fn case_variants_are_refused_whatever_the_name_starts_with() {
+    let names = [
+        "zed", "Zz9", "u19", "u199", "_bob", "9lives", "a.b", "AbCdEfGh", "jöhn", "x",
+    ];
+    for db in each_backend_migrated() {
+        let script: String = names
+            .iter()
+            .map(|n| format!("add user {n} {n}@example.com\n"))
+            .collect();
+        let run = pipe(&db, &[], &script);
+        run.ok();
+        for name in names {
+            let upper = name.to_uppercase();
+            let run = pipe(&db, &[], &format!("add user {upper} other@example.net\n"));
+            assert!(
+                run.stderr
+                    .contains(&format!("{upper:?} is already taken (as {name:?})")),
+                "{}: {name}: {}",
+                db.backend.name(),
+                run.stderr
+            );
+            let run = pipe(&db, &[], &format!("add user fresh {upper}@EXAMPLE.com\n"));
+            assert!(
+                run.stderr
+                    .contains(&format!("already used by user {name:?}")),
+                "{}: {name}: {}",
+                db.backend.name(),
+                run.stderr
+            );
+        }
+        // Names near the others but not the same are free.
+        let run = pipe(
+            &db,
+            &[],
+            "add user u1 u1@example.com\nadd user u2 u2@example.com\nadd user zee zee@example.com\n",
+        );
+        run.ok();
+        assert_eq!(usernames(&db).await.len(), names.len() + 3);
+    }
+}

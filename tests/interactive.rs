@@ -389,3 +389,29 @@ fn completion_scripts_for_the_cli() {
         assert!(run.stdout.contains("migrate"), "{shell}");
     }
 }
+
+#[test]
+fn long_scripts_show_progress_on_a_terminal_and_not_elsewhere() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let script: String = (0..20_000)
+        .map(|i| format!("add user u{i} u{i}@example.com\n"))
+        .collect();
+    std::fs::write(dir.join("big.txt"), script).unwrap();
+    // stderr is the terminal, stdout a file.
+    let mut terminal = Terminal::new(&dir);
+    // One transaction keeps the test quick; the progress line is the same either way.
+    terminal.args = "--single-transaction --file big.txt > out.txt".to_string();
+    let screen = terminal.converse(&[]);
+    assert!(screen.contains(" lines, "), "a progress line: {screen}");
+    let out = std::fs::read_to_string(dir.join("out.txt")).unwrap();
+    assert_eq!(out.lines().count(), 20_000);
+    assert!(!out.contains(" lines, "), "never in the output itself");
+    // Not a terminal: no progress at all.
+    let run = dir.run(&["--single-transaction", "--file", "big.txt"]);
+    assert!(
+        run.stderr.contains("already taken") && !run.stderr.contains(" lines, "),
+        "{}",
+        &run.stderr[..200.min(run.stderr.len())]
+    );
+}
