@@ -84,7 +84,11 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
         .acquire_timeout(CONNECT_TIMEOUT);
     let read_only = settings.read_only;
     options.map_sqlx_sqlite_opts(move |o| {
-        let o = o.busy_timeout(LOCK_WAIT);
+        // Rows cross from SQLite's worker thread through a channel: room for a whole listing page
+        // lets the worker run ahead instead of handing over (and waking us) row by row.
+        let o = o
+            .busy_timeout(LOCK_WAIT)
+            .row_buffer_size(crate::listing::PAGE_ROWS as usize);
         if read_only {
             o.read_only(true).create_if_missing(false)
         } else {
