@@ -97,6 +97,32 @@ pub enum MigrateCommand {
     Refresh(Confirm),
     /// Revert all migrations
     Reset(Confirm),
+    /// Compare the entities with the live schema and list every difference (exit 1 if any)
+    Check,
+    /// List the migrations with their messages; the head and the current one are marked
+    History,
+    /// Show the last applied migration
+    Current,
+    /// Record migrations as applied without running them (hand a Flask-Migrate database over)
+    Stamp {
+        /// head (default), base, or a migration's name or part of it
+        target: Option<String>,
+        /// Stamp the head even when the schema differs from the entities
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a new migration into the migration crate (like `flask db migrate`)
+    Generate {
+        /// What the migration does; it also names the file
+        #[arg(short, long)]
+        message: String,
+        /// Write the changes that turn the live schema into the entities' (else an empty skeleton)
+        #[arg(long)]
+        autogenerate: bool,
+        /// The migration crate to write into
+        #[arg(long, value_name = "DIR", default_value = "migration")]
+        migration_dir: std::path::PathBuf,
+    },
 }
 
 /// Destructive actions ask a person at a terminal first; `--yes` answers for them.
@@ -108,15 +134,21 @@ pub struct Confirm {
 }
 
 impl MigrateCommand {
-    pub fn action(&self) -> MigrateAction {
-        match self {
+    /// The action for [`crate::migrate::run`]; `None` for `stamp` and `generate`, which have
+    /// their own entry points there.
+    pub fn action(&self) -> Option<MigrateAction> {
+        Some(match self {
             Self::Up { steps } => MigrateAction::Up { steps: *steps },
             Self::Down { steps } => MigrateAction::Down { steps: *steps },
             Self::Status => MigrateAction::Status,
             Self::Fresh(_) => MigrateAction::Fresh,
             Self::Refresh(_) => MigrateAction::Refresh,
             Self::Reset(_) => MigrateAction::Reset,
-        }
+            Self::Check => MigrateAction::Check,
+            Self::History => MigrateAction::History,
+            Self::Current => MigrateAction::Current,
+            Self::Stamp { .. } | Self::Generate { .. } => return None,
+        })
     }
 
     pub fn confirmed(&self) -> bool {
@@ -137,7 +169,7 @@ mod tests {
 
     fn action(args: &[&str]) -> MigrateAction {
         match parse(args).unwrap().command {
-            Some(Command::Migrate { action }) => action.action(),
+            Some(Command::Migrate { action }) => action.action().unwrap(),
             other => panic!("not a migrate command: {other:?}"),
         }
     }

@@ -81,7 +81,7 @@ fn expected(words: &[String]) -> Expect {
         ["set" | "check", "password"] => Username,
         ["format"] => Words(vec!["table", "json", "csv"]),
         ["timing"] => Words(vec!["on", "off"]),
-        ["migrate"] => Words(vec!["up", "down", "status"]),
+        ["migrate"] => Words(vec!["up", "down", "status", "check", "history", "current"]),
         ["migrate", "up" | "upgrade" | "down" | "downgrade"] => Words(vec!["-n"]),
         // After a paging keyword's number, the other keyword.
         [.., "limit" | "offset", _]
@@ -173,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             expect("migrate "),
-            Expect::Words(vec!["up", "down", "status"])
+            Expect::Words(vec!["up", "down", "status", "check", "history", "current"])
         );
         assert_eq!(
             expect("add post \"hello world\" "),

@@ -15,6 +15,8 @@
 //!   `case_insensitive`: username/email lookups that ignore case and still use the indexes.
 //! - `output` and `render`: results as typed rows, then as table, JSON or CSV.
 //! - `entities`: the `User` and `Post` entities, the one description of the schema.
+//! - `schema`: that schema and the live one as data, their differences (`migrate check`), and
+//!   migrations written from them (`migrate generate --autogenerate`).
 //! - `error`: the error type whose `Display` is the one line a user sees.
 
 pub mod bulk;
@@ -44,5 +46,6 @@ pub mod queries;
 pub mod raw_sql;
 pub mod render;
 pub mod runner;
+pub mod schema;
 pub mod session;
 pub mod startup;

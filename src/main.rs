@@ -12,6 +12,7 @@ use microblog_shell::error::{Error, Result};
 use microblog_shell::helper::ShellHelper;
 use microblog_shell::input::{ArgsInput, Input, Interactive, ScriptInput};
 use microblog_shell::lookup::Lookup;
+use microblog_shell::migrate::MigrateAction;
 use microblog_shell::render::Format;
 use microblog_shell::runner::{self, RunOptions};
 use microblog_shell::session::Session;
@@ -51,8 +52,25 @@ async fn run(cli: Cli) -> Result<bool> {
     if let Some(Command::Migrate { action }) = &cli.command {
         confirm_destructive(action, &target)?;
         let db = connect::connect(&target, connect_settings(&cli)).await?;
-        migrate::run(&db, action.action(), &mut std::io::stdout().lock()).await?;
-        return Ok(true);
+        let out = &mut std::io::stdout().lock();
+        return match action {
+            MigrateCommand::Stamp { target, force } => {
+                migrate::stamp(&db, target.as_deref(), *force, out).await?;
+                Ok(true)
+            }
+            MigrateCommand::Generate {
+                message,
+                autogenerate,
+                migration_dir,
+            } => {
+                migrate::generate(&db, message, *autogenerate, migration_dir, out).await?;
+                Ok(true)
+            }
+            other => match other.action() {
+                Some(action) => migrate::run(&db, action, out).await,
+                None => Ok(true),
+            },
+        };
     }
     shell(cli, target).await
 }
@@ -120,7 +138,10 @@ fn load_dotenv() -> Result<()> {
 
 /// `fresh`, `refresh` and `reset` delete every row: a person at a terminal is asked first.
 fn confirm_destructive(action: &MigrateCommand, target: &DatabaseTarget) -> Result<()> {
-    if !action.action().destroys_data() || action.confirmed() || !std::io::stdin().is_terminal() {
+    if !action.action().is_some_and(MigrateAction::destroys_data)
+        || action.confirmed()
+        || !std::io::stdin().is_terminal()
+    {
         return Ok(());
     }
     eprint!(

@@ -18,12 +18,18 @@ pub fn id_column<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
 /// A naive UTC date-time: `DATETIME` on SQLite (sea-query would say `datetime_text`, which changes the
 /// column's affinity), `timestamp without time zone` on PostgreSQL, `datetime` on MySQL/MariaDB.
 pub fn timestamp_column<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
+    let mut column = datetime_column(backend, name);
+    column.not_null();
+    column
+}
+
+/// The same type, nullability left to the caller (generated migrations use it).
+pub fn datetime_column<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
     let mut column = ColumnDef::new(name);
     if backend == DbBackend::Sqlite {
         column.custom("DATETIME");
     } else {
         column.date_time();
     }
-    column.not_null();
     column
 }

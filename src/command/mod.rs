@@ -298,10 +298,14 @@ fn parse_migrate(words: &mut Words) -> Result<Command> {
             steps: words.steps()?.unwrap_or(1),
         },
         "status" => MigrateAction::Status,
+        "check" => MigrateAction::Check,
+        "history" => MigrateAction::History,
+        "current" => MigrateAction::Current,
         other => {
             return Err(Error::new(format!(
-                "unknown migrate action {}: use up, down or status here (fresh, refresh and \
-                 reset only from the command line: shell migrate ...)",
+                "unknown migrate action {}: use up, down, status, check, history or current here \
+                 (fresh, refresh, reset, stamp and generate only from the command line: shell \
+                 migrate ...)",
                 quoted(other)
             )));
         }

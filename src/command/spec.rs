@@ -143,7 +143,14 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "migrate",
         aliases: &[],
-        usage: &["migrate up [-n N]", "migrate down [-n N]", "migrate status"],
+        usage: &[
+            "migrate up [-n N]",
+            "migrate down [-n N]",
+            "migrate status",
+            "migrate check",
+            "migrate history",
+            "migrate current",
+        ],
         summary: "apply, revert or list schema migrations",
         example: "migrate status",
     },
