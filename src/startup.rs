@@ -1,5 +1,6 @@
 //! What happens between connecting and the first command: a brand-new embedded database is migrated
-//! (with a notice), any other database with pending migrations gets a warning naming the fix.
+//! (with a notice), any other database with pending migrations gets a warning naming the fix (for
+//! a database that Flask-Migrate made, that fix is `migrate stamp`).
 
 use std::io::Write;
 
@@ -20,7 +21,17 @@ pub async fn check_migrations(
     if pending == 0 {
         return Ok(());
     }
-    if brand_new && target.source == Source::Default {
+    if pending == states.len()
+        && let Some(revision) = migrate::alembic_revision(db).await?
+    {
+        // A Flask-Migrate database: `migrate up` would recreate its tables; stamping hands it over.
+        writeln!(
+            notes,
+            "note: Flask-Migrate manages {} (Alembic revision {revision}): `shell migrate check`, \
+             then `shell migrate stamp` records our migrations as applied",
+            target.display()
+        )?;
+    } else if brand_new && target.source == Source::Default {
         migrate::run(db, MigrateAction::Up { steps: None }, &mut std::io::sink()).await?;
         writeln!(
             notes,

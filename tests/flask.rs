@@ -1,0 +1,163 @@
+//! The shell on a database made by the Flask Mega-Tutorial's own app (tests/fixtures/flask_app:
+//! Flask, Flask-SQLAlchemy, Flask-Migrate and Werkzeug from PyPI): `flask db upgrade` creates it,
+//! the app fills it, the shell reads and writes it, and the app reads back what the shell wrote.
+
+mod util;
+
+use std::path::Path;
+use std::process::Command;
+
+use util::TestDir;
+
+/// Runs a Flask-side step in `dir`; fails the test with Python's own words if it fails.
+fn python(dir: &TestDir, args: &[&str]) -> String {
+    let output = Command::new("python3")
+        .args(args)
+        .current_dir(dir.path())
+        .env("FLASK_APP", "app.py")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("python3 runs (.ci/run installs Flask, Flask-SQLAlchemy and Flask-Migrate)");
+    assert!(
+        output.status.success(),
+        "python3 {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A temp dir holding the tutorial's app, its database created by `flask db upgrade` and filled
+/// through the app.
+fn flask_database() -> TestDir {
+    let dir = TestDir::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flask_app");
+    for file in ["app.py", "fill.py", "read.py"] {
+        std::fs::copy(fixture.join(file), dir.join(file)).unwrap();
+    }
+    python(&dir, &["-m", "flask", "db", "init"]);
+    python(&dir, &["-m", "flask", "db", "migrate", "-m", "users table"]);
+    python(&dir, &["-m", "flask", "db", "upgrade"]);
+    python(&dir, &["fill.py"]);
+    dir
+}
+
+#[test]
+fn the_shell_reads_what_the_flask_app_wrote() {
+    let dir = flask_database();
+    let run = dir.run(&["--format", "csv", "-c", "posts", "-c", "users"]);
+    let out = run.ok();
+    // The explicit timestamp to the microsecond, as SQLAlchemy stored it; newest first.
+    assert!(
+        out.contains("1,2026-01-02 03:04:05.123456,john,my first post!"),
+        "{out}"
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[1].starts_with("2,") && lines[1].contains(",susan,hello from susan"));
+    assert!(
+        out.contains("1,john,john@example.com,true")
+            && out.contains("2,susan,susan@example.com,false")
+    );
+    assert!(
+        run.stderr.contains("Flask-Migrate manages") && run.stderr.contains("migrate stamp"),
+        "the start-up note names the way in: {}",
+        run.stderr
+    );
+    // Werkzeug's hash, checked by the shell (the password on the next line, as scripts give it).
+    std::fs::write(dir.join("check.txt"), "check password john\ncat\n").unwrap();
+    let right = dir.run(&["--file", "check.txt"]);
+    std::fs::write(dir.join("check.txt"), "check password john\ndog\n").unwrap();
+    let wrong = dir.run(&["--file", "check.txt"]);
+    assert_eq!(
+        (right.code, wrong.code),
+        (Some(0), Some(1)),
+        "{right:?} {wrong:?}"
+    );
+    for command in [
+        "posts of john",
+        "author of 1",
+        "count posts",
+        "describe post",
+        "get user susan",
+    ] {
+        dir.run(&["-c", command]).ok();
+    }
+}
+
+#[test]
+fn status_check_and_stamp_hand_a_flask_database_over() {
+    let dir = flask_database();
+    let status = dir.run(&["migrate", "status"]);
+    let out = status.ok();
+    assert!(
+        out.contains("Flask-Migrate (Alembic) manages this database too: revision "),
+        "{out}"
+    );
+    assert!(out.contains("Its schema matches the entities'"), "{out}");
+    assert!(out.contains("0 applied, 2 pending"), "{out}");
+    assert!(
+        dir.run(&["migrate", "check"])
+            .ok()
+            .contains("No changes in schema detected")
+    );
+
+    // `up` would recreate the Flask app's tables: refused, pointing at stamp. Nothing changed.
+    let refused = dir.run(&["migrate", "up"]);
+    let refused = refused.one_line_error();
+    assert!(refused.contains("migrate stamp"), "{refused}");
+    assert!(
+        dir.run(&["migrate", "status"])
+            .ok()
+            .contains("0 applied, 2 pending")
+    );
+
+    assert!(
+        dir.run(&["migrate", "stamp"])
+            .ok()
+            .contains("Stamped m20240101_000002_posts_table")
+    );
+    assert!(
+        dir.run(&["migrate", "status"])
+            .ok()
+            .contains("2 applied, 0 pending")
+    );
+    assert!(dir.run(&["migrate", "current"]).ok().contains("(head)"));
+    // From then on up and down work, and the data written through Flask is still there.
+    dir.run(&["migrate", "up"]).ok();
+    assert!(dir.run(&["-c", "count users"]).ok().contains("2 users"));
+
+    // The shell writes; the Flask app reads it back, timestamps as datetimes in order.
+    dir.run(&["-c", "add post \"written by the shell\" by susan"])
+        .ok();
+    let read = python(&dir, &["read.py", "john:cat"]);
+    let first = read.lines().next().unwrap();
+    assert!(first.starts_with("3|susan|written by the shell|"), "{read}");
+    assert!(first.ends_with("|datetime"), "{read}");
+    assert!(
+        read.contains("1|john|my first post!|2026-01-02T03:04:05.123456|datetime"),
+        "{read}"
+    );
+    assert!(read.contains("password john cat True"), "{read}");
+}
+
+#[test]
+fn stamp_refuses_a_schema_that_is_not_ours() {
+    let dir = flask_database();
+    dir.run(&["-c", "sql DROP INDEX ix_post_timestamp"]).ok();
+    let check = dir.run(&["migrate", "check"]);
+    assert_eq!(check.code, Some(1));
+    assert!(
+        check
+            .stdout
+            .contains("Detected added index 'ix_post_timestamp'"),
+        "{check:?}"
+    );
+    let refused = dir.run(&["migrate", "stamp"]);
+    let refused = refused.one_line_error();
+    assert!(
+        refused.contains("differs from the entities in 1 way"),
+        "{refused}"
+    );
+    assert!(dir.run(&["migrate", "status"]).ok().contains("0 applied"));
+    dir.run(&["migrate", "stamp", "--force"]).ok();
+    assert!(dir.run(&["migrate", "status"]).ok().contains("2 applied"));
+}
