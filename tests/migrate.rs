@@ -405,3 +405,96 @@ fn database_url_comes_from_dot_env_and_the_flag_beats_it() {
     dir.run_on("sqlite://from-flag.db", &["migrate", "up"]).ok();
     assert!(dir.join("from-flag.db").is_file());
 }
+
+/// `migrate generate` refuses what it cannot do in one line, and leaves no file behind.
+#[test]
+fn generate_refuses_bad_input_and_writes_nothing() {
+    let dir = TestDir::new();
+    let crate_dir = dir.join("migration");
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    let lib = "mod m20240101_000001_users_table;\n\nfn migrations() {\n    vec![\n        Box::new(m20240101_000001_users_table::Migration),\n    ]\n}\n";
+    std::fs::write(crate_dir.join("src/lib.rs"), lib).unwrap();
+    let files = || std::fs::read_dir(crate_dir.join("src")).unwrap().count();
+
+    // Pending migrations: autogenerate would redo them.
+    dir.run(&["migrate", "up", "-n", "1"]).ok();
+    let pending = dir.run(&["migrate", "generate", "-m", "more", "--autogenerate"]);
+    assert!(
+        pending
+            .one_line_error()
+            .contains("not up to date (1 pending)")
+    );
+
+    dir.run(&["migrate", "up"]).ok();
+    let nothing = dir.run(&["migrate", "generate", "-m", "more", "--autogenerate"]);
+    assert!(
+        nothing
+            .ok()
+            .contains("No changes in schema detected: no migration written")
+    );
+
+    let no_name = dir.run(&["migrate", "generate", "-m", " ?! "]);
+    assert!(
+        no_name
+            .one_line_error()
+            .contains("needs a letter or a digit")
+    );
+    let no_crate = dir.run(&[
+        "migrate",
+        "generate",
+        "-m",
+        "x",
+        "--migration-dir",
+        "nowhere",
+    ]);
+    assert!(
+        no_crate
+            .one_line_error()
+            .contains("cannot read nowhere/src/lib.rs")
+    );
+    std::fs::write(crate_dir.join("src/lib.rs"), "// no list\n").unwrap();
+    let no_list = dir.run(&["migrate", "generate", "-m", "x"]);
+    assert!(no_list.one_line_error().contains("has no migration list"));
+    assert_eq!(files(), 1, "nothing written");
+
+    // A skeleton, registered in the list.
+    std::fs::write(crate_dir.join("src/lib.rs"), lib).unwrap();
+    let skeleton = dir.run(&["migrate", "generate", "-m", "Add an index!"]);
+    assert!(
+        skeleton.ok().contains("_add_an_index.rs (Add an index!)"),
+        "{skeleton:?}"
+    );
+    assert_eq!(files(), 2);
+    let lib = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("_add_an_index::Migration),"), "{lib}");
+}
+
+#[test]
+fn stamp_targets_are_checked() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let unknown = dir.run(&["migrate", "stamp", "nope"]);
+    assert!(
+        unknown
+            .one_line_error()
+            .contains("there is no migration \"nope\"")
+    );
+    let ambiguous = dir.run(&["migrate", "stamp", "m2024"]);
+    assert!(ambiguous.one_line_error().contains("matches 2 migrations"));
+    assert!(
+        dir.run(&["migrate", "stamp", "users"])
+            .ok()
+            .contains("Stamped m20240101_000001_users_table")
+    );
+    let status = dir.run(&["migrate", "status"]);
+    assert!(status.ok().contains("1 applied, 1 pending"));
+    assert!(
+        dir.run(&["migrate", "stamp", "base"])
+            .ok()
+            .contains("Stamped <base>")
+    );
+    assert!(dir.run(&["migrate", "current"]).ok().contains("<base>"));
+    // The tables were never touched: stamping only records.
+    dir.run(&["migrate", "stamp"]).ok();
+    assert!(dir.run(&["migrate", "check"]).ok().contains("No changes"));
+}
