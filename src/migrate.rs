@@ -5,13 +5,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use migration::{Migrator, MigratorTrait, message_of};
+use migration::{Migrator, MigratorTrait, TUTORIAL_SCHEMA, message_of};
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use sea_orm_migration::MigrationStatus;
 
 use crate::error::{Error, Result};
-use crate::schema::{codegen, diff, expected, live};
+use crate::schema::{Schema, codegen, diff, expected, live};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MigrateAction {
@@ -127,11 +127,14 @@ async fn status(db: &DatabaseConnection, out: &mut dyn Write) -> Result<()> {
             out,
             "Flask-Migrate (Alembic) manages this database too: revision {revision}"
         )?;
-        let changes = differences(db).await?;
+        let changes = differences_from(db, &expected::tutorial_schema()).await?;
         if changes.is_empty() {
-            writeln!(out, "Its schema matches the entities'")?;
+            writeln!(out, "Its schema is the tutorial's ({TUTORIAL_SCHEMA})")?;
         } else {
-            writeln!(out, "Its schema differs from the entities':")?;
+            writeln!(
+                out,
+                "Its schema differs from the tutorial's ({TUTORIAL_SCHEMA}):"
+            )?;
             for change in &changes {
                 writeln!(out, "  {change}")?;
             }
@@ -139,7 +142,8 @@ async fn status(db: &DatabaseConnection, out: &mut dyn Write) -> Result<()> {
         if !states.iter().any(|s| s.applied) {
             writeln!(
                 out,
-                "`shell migrate stamp` records our migrations as applied without running them"
+                "`shell migrate stamp` records our migrations up to {TUTORIAL_SCHEMA} as applied \
+                 without running them; `shell migrate up` then applies the rest"
             )?;
         }
     }
@@ -228,7 +232,14 @@ async fn refuse_unstamped_alembic(db: &DatabaseConnection) -> Result<()> {
 
 /// What it takes to turn the live schema into the entities'.
 pub async fn differences<C: ConnectionTrait>(db: &C) -> Result<Vec<diff::Change>> {
-    Ok(diff::diff(&expected::schema(), &live::read(db).await?))
+    differences_from(db, &expected::schema()).await
+}
+
+async fn differences_from<C: ConnectionTrait>(
+    db: &C,
+    wanted: &Schema,
+) -> Result<Vec<diff::Change>> {
+    Ok(diff::diff(wanted, &live::read(db).await?))
 }
 
 async fn check(db: &DatabaseConnection, out: &mut dyn Write) -> Result<bool> {
@@ -291,9 +302,11 @@ async fn current(db: &DatabaseConnection, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// `migrate stamp [TARGET]`: records the migrations up to TARGET (`head`, the default; `base`
-/// for none; or a migration's name or a unique part of it) as applied, without running them, as
-/// `flask db stamp` does. Stamping the head first checks that the schema really is the entities'.
+/// `migrate stamp [TARGET]`: records the migrations up to TARGET as applied, without running
+/// them, as `flask db stamp` does. TARGET is `head`, `base` (none), or a migration's name or a
+/// unique part of it; by default `head`, or for a database that Flask-Migrate made and we never
+/// touched, the migration whose schema the Flask app's models make. Stamping a schema that the
+/// migrations describe (the head's, the tutorial's) first checks that it really is there.
 pub async fn stamp(
     db: &DatabaseConnection,
     target: Option<&str>,
@@ -301,15 +314,25 @@ pub async fn stamp(
     out: &mut dyn Write,
 ) -> Result<()> {
     let states = states(db).await?;
-    let upto = resolve_target(&states, target.unwrap_or("head"))?;
-    if upto == Some(states.len() - 1) && !force {
-        let changes = differences(db).await?;
+    let from_flask = alembic_revision(db).await?.is_some() && !states.iter().any(|s| s.applied);
+    let default = if from_flask { TUTORIAL_SCHEMA } else { "head" };
+    let upto = resolve_target(&states, target.unwrap_or(default))?;
+    let described = match upto {
+        Some(i) if i + 1 == states.len() => Some(expected::schema()),
+        Some(i) if states[i].name == TUTORIAL_SCHEMA => Some(expected::tutorial_schema()),
+        _ => None,
+    };
+    if let Some(wanted) = described
+        && !force
+    {
+        let changes = differences_from(db, &wanted).await?;
         if !changes.is_empty() {
             return Err(Error::new(format!(
-                "the schema differs from the entities in {} way{} (see `shell migrate check`): \
+                "the schema differs from the one the migrations make in {} way{} (first: {}): \
                  stamping would record a schema that is not there; --force stamps anyway",
                 changes.len(),
-                if changes.len() == 1 { "" } else { "s" }
+                if changes.len() == 1 { "" } else { "s" },
+                changes[0]
             )));
         }
     }
@@ -333,6 +356,15 @@ pub async fn stamp(
     match recorded.last() {
         Some(last) => writeln!(out, "Stamped {} ({})", last.name, last.message())?,
         None => writeln!(out, "Stamped <base>: no migration is recorded as applied")?,
+    }
+    let pending = states.len() - recorded.len();
+    if pending > 0 {
+        writeln!(
+            out,
+            "{pending} migration{} pending: `shell migrate up` applies {}",
+            if pending == 1 { " is" } else { "s are" },
+            if pending == 1 { "it" } else { "them" }
+        )?;
     }
     Ok(())
 }

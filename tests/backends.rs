@@ -249,7 +249,7 @@ fn unknown_databases_are_named_and_can_be_created_on_request() {
         );
 
         let run = dir.run_on(&url, &["migrate", "up", "--create-database"]);
-        assert_eq!(run.ok().lines().count(), 2, "{run:?}");
+        assert_eq!(run.ok().lines().count(), 3, "{run:?}");
         assert_eq!(run.stderr, format!("Created database {url}\n"));
         assert_eq!(dir.run_on(&url, &["-c", "count users"]).ok(), "0 users\n");
     }

@@ -92,12 +92,22 @@ fn status_check_and_stamp_hand_a_flask_database_over() {
         out.contains("Flask-Migrate (Alembic) manages this database too: revision "),
         "{out}"
     );
-    assert!(out.contains("Its schema matches the entities'"), "{out}");
-    assert!(out.contains("0 applied, 2 pending"), "{out}");
     assert!(
-        dir.run(&["migrate", "check"])
-            .ok()
-            .contains("No changes in schema detected")
+        out.contains("Its schema is the tutorial's (m20240101_000002_posts_table)"),
+        "{out}"
+    );
+    assert!(out.contains("0 applied, 3 pending"), "{out}");
+    // Against the entities, only the shell's own index is missing.
+    let check = dir.run(&["migrate", "check"]);
+    assert_eq!(check.code, Some(1), "{check:?}");
+    let detected: Vec<&str> = check
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("Detected"))
+        .collect();
+    assert_eq!(
+        detected,
+        ["Detected added index 'ix_post_user_id_timestamp' on [\"user_id\", \"timestamp\"]"]
     );
 
     // `up` would recreate the Flask app's tables: refused, pointing at stamp. Nothing changed.
@@ -107,21 +117,31 @@ fn status_check_and_stamp_hand_a_flask_database_over() {
     assert!(
         dir.run(&["migrate", "status"])
             .ok()
-            .contains("0 applied, 2 pending")
+            .contains("0 applied, 3 pending")
     );
 
+    // Stamped up to the tutorial's schema; `up` adds the shell's index.
+    let stamp = dir.run(&["migrate", "stamp"]);
+    let out = stamp.ok();
     assert!(
-        dir.run(&["migrate", "stamp"])
-            .ok()
-            .contains("Stamped m20240101_000002_posts_table")
+        out.contains("Stamped m20240101_000002_posts_table"),
+        "{out}"
     );
+    assert!(out.contains("1 migration is pending"), "{out}");
     assert!(
         dir.run(&["migrate", "status"])
             .ok()
-            .contains("2 applied, 0 pending")
+            .contains("2 applied, 1 pending")
+    );
+    let up = dir.run(&["migrate", "up"]);
+    assert!(
+        up.ok()
+            .contains("Applied m20261125_000001_author_timeline_index")
     );
     assert!(dir.run(&["migrate", "current"]).ok().contains("(head)"));
-    // From then on up and down work, and the data written through Flask is still there.
+    assert!(dir.run(&["migrate", "check"]).ok().contains("No changes"));
+    // From then on down and up work, and the data written through Flask is still there.
+    dir.run(&["migrate", "down"]).ok();
     dir.run(&["migrate", "up"]).ok();
     assert!(dir.run(&["-c", "count users"]).ok().contains("2 users"));
 
@@ -154,7 +174,7 @@ fn stamp_refuses_a_schema_that_is_not_ours() {
     let refused = dir.run(&["migrate", "stamp"]);
     let refused = refused.one_line_error();
     assert!(
-        refused.contains("differs from the entities in 1 way"),
+        refused.contains("differs from the one the migrations make in 1 way"),
         "{refused}"
     );
     assert!(dir.run(&["migrate", "status"]).ok().contains("0 applied"));

@@ -151,7 +151,7 @@ async fn banner_prompt_ctrl_c_and_ctrl_d_with_an_open_transaction() {
         "\x04",
     ]);
     assert!(
-        screen.contains("Created sqlite://app.db and applied 2 migrations"),
+        screen.contains("Created sqlite://app.db and applied 3 migrations"),
         "{screen}"
     );
     assert!(

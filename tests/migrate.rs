@@ -9,6 +9,14 @@ use util::{TestDir, open, rows};
 
 const USERS: &str = "m20240101_000001_users_table";
 const POSTS: &str = "m20240101_000002_posts_table";
+const TIMELINE: &str = "m20261125_000001_author_timeline_index";
+
+/// A database at the tutorial's schema: the first two migrations, as the Flask app makes it.
+fn at_tutorial_schema(backend: Backend) -> Option<TestDb> {
+    let db = TestDb::create(backend)?;
+    db.run(&["migrate", "up", "-n", "2"]).ok();
+    Some(db)
+}
 
 /// The tables, other than the backend's own and the migration bookkeeping.
 async fn tables(db: &TestDb) -> Vec<String> {
@@ -50,20 +58,24 @@ async fn up_status_down_to_nothing_and_up_again() {
             "{lines:?}"
         );
         assert!(lines[0].ends_with("users table") && lines[1].ends_with("posts table"));
-        assert_eq!(lines[2], "0 applied, 2 pending");
+        assert!(lines[2].starts_with("pending") && lines[2].ends_with("author timeline index"));
+        assert_eq!(lines[3], "0 applied, 3 pending");
 
         let up = db.run(&["migrate", "up"]);
         assert_eq!(
             up.ok(),
-            format!("Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n"),
+            format!(
+                "Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n\
+                 Applied {TIMELINE} (author timeline index)\n"
+            ),
             "{:?}",
             db.backend
         );
         assert_eq!(tables(&db).await, ["post", "user"]);
 
         let status = db.run(&["migrate", "status"]);
-        assert_eq!(status.ok().matches("applied  ").count(), 2, "{status:?}");
-        assert!(status.stdout.ends_with("2 applied, 0 pending\n"));
+        assert_eq!(status.ok().matches("applied  ").count(), 3, "{status:?}");
+        assert!(status.stdout.ends_with("3 applied, 0 pending\n"));
 
         let nothing = db.run(&["migrate", "up"]);
         assert_eq!(
@@ -71,10 +83,13 @@ async fn up_status_down_to_nothing_and_up_again() {
             "Nothing to apply: the database is up to date\n"
         );
 
-        let down = db.run(&["migrate", "downgrade", "-n", "2"]);
+        let down = db.run(&["migrate", "downgrade", "-n", "3"]);
         assert_eq!(
             down.ok(),
-            format!("Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n")
+            format!(
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n\
+                 Reverted {USERS} (users table)\n"
+            )
         );
         assert!(tables(&db).await.is_empty(), "{:?}", db.backend);
 
@@ -85,14 +100,14 @@ async fn up_status_down_to_nothing_and_up_again() {
         );
 
         let again = db.run(&["migrate", "upgrade"]);
-        assert_eq!(again.ok().lines().count(), 2);
+        assert_eq!(again.ok().lines().count(), 3);
         assert_eq!(tables(&db).await, ["post", "user"]);
     }
 }
 
 #[tokio::test]
 async fn the_sqlite_schema_is_the_flask_apps_column_for_column() {
-    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let db = at_tutorial_schema(Backend::Sqlite).unwrap();
     let conn = open(&db.url).await;
 
     // name, declared type (SQLite keeps its case; SQLAlchemy writes upper case), not null, primary key
@@ -175,7 +190,7 @@ async fn the_sqlite_schema_is_the_flask_apps_column_for_column() {
 #[tokio::test]
 async fn the_server_schemas_are_the_flask_apps_column_for_column() {
     for backend in [Backend::Postgres, Backend::MySql] {
-        let Some(db) = TestDb::migrated(backend) else {
+        let Some(db) = at_tutorial_schema(backend) else {
             continue;
         };
         let conn = open(&db.url).await;
@@ -277,8 +292,13 @@ async fn down_one_removes_only_posts_and_users_survive_the_round_trip() {
         db.run(&["migrate", "up"]).ok();
         db.run(&["-c", "add user john john@example.com"]).ok();
 
-        let down = db.run(&["migrate", "down", "-n", "1"]);
-        assert_eq!(down.ok(), format!("Reverted {POSTS} (posts table)\n"));
+        let down = db.run(&["migrate", "down", "-n", "2"]);
+        assert_eq!(
+            down.ok(),
+            format!(
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n"
+            )
+        );
         assert_eq!(tables(&db).await, ["user"], "{:?}", db.backend);
 
         db.run(&["migrate", "up"]).ok();
@@ -313,7 +333,7 @@ async fn up_and_down_by_steps() {
         assert_eq!(tables(&db).await, ["user"]);
         let status = db.run(&["migrate", "status"]);
         assert!(
-            status.ok().ends_with("1 applied, 1 pending\n"),
+            status.ok().ends_with("1 applied, 2 pending\n"),
             "{status:?}"
         );
 
@@ -322,7 +342,8 @@ async fn up_and_down_by_steps() {
         assert_eq!(
             down.ok(),
             format!(
-                "Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n\
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n\
+                 Reverted {USERS} (users table)\n\
                  Reached the first migration: nothing more to revert\n"
             )
         );
@@ -345,8 +366,9 @@ async fn fresh_refresh_and_reset() {
         assert_eq!(
             refresh.ok(),
             format!(
-                "Reverted {POSTS} (posts table)\nReverted {USERS} (users table)\n\
-                 Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n"
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n\
+                 Reverted {USERS} (users table)\nApplied {USERS} (users table)\n\
+                 Applied {POSTS} (posts table)\nApplied {TIMELINE} (author timeline index)\n"
             )
         );
         assert_eq!(
@@ -360,7 +382,8 @@ async fn fresh_refresh_and_reset() {
         assert_eq!(
             fresh.ok(),
             format!(
-                "Dropped all tables\nApplied {USERS} (users table)\nApplied {POSTS} (posts table)\n"
+                "Dropped all tables\nApplied {USERS} (users table)\nApplied {POSTS} (posts table)\n\
+                 Applied {TIMELINE} (author timeline index)\n"
             )
         );
         assert_eq!(
@@ -370,10 +393,10 @@ async fn fresh_refresh_and_reset() {
         );
 
         let reset = db.run(&["migrate", "reset"]);
-        assert_eq!(reset.ok().lines().count(), 2);
+        assert_eq!(reset.ok().lines().count(), 3);
         assert!(tables(&db).await.is_empty());
         let status = db.run(&["migrate", "status"]);
-        assert!(status.ok().ends_with("0 applied, 2 pending\n"));
+        assert!(status.ok().ends_with("0 applied, 3 pending\n"));
     }
 }
 
@@ -422,7 +445,7 @@ fn generate_refuses_bad_input_and_writes_nothing() {
     assert!(
         pending
             .one_line_error()
-            .contains("not up to date (1 pending)")
+            .contains("not up to date (2 pending)")
     );
 
     dir.run(&["migrate", "up"]).ok();
@@ -479,7 +502,7 @@ fn stamp_targets_are_checked() {
             .one_line_error()
             .contains("there is no migration \"nope\"")
     );
-    let ambiguous = dir.run(&["migrate", "stamp", "m2024"]);
+    let ambiguous = dir.run(&["migrate", "stamp", "m20240101"]);
     assert!(ambiguous.one_line_error().contains("matches 2 migrations"));
     assert!(
         dir.run(&["migrate", "stamp", "users"])
@@ -487,7 +510,7 @@ fn stamp_targets_are_checked() {
             .contains("Stamped m20240101_000001_users_table")
     );
     let status = dir.run(&["migrate", "status"]);
-    assert!(status.ok().contains("1 applied, 1 pending"));
+    assert!(status.ok().contains("1 applied, 2 pending"));
     assert!(
         dir.run(&["migrate", "stamp", "base"])
             .ok()

@@ -131,7 +131,7 @@ fn a_password_in_the_url_never_shows() {
     assert!(
         warned
             .stderr
-            .contains("warning: 2 migrations are pending on postgres://postgres:***@"),
+            .contains("warning: 3 migrations are pending on postgres://postgres:***@"),
         "{warned:?}"
     );
     // connection errors

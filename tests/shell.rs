@@ -354,7 +354,7 @@ fn a_brand_new_default_database_is_created_and_migrated_with_a_notice() {
     assert_eq!(run.stdout, "0 users\n");
     assert_eq!(
         run.stderr,
-        "Created sqlite://app.db and applied 2 migrations\n"
+        "Created sqlite://app.db and applied 3 migrations\n"
     );
     assert_eq!(run.code, Some(0));
     let again = pipe(&dir, &[], b"count users\n");
@@ -368,7 +368,7 @@ fn another_database_with_pending_migrations_gets_a_warning() {
     let run = dir.run_on(&url, &["-c", "count users"]);
     assert!(
         run.stderr
-            .starts_with("warning: 2 migrations are pending on sqlite://"),
+            .starts_with("warning: 3 migrations are pending on sqlite://"),
         "{run:?}"
     );
     assert!(run.stderr.contains("run `shell migrate up`"));
@@ -376,7 +376,7 @@ fn another_database_with_pending_migrations_gets_a_warning() {
         run.stderr.contains("error: line 1: no such table: user"),
         "{run:?}"
     );
-    dir.run_on(&url, &["migrate", "up", "-n", "1"]).ok();
+    dir.run_on(&url, &["migrate", "up", "-n", "2"]).ok();
     let run = dir.run_on(&url, &["-c", "count users"]);
     assert!(
         run.stderr.starts_with("warning: 1 migration is pending"),

@@ -13,7 +13,12 @@ pub use sea_orm_migration::prelude::*;
 mod columns;
 mod m20240101_000001_users_table;
 mod m20240101_000002_posts_table;
+mod m20261125_000001_author_timeline_index;
 mod messages;
+
+/// The last migration whose schema is exactly the one the Flask app's models make: a database
+/// that Flask-Migrate created is stamped up to here, and `migrate up` adds the rest.
+pub const TUTORIAL_SCHEMA: &str = "m20240101_000002_posts_table";
 
 pub struct Migrator;
 
@@ -23,6 +28,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20240101_000001_users_table::Migration),
             Box::new(m20240101_000002_posts_table::Migration),
+            Box::new(m20261125_000001_author_timeline_index::Migration),
         ]
     }
 }

@@ -18,7 +18,10 @@ mod tests {
             .iter()
             .map(|m| message_of(m.name()))
             .collect();
-        assert_eq!(messages, ["users table", "posts table"]);
+        assert_eq!(
+            messages,
+            ["users table", "posts table", "author timeline index"]
+        );
     }
 
     #[test]

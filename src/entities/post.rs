@@ -21,6 +21,12 @@ pub struct Model {
     pub author: BelongsTo<super::user::Entity>,
 }
 
+/// Indexes over several columns, which the column attributes cannot declare: the shell's own,
+/// beyond the tutorial's schema (migration `author timeline index`), so `posts of USER` reads a
+/// user's newest posts from one index.
+pub const COMPOSITE_INDEXES: &[(&str, &[&str])] =
+    &[("ix_post_user_id_timestamp", &["user_id", "timestamp"])];
+
 /// Now in UTC, to the microsecond: the precision that SQLAlchemy writes and PostgreSQL keeps.
 pub fn now_utc() -> DateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
