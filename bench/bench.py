@@ -64,32 +64,43 @@ rows = []
 
 
 def report(case, ours, ref, unit, target, better="lower"):
-    ratio = ours / ref if ref else float("nan")
+    ratio = ours / ref if ref > 0 else float("nan")
     rows.append((case, f"{ours:.3f} {unit}", f"{ref:.3f} {unit}", f"{ratio:.2f}x", target))
     print(f"  {case}: ours {ours:.3f} {unit}, reference {ref:.3f} {unit}", file=sys.stderr)
 
 
-def command_time(db, command, runs=RUNS):
-    """The command's own time, from the shell's `timing on` (start-up excluded)."""
+REPEAT = 500
+
+
+def per_query(make_script, run_script, runs=RUNS):
+    """Milliseconds per query: a script of REPEAT copies, minus the same script with none (start-up
+    and connection), divided by REPEAT. The same method for both tools; no timer granularity."""
+    def wall(n):
+        path = make_script(n)
+        with open(path) as f:
+            return run_script(f)
+
     def once():
-        _, _, out = run([SHELL, "--database-url", f"sqlite://{db}", "-c", "timing on", "-c", command],
-                        stdout=subprocess.PIPE)
-        # The last "Time:" is the command's (`timing on` reports its own too).
-        return float(re.findall(r"Time: ([0-9.]+) ms", out)[-1])
+        return (wall(REPEAT) - wall(0)) * 1000 / REPEAT
     return median_of(once, runs)
+
+
+def command_time(db, command, runs=RUNS):
+    def make(n):
+        path = f"{db}.{n}.shell"
+        with open(path, "w") as f:
+            f.write("get user 1\n" + f"{command}\n" * n)
+        return path
+    return per_query(make, lambda f: run([SHELL, "--database-url", f"sqlite://{db}"], stdin=f)[0], runs)
 
 
 def sqlite_time(db, sql, runs=RUNS):
-    """sqlite3's own time for the query (`.timer on`, which reports in whole milliseconds), in ms."""
-    script = db + ".timer.sql"
-    with open(script, "w") as f:
-        f.write(f".timer on\n{sql};\n")
-
-    def once():
-        with open(script) as f:
-            _, _, out = run(["sqlite3", db], stdin=f, stdout=subprocess.PIPE)
-        return float(re.search(r"Run Time: real ([0-9.]+)", out).group(1)) * 1000
-    return median_of(once, runs)
+    def make(n):
+        path = f"{db}.{n}.sql"
+        with open(path, "w") as f:
+            f.write("SELECT id FROM user WHERE id = 1;\n" + f"{sql};\n" * n)
+        return path
+    return per_query(make, lambda f: run(["sqlite3", db], stdin=f)[0], runs)
 
 
 def main():

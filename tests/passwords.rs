@@ -84,9 +84,9 @@ async fn scripts_set_and_check_passwords_from_the_next_line_without_echoing_them
     assert_eq!(stored_hash(&db).await, hash, "nothing changed");
 }
 
-/// Werkzeug from PyPI (`.ci/run` installs it). Missing: a loud skip locally, a failure under CI.
+/// Werkzeug from PyPI (see `util::python`). Missing: a loud skip locally, a failure under CI.
 fn werkzeug(code: &str, args: &[&str]) -> Option<String> {
-    let output = Command::new("python3")
+    let output = Command::new(util::python::python()?)
         .arg("-c")
         .arg(code)
         .args(args)

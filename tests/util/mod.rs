@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses its own part of the harness
 
 pub mod backends;
+pub mod python;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

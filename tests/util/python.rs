@@ -1,0 +1,71 @@
+//! A Python with the tutorial's packages (Flask, Flask-SQLAlchemy, Flask-Migrate, Werkzeug), so
+//! that `cargo test` alone sets up what the interoperability tests need: the system `python3` when
+//! it has them, else a virtualenv in `target/test-python` that pip fills once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const PACKAGES: [&str; 4] = ["flask", "flask-sqlalchemy", "flask-migrate", "werkzeug"];
+const IMPORTS: &str = "import flask, flask_sqlalchemy, flask_migrate, werkzeug.security";
+
+fn imports_work(python: &Path) -> bool {
+    Command::new(python)
+        .args(["-c", IMPORTS])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn set_up() -> Result<PathBuf, String> {
+    let system = PathBuf::from("python3");
+    if imports_work(&system) {
+        return Ok(system);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-python");
+    let python = venv.join("bin/python3");
+    if imports_work(&python) {
+        return Ok(python);
+    }
+    let step = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr)))
+        }
+    };
+    step(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    step(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PACKAGES),
+    )?;
+    Ok(python)
+}
+
+/// The interpreter, or `None` (after a loud notice) when Python or PyPI cannot be had; under CI
+/// (`CI=true`) that is a failure instead.
+pub fn python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match PYTHON.get_or_init(set_up) {
+        Ok(python) => Some(python.clone()),
+        Err(why) => {
+            let why = format!("no Python with {PACKAGES:?}: {why}");
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{why} (CI=true: a missing tool is a failure)");
+            }
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!!!! SKIPPED PYTHON TESTS: {why} !!!!!\n"
+            );
+            None
+        }
+    }
+}
