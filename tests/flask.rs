@@ -151,12 +151,28 @@ fn status_check_and_stamp_hand_a_flask_database_over() {
     dir.run(&["migrate", "up"]).ok();
     assert!(dir.run(&["-c", "count users"]).ok().contains("2 users"));
 
-    // The shell writes; the Flask app reads it back, timestamps as datetimes in order.
-    dir.run(&["-c", "add post \"written by the shell\" by susan"])
-        .ok();
-    let read = python(&dir, &["read.py", "john:cat"]);
+    // The shell writes a user (with a password) and a post; the Flask app reads them back:
+    // timestamps as datetimes in order, the password through Werkzeug's check_password_hash.
+    std::fs::write(
+        dir.join("write.txt"),
+        "add user alice alice@example.com\nset password alice\nwonder land\n\
+         add post \"written by the shell\" by alice\n",
+    )
+    .unwrap();
+    dir.run(&["--file", "write.txt"]).ok();
+    let read = python(
+        &dir,
+        &[
+            "read.py",
+            "john:cat",
+            "alice:wonder land",
+            "alice:wonderland",
+        ],
+    );
+    assert!(read.contains("password alice wonder land True"), "{read}");
+    assert!(read.contains("password alice wonderland False"), "{read}");
     let first = read.lines().next().unwrap();
-    assert!(first.starts_with("3|susan|written by the shell|"), "{read}");
+    assert!(first.starts_with("3|alice|written by the shell|"), "{read}");
     assert!(first.ends_with("|datetime"), "{read}");
     assert!(
         read.contains("1|john|my first post!|2026-01-02T03:04:05.123456|datetime"),
