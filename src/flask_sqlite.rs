@@ -7,6 +7,8 @@
 //! updates and `WHERE timestamp < ?` alike) into SQLAlchemy's text. On other backends it passes
 //! statements through untouched: they have a real timestamp type.
 
+use std::fmt::Write;
+
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::{Value, Values};
@@ -15,16 +17,29 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statem
 /// SQLAlchemy's storage format for `DateTime` on SQLite: `YYYY-MM-DD HH:MM:SS.ffffff`. Written by
 /// hand: chrono's `format` re-parses its pattern on every call, which shows in million-row exports.
 pub fn sqlalchemy_text(dt: &NaiveDateTime) -> String {
-    format!(
-        "{}.{:06}",
-        seconds_text(dt),
-        dt.and_utc().timestamp_subsec_micros()
-    )
+    let mut text = String::with_capacity(26);
+    write_sqlalchemy_text(dt, &mut text);
+    text
+}
+
+/// [`sqlalchemy_text`] into a buffer, for writers that reuse one per row.
+pub fn write_sqlalchemy_text(dt: &NaiveDateTime, out: &mut String) {
+    write_seconds_text(dt, out);
+    let micros = dt.and_utc().timestamp_subsec_micros();
+    // A String never fails to take text.
+    let _ = write!(out, ".{micros:06}");
 }
 
 /// `YYYY-MM-DD HH:MM:SS`.
 pub fn seconds_text(dt: &NaiveDateTime) -> String {
-    format!(
+    let mut text = String::with_capacity(19);
+    write_seconds_text(dt, &mut text);
+    text
+}
+
+fn write_seconds_text(dt: &NaiveDateTime, out: &mut String) {
+    let _ = write!(
+        out,
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         dt.year(),
         dt.month(),
@@ -32,7 +47,7 @@ pub fn seconds_text(dt: &NaiveDateTime) -> String {
         dt.hour(),
         dt.minute(),
         dt.second()
-    )
+    );
 }
 
 /// A connection (or transaction) that stores timestamps as the Flask app does.

@@ -41,7 +41,10 @@ pub struct Renderer {
 }
 
 /// Timestamps print to the second in tables (every backend keeps at least that), in full otherwise.
-use crate::flask_sqlite::{seconds_text as table_timestamp, sqlalchemy_text as full_timestamp};
+use crate::flask_sqlite::{
+    seconds_text as table_timestamp, sqlalchemy_text as full_timestamp,
+    write_sqlalchemy_text as write_full_timestamp,
+};
 
 impl Renderer {
     pub fn render(
@@ -162,8 +165,15 @@ impl RowWriter<'_> {
                 if self.pages == 0 {
                     writer.write_record(&self.columns)?;
                 }
+                // One buffer for every field: a million-row export allocates nothing per cell.
+                let mut field = String::new();
                 for row in rows {
-                    writer.write_record(row.iter().map(csv_text))?;
+                    for cell in row {
+                        field.clear();
+                        write_csv_text(cell, &mut field);
+                        writer.write_field(&field)?;
+                    }
+                    writer.write_record(None::<&[u8]>)?;
                 }
                 writer.flush()?;
             }
@@ -275,12 +285,28 @@ fn csv_sections(sections: &[(String, Rows)], out: &mut dyn Write) -> std::io::Re
 }
 
 fn csv_text(cell: &Cell) -> String {
-    match cell {
-        Cell::Null => String::new(),
-        Cell::Bool(v) => v.to_string(),
-        Cell::Timestamp(v) => full_timestamp(v),
-        other => table_text(other),
-    }
+    let mut text = String::new();
+    write_csv_text(cell, &mut text);
+    text
+}
+
+fn write_csv_text(cell: &Cell, out: &mut String) {
+    use std::fmt::Write;
+    // Writing into a String cannot fail.
+    let _ = match cell {
+        Cell::Null => Ok(()),
+        Cell::Bool(v) => write!(out, "{v}"),
+        Cell::Int(v) => write!(out, "{v}"),
+        Cell::Float(v) => write!(out, "{v}"),
+        Cell::Text(v) => {
+            out.push_str(v);
+            Ok(())
+        }
+        Cell::Timestamp(v) => {
+            write_full_timestamp(v, out);
+            Ok(())
+        }
+    };
 }
 
 #[cfg(test)]
