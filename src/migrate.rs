@@ -454,6 +454,12 @@ pub async fn generate(
         let _ = std::fs::remove_file(&file);
         return Err(Error::new(format!("cannot update {}: {e}", lib.display())));
     }
+    // Tidy as the rest of the crate, when rustfmt is there (it is with every rustup toolchain).
+    let _ = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(&file)
+        .stderr(std::process::Stdio::null())
+        .status();
     for change in &generated.by_hand {
         writeln!(out, "Not generated (write it in the file): {change}")?;
     }

@@ -80,8 +80,6 @@ pub fn migration_source(message: &str, changes: &[Change]) -> Generated {
     let source = format!(
         r#"{header}
 use sea_orm_migration::prelude::*;
-#[allow(unused_imports)]
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[allow(unused_imports)]
 use crate::columns::{{datetime_column, id_column}};
