@@ -8,17 +8,22 @@ use std::path::Path;
 use std::process::Command;
 
 use util::TestDir;
+use util::backends::{Backend, TestDb};
 
-/// Runs a Flask-side step in `dir`; fails the test with Python's own words if it fails.
-fn python(dir: &TestDir, args: &[&str]) -> String {
+/// Runs a Flask-side step in `dir` on the database at `flask_url` (SQLAlchemy's spelling; `None`
+/// for the app's default, `app.db` there); fails the test with Python's own words if it fails.
+fn python_on(dir: &TestDir, flask_url: Option<&str>, args: &[&str]) -> String {
     let interpreter = util::python::python().expect("checked by flask_database");
-    let output = Command::new(interpreter)
+    let mut command = Command::new(interpreter);
+    command
         .args(args)
         .current_dir(dir.path())
         .env("FLASK_APP", "app.py")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
+        .env_remove("DATABASE_URL");
+    if let Some(url) = flask_url {
+        command.env("DATABASE_URL", url);
+    }
+    let output = command.output().unwrap();
     assert!(
         output.status.success(),
         "python3 {args:?}: {}",
@@ -27,20 +32,35 @@ fn python(dir: &TestDir, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// A temp dir holding the tutorial's app, its database created by `flask db upgrade` and filled
-/// through the app; `None` (a loud skip, or a failure under CI) without Python and Flask.
-fn flask_database() -> Option<TestDir> {
-    util::python::python()?;
-    let dir = TestDir::new();
+fn python(dir: &TestDir, args: &[&str]) -> String {
+    python_on(dir, None, args)
+}
+
+/// The tutorial's app in `dir`, its database created by `flask db upgrade` and filled through
+/// the app; `false` (a loud skip, or a failure under CI) without Python and Flask.
+fn set_up_flask(dir: &TestDir, flask_url: Option<&str>) -> bool {
+    if util::python::python().is_none() {
+        return false;
+    }
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flask_app");
     for file in ["app.py", "fill.py", "read.py"] {
         std::fs::copy(fixture.join(file), dir.join(file)).unwrap();
     }
-    python(&dir, &["-m", "flask", "db", "init"]);
-    python(&dir, &["-m", "flask", "db", "migrate", "-m", "users table"]);
-    python(&dir, &["-m", "flask", "db", "upgrade"]);
-    python(&dir, &["fill.py"]);
-    Some(dir)
+    python_on(dir, flask_url, &["-m", "flask", "db", "init"]);
+    python_on(
+        dir,
+        flask_url,
+        &["-m", "flask", "db", "migrate", "-m", "users table"],
+    );
+    python_on(dir, flask_url, &["-m", "flask", "db", "upgrade"]);
+    python_on(dir, flask_url, &["fill.py"]);
+    true
+}
+
+/// The same on SQLite, in a fresh directory.
+fn flask_database() -> Option<TestDir> {
+    let dir = TestDir::new();
+    set_up_flask(&dir, None).then_some(dir)
 }
 
 #[test]
@@ -204,4 +224,68 @@ fn stamp_refuses_a_schema_that_is_not_ours() {
     assert!(dir.run(&["migrate", "status"]).ok().contains("0 applied"));
     dir.run(&["migrate", "stamp", "--force"]).ok();
     assert!(dir.run(&["migrate", "status"]).ok().contains("2 applied"));
+}
+
+/// The same hand-over on PostgreSQL and MariaDB, with the Flask app on psycopg2 and PyMySQL.
+#[test]
+fn a_flask_database_on_the_servers_is_handed_over_too() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::create(backend) else {
+            continue;
+        };
+        let flask_url = match backend {
+            Backend::Postgres => db.url.replacen("postgres://", "postgresql+psycopg2://", 1),
+            _ => db.url.replacen("mysql://", "mysql+pymysql://", 1),
+        };
+        if !set_up_flask(&db.dir, Some(&flask_url)) {
+            return;
+        }
+        let name = backend.name();
+        let status = db.run(&["migrate", "status"]);
+        assert!(
+            status.ok().contains("Its schema is the tutorial's"),
+            "{name}: {status:?}"
+        );
+        let check = db.run(&["migrate", "check"]);
+        assert_eq!(
+            check
+                .stdout
+                .lines()
+                .filter(|l| l.starts_with("Detected"))
+                .count(),
+            1,
+            "{name}: only the shell's own index is missing: {check:?}"
+        );
+        let posts = db.run(&["--format", "csv", "-c", "posts of john"]);
+        // MySQL's datetime (as SQLAlchemy creates it) keeps whole seconds.
+        let expected = match backend {
+            Backend::MySql => "1,2026-01-02 03:04:05.000000,john,my first post!",
+            _ => "1,2026-01-02 03:04:05.123456,john,my first post!",
+        };
+        assert!(posts.ok().contains(expected), "{name}: {posts:?}");
+
+        db.run(&["migrate", "stamp"]).ok();
+        db.run(&["migrate", "up"]).ok();
+        assert!(
+            db.run(&["migrate", "check"]).ok().contains("No changes"),
+            "{name}"
+        );
+        std::fs::write(
+            db.dir.join("write.txt"),
+            "add user alice alice@example.com\nset password alice\nwonder land\n\
+             add post \"written by the shell\" by alice\n",
+        )
+        .unwrap();
+        db.run(&["--file", "write.txt"]).ok();
+        let read = python_on(&db.dir, Some(&flask_url), &["read.py", "alice:wonder land"]);
+        let first = read.lines().next().unwrap();
+        assert!(
+            first.starts_with("3|alice|written by the shell|") && first.ends_with("|datetime"),
+            "{name}: {read}"
+        );
+        assert!(
+            read.contains("password alice wonder land True"),
+            "{name}: {read}"
+        );
+    }
 }
