@@ -85,21 +85,22 @@ def per_query(make_script, run_script, runs=RUNS):
     return median_of(once, runs)
 
 
-def command_time(db, command, runs=RUNS):
+def script_of(path, first, line):
+    """A function n -> path of a script: `first`, then `line` n times."""
     def make(n):
-        path = f"{db}.{n}.shell"
-        with open(path, "w") as f:
-            f.write("get user 1\n" + f"{command}\n" * n)
-        return path
+        with open(f"{path}.{n}", "w") as f:
+            f.write(first + line * n)
+        return f"{path}.{n}"
+    return make
+
+
+def command_time(db, command, runs=RUNS):
+    make = script_of(f"{db}.shell", "get user 1\n", f"{command}\n")
     return per_query(make, lambda f: run([SHELL, "--database-url", f"sqlite://{db}"], stdin=f)[0], runs)
 
 
 def sqlite_time(db, sql, runs=RUNS):
-    def make(n):
-        path = f"{db}.{n}.sql"
-        with open(path, "w") as f:
-            f.write("SELECT id FROM user WHERE id = 1;\n" + f"{sql};\n" * n)
-        return path
+    make = script_of(f"{db}.sql", "SELECT id FROM user WHERE id = 1;\n", f"{sql};\n")
     return per_query(make, lambda f: run(["sqlite3", db], stdin=f)[0], runs)
 
 

@@ -70,7 +70,8 @@ pub async fn states(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
         .collect())
 }
 
-/// Runs one action; `Ok(false)` when `check` found differences.
+/// Runs one action; `Ok(false)` when `check` found differences. Actions that run migrations are
+/// refused on a Flask-Migrate database that was never stamped (see [`stamp`]).
 pub async fn run(
     db: &DatabaseConnection,
     action: MigrateAction,
@@ -80,44 +81,34 @@ pub async fn run(
         MigrateAction::Check => return check(db, out).await,
         MigrateAction::History => history(db, out).await?,
         MigrateAction::Current => current(db, out).await?,
-        other => change(db, other, out).await?,
-    }
-    Ok(true)
-}
-
-async fn change(db: &DatabaseConnection, action: MigrateAction, out: &mut dyn Write) -> Result<()> {
-    if matches!(
-        action,
-        MigrateAction::Up { .. }
-            | MigrateAction::Down { .. }
-            | MigrateAction::Refresh
-            | MigrateAction::Reset
-    ) {
-        refuse_unstamped_alembic(db).await?;
-    }
-    match action {
-        MigrateAction::Up { steps } => up(db, steps, out).await,
-        MigrateAction::Down { steps } => down(db, Some(steps), out).await,
-        MigrateAction::Status => status(db, out).await,
-        MigrateAction::Check | MigrateAction::History | MigrateAction::Current => Ok(()),
+        MigrateAction::Status => status(db, out).await?,
+        MigrateAction::Up { steps } => {
+            refuse_unstamped_alembic(db).await?;
+            up(db, steps, out).await?;
+        }
+        MigrateAction::Down { steps } => {
+            refuse_unstamped_alembic(db).await?;
+            down(db, Some(steps), out).await?;
+        }
+        MigrateAction::Refresh => {
+            refuse_unstamped_alembic(db).await?;
+            down(db, None, out).await?;
+            up(db, None, out).await?;
+        }
+        MigrateAction::Reset => {
+            refuse_unstamped_alembic(db).await?;
+            down(db, None, out).await?;
+            Migrator::uninstall(db).await?;
+        }
         MigrateAction::Fresh => {
             Migrator::fresh(db).await?;
             writeln!(out, "Dropped all tables")?;
             for state in states(db).await? {
                 writeln!(out, "Applied {} ({})", state.name, state.message())?;
             }
-            Ok(())
-        }
-        MigrateAction::Refresh => {
-            down(db, None, out).await?;
-            up(db, None, out).await
-        }
-        MigrateAction::Reset => {
-            down(db, None, out).await?;
-            Migrator::uninstall(db).await?;
-            Ok(())
         }
     }
+    Ok(true)
 }
 
 async fn status(db: &DatabaseConnection, out: &mut dyn Write) -> Result<()> {

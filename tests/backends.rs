@@ -4,31 +4,8 @@
 
 mod util;
 
-use std::io::Write;
-use std::process::Stdio;
-
 use util::backends::{Backend, DropDatabase, TestDb, each_backend_migrated};
-use util::{Run, TestDir, open, rows};
-
-fn pipe(db: &TestDb, extra: &[&str], script: &str) -> Run {
-    let mut args = vec!["--database-url", db.url.as_str()];
-    args.extend_from_slice(extra);
-    let mut child = db
-        .dir
-        .command(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    Run::from(child.wait_with_output().unwrap())
-}
+use util::{TestDir, open, rows};
 
 /// `user` is a reserved word on the servers: quoted the backend's way.
 fn user_table(backend: Backend) -> &'static str {
@@ -60,7 +37,7 @@ async fn a_database_error_inside_a_transaction_leaves_it_usable() {
     for db in each_backend_migrated() {
         let script = "begin\nadd user john john@example.com\nsql SELECT * FROM no_such_table\n\
                       add user susan susan@example.com\ncommit\n";
-        let run = pipe(&db, &["--continue-on-error"], script);
+        let run = db.pipe(&["--continue-on-error"], script);
         let errors: Vec<&str> = run.stderr.lines().collect();
         assert_eq!(errors.len(), 1, "{:?}: {run:?}", db.backend);
         assert!(
@@ -79,8 +56,7 @@ async fn a_database_error_inside_a_transaction_leaves_it_usable() {
 #[tokio::test]
 async fn scripts_stop_at_the_first_error_and_single_transaction_is_all_or_nothing() {
     for db in each_backend_migrated() {
-        let run = pipe(
-            &db,
+        let run = db.pipe(
             &[],
             "add user john john@example.com\nget post 9\nadd user susan s@example.com\n",
         );
@@ -90,8 +66,7 @@ async fn scripts_stop_at_the_first_error_and_single_transaction_is_all_or_nothin
         );
         assert_eq!(usernames(&db).await, ["john"], "{:?}", db.backend);
 
-        let run = pipe(
-            &db,
+        let run = db.pipe(
             &["--single-transaction"],
             "add user anna anna@example.com\nadd post hi by anna\nadd post x by nobody\n",
         );
@@ -105,8 +80,7 @@ async fn scripts_stop_at_the_first_error_and_single_transaction_is_all_or_nothin
             "{:?}: rolled back",
             db.backend
         );
-        let run = pipe(
-            &db,
+        let run = db.pipe(
             &["--single-transaction"],
             "add user anna anna@example.com\nadd post hi by anna\n",
         );
@@ -121,16 +95,13 @@ async fn limits_count_characters_and_text_is_stored_verbatim() {
         let name = "é".repeat(64);
         let body = "😀".repeat(140);
         let nasty = "'; drop table user; --";
-        let ok = pipe(
-            &db,
-            &[],
+        let ok = db.pipe(&[],
             &format!(
                 "add user {name} e@example.com\nadd post \"{body}\" by {name}\nadd post \"{nasty}\" by {name}\n"
             ),
         );
         ok.ok();
-        let too_long = pipe(
-            &db,
+        let too_long = db.pipe(
             &["--continue-on-error"],
             &format!("add user {name}é x@example.com\nadd post \"{body}😀\" by {name}\n"),
         );
@@ -143,8 +114,7 @@ async fn limits_count_characters_and_text_is_stored_verbatim() {
             "b".repeat(50),
             "c".repeat(9)
         );
-        let sly = pipe(
-            &db,
+        let sly = db.pipe(
             &[],
             &format!("add user \"robert');--\" \"o'bxx@{domain}\"\n"),
         );
@@ -152,8 +122,7 @@ async fn limits_count_characters_and_text_is_stored_verbatim() {
             sly.one_line_error(),
             "error: line 1: email is 121 characters long: at most 120 are allowed"
         );
-        pipe(
-            &db,
+        db.pipe(
             &[],
             &format!("add user \"robert');--\" \"o'bx@{domain}\"\n"),
         )
@@ -179,14 +148,13 @@ async fn limits_count_characters_and_text_is_stored_verbatim() {
 async fn posts_read_back_newest_first_with_the_time_they_were_written() {
     for db in each_backend_migrated() {
         let before = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
-        pipe(
-            &db,
+        db.pipe(
             &[],
             "add user john john@example.com\nadd post one by john\nadd post two by john\n",
         )
         .ok();
         let after = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(1);
-        let run = pipe(&db, &["--format", "json"], "posts of john\n");
+        let run = db.pipe(&["--format", "json"], "posts of john\n");
         let posts: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
         assert_eq!(posts[0]["body"], "two");
         assert_eq!(posts[1]["body"], "one");
@@ -206,7 +174,7 @@ async fn posts_read_back_newest_first_with_the_time_they_were_written() {
 #[tokio::test]
 async fn context_names_the_backend_and_masks_the_password() {
     for db in each_backend_migrated() {
-        let run = pipe(&db, &["--format", "json"], "context\n");
+        let run = db.pipe(&["--format", "json"], "context\n");
         let context: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
         assert_eq!(context["connection"][0]["value"], db.backend.name());
         assert_eq!(context["entities"][1]["table"], "post");
@@ -313,11 +281,11 @@ async fn case_variants_are_refused_whatever_the_name_starts_with() {
             .iter()
             .map(|n| format!("add user {n} {n}@example.com\n"))
             .collect();
-        let run = pipe(&db, &[], &script);
+        let run = db.pipe(&[], &script);
         run.ok();
         for name in names {
             let upper = name.to_uppercase();
-            let run = pipe(&db, &[], &format!("add user {upper} other@example.net\n"));
+            let run = db.pipe(&[], &format!("add user {upper} other@example.net\n"));
             assert!(
                 run.stderr
                     .contains(&format!("{upper:?} is already taken (as {name:?})")),
@@ -325,7 +293,7 @@ async fn case_variants_are_refused_whatever_the_name_starts_with() {
                 db.backend.name(),
                 run.stderr
             );
-            let run = pipe(&db, &[], &format!("add user fresh {upper}@EXAMPLE.com\n"));
+            let run = db.pipe(&[], &format!("add user fresh {upper}@EXAMPLE.com\n"));
             assert!(
                 run.stderr
                     .contains(&format!("already used by user {name:?}")),
@@ -335,9 +303,7 @@ async fn case_variants_are_refused_whatever_the_name_starts_with() {
             );
         }
         // Names near the others but not the same are free.
-        let run = pipe(
-            &db,
-            &[],
+        let run = db.pipe(&[],
             "add user u1 u1@example.com\nadd user u2 u2@example.com\nadd user zee zee@example.com\n",
         );
         run.ok();

@@ -4,30 +4,8 @@
 
 mod util;
 
-use std::io::Write;
-use std::process::Stdio;
-
 use util::backends::{Backend, TestDb, each_backend_migrated};
-use util::{Run, open, rows};
-
-fn pipe(db: &TestDb, extra: &[&str], script: &str) -> Run {
-    let mut args = vec!["--database-url", db.url.as_str()];
-    args.extend_from_slice(extra);
-    let mut child = db
-        .dir
-        .command(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let script = script.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(script.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    let _ = writer.join();
-    Run::from(output)
-}
+use util::{open, rows};
 
 /// Three users, then `posts` posts cycling through them, with a `count` and a new user in the middle.
 fn script(posts: usize) -> String {
@@ -48,7 +26,7 @@ fn script(posts: usize) -> String {
 async fn batched_posts_print_and_store_exactly_as_one_at_a_time() {
     for db in each_backend_migrated() {
         let n = 2500;
-        let run = pipe(&db, &["--single-transaction"], &script(n));
+        let run = db.pipe(&["--single-transaction"], &script(n));
         let out = run.ok();
         let added: Vec<&str> = out
             .lines()
@@ -109,7 +87,7 @@ async fn an_unknown_author_in_a_batch_fails_at_its_line_and_nothing_is_kept() {
         let mut s = script(1500);
         s.push_str("add post \"lost\" by nobody\nadd post \"never\" by ann\n");
         let line = s.lines().count() - 1;
-        let run = pipe(&db, &["--single-transaction", "--echo"], &s);
+        let run = db.pipe(&["--single-transaction", "--echo"], &s);
         assert_eq!(
             run.one_line_error(),
             format!("error: line {line}: there is no user \"nobody\"")
@@ -147,7 +125,7 @@ async fn a_batch_the_database_refuses_is_replayed_to_name_the_line() {
             if i == 200 { "bad" } else { "fine" }
         ));
     }
-    let run = pipe(&db, &["--single-transaction"], &s);
+    let run = db.pipe(&["--single-transaction"], &s);
     assert_eq!(run.one_line_error(), "error: line 203: bad body refused");
     assert_eq!(run.stdout.matches("Added post").count(), 200);
 }
@@ -155,7 +133,7 @@ async fn a_batch_the_database_refuses_is_replayed_to_name_the_line() {
 #[tokio::test]
 async fn listings_page_through_every_row_once_in_order() {
     for db in each_backend_migrated() {
-        pipe(&db, &["--single-transaction"], &script(2300)).ok();
+        db.pipe(&["--single-transaction"], &script(2300)).ok();
         let csv = db.run(&["--format", "csv", "-c", "posts"]);
         let ids: Vec<i64> = csv
             .ok()

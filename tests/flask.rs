@@ -57,6 +57,13 @@ fn set_up_flask(dir: &TestDir, flask_url: Option<&str>) -> bool {
     true
 }
 
+/// The shell adds user alice (password "wonder land") and her post, as a script would.
+fn write_alice(dir: &TestDir, args: &[&str]) {
+    let script = "add user alice alice@example.com\nset password alice\nwonder land\n\
+                  add post \"written by the shell\" by alice\n";
+    dir.pipe(args, script.as_bytes()).ok();
+}
+
 /// The same on SQLite, in a fresh directory.
 fn flask_database() -> Option<TestDir> {
     let dir = TestDir::new();
@@ -173,13 +180,7 @@ fn status_check_and_stamp_hand_a_flask_database_over() {
 
     // The shell writes a user (with a password) and a post; the Flask app reads them back:
     // timestamps as datetimes in order, the password through Werkzeug's check_password_hash.
-    std::fs::write(
-        dir.join("write.txt"),
-        "add user alice alice@example.com\nset password alice\nwonder land\n\
-         add post \"written by the shell\" by alice\n",
-    )
-    .unwrap();
-    dir.run(&["--file", "write.txt"]).ok();
+    write_alice(&dir, &[]);
     let read = python(
         &dir,
         &[
@@ -270,13 +271,7 @@ fn a_flask_database_on_the_servers_is_handed_over_too() {
             db.run(&["migrate", "check"]).ok().contains("No changes"),
             "{name}"
         );
-        std::fs::write(
-            db.dir.join("write.txt"),
-            "add user alice alice@example.com\nset password alice\nwonder land\n\
-             add post \"written by the shell\" by alice\n",
-        )
-        .unwrap();
-        db.run(&["--file", "write.txt"]).ok();
+        write_alice(&db.dir, &["--database-url", &db.url]);
         let read = python_on(&db.dir, Some(&flask_url), &["read.py", "alice:wonder land"]);
         let first = read.lines().next().unwrap();
         assert!(

@@ -5,30 +5,10 @@
 mod util;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use util::backends::{Backend, TestDb};
-use util::{Run, open, rows};
-
-fn pipe(db: &TestDb, extra: &[&str], script: &str) -> Run {
-    let mut args = vec!["--database-url", db.url.as_str()];
-    args.extend_from_slice(extra);
-    let mut child = db
-        .dir
-        .command(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    Run::from(child.wait_with_output().unwrap())
-}
+use util::{open, rows};
 
 async fn stored_hash(db: &TestDb) -> String {
     let conn = open(&db.url).await;
@@ -43,9 +23,7 @@ async fn stored_hash(db: &TestDb) -> String {
 #[tokio::test]
 async fn scripts_set_and_check_passwords_from_the_next_line_without_echoing_them() {
     let db = TestDb::migrated(Backend::Sqlite).unwrap();
-    let run = pipe(
-        &db,
-        &["--echo", "--continue-on-error"],
+    let run = db.pipe(&["--echo", "--continue-on-error"],
         "add user john john@example.com\nset password john\nopen sesame\ncheck password john\nopen sesame\n\
          check password john\nopen sesamE\nget user john\n",
     );
@@ -67,8 +45,7 @@ async fn scripts_set_and_check_passwords_from_the_next_line_without_echoing_them
         "{hash}"
     );
 
-    let run = pipe(
-        &db,
+    let run = db.pipe(
         &[],
         "add user susan susan@example.com\ncheck password susan\nanything\n",
     );
@@ -76,7 +53,7 @@ async fn scripts_set_and_check_passwords_from_the_next_line_without_echoing_them
         run.one_line_error(),
         "error: line 3: user \"susan\" has no password set"
     );
-    let run = pipe(&db, &[], "set password john\n\n");
+    let run = db.pipe(&[], "set password john\n\n");
     assert!(
         run.one_line_error()
             .contains("the password must not be empty")
@@ -113,8 +90,7 @@ const GENERATE: &str = "import sys\nfrom werkzeug.security import generate_passw
 #[tokio::test]
 async fn werkzeug_checks_the_shells_hashes_and_the_shell_checks_werkzeugs() {
     let db = TestDb::migrated(Backend::Sqlite).unwrap();
-    pipe(
-        &db,
+    db.pipe(
         &[],
         "add user john john@example.com\nset password john\nCh@pter 5!\n",
     )
@@ -135,8 +111,7 @@ async fn werkzeug_checks_the_shells_hashes_and_the_shell_checks_werkzeugs() {
             &format!("UPDATE user SET password_hash = '{theirs}' WHERE username = 'john'"),
         )
         .await;
-        let run = pipe(
-            &db,
+        let run = db.pipe(
             &["--continue-on-error"],
             "check password john\ns3cr3t ünïcode\ncheck password john\ns3cr3t unicode\n",
         );

@@ -4,10 +4,7 @@
 
 mod util;
 
-use std::io::Write;
-use std::process::Stdio;
-
-use util::{Run, TestDir, open, rows};
+use util::{TestDir, open, rows};
 
 /// A migrated database in a fresh directory.
 fn migrated() -> (TestDir, String) {
@@ -15,19 +12,6 @@ fn migrated() -> (TestDir, String) {
     let url = dir.sqlite_url("app.db");
     dir.run_on(&url, &["migrate", "up"]).ok();
     (dir, url)
-}
-
-/// Pipes `script` into the shell's stdin.
-fn pipe(dir: &TestDir, args: &[&str], script: &[u8]) -> Run {
-    let mut child = dir
-        .command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(script).unwrap();
-    Run::from(child.wait_with_output().unwrap())
 }
 
 async fn usernames(url: &str) -> Vec<String> {
@@ -43,7 +27,7 @@ async fn usernames(url: &str) -> Vec<String> {
 async fn a_script_stops_at_the_first_failing_command() {
     let (dir, url) = migrated();
     let script = b"# users\n\nadd user john john@example.com\nadd user john other@example.com\nadd user susan susan@example.com\n";
-    let run = pipe(&dir, &["--database-url", &url], script);
+    let run = dir.pipe(&["--database-url", &url], script);
     assert_eq!(run.stdout, "Added user john (id 1)\n");
     assert_eq!(
         run.one_line_error(),
@@ -60,11 +44,7 @@ async fn a_script_stops_at_the_first_failing_command() {
 async fn continue_on_error_reports_every_failure_and_exits_1() {
     let (dir, url) = migrated();
     let script = b"add user john john@example.com\nget user nobody\nadd user susan susan@example.com\nget post x\n";
-    let run = pipe(
-        &dir,
-        &["--database-url", &url, "--continue-on-error"],
-        script,
-    );
+    let run = dir.pipe(&["--database-url", &url, "--continue-on-error"], script);
     assert_eq!(run.code, Some(1));
     let errors: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(
@@ -82,11 +62,7 @@ async fn single_transaction_commits_all_or_nothing() {
     let (dir, url) = migrated();
     let failing =
         b"add user john john@example.com\nadd post \"hi\" by john\nadd post \"oops\" by nobody\n";
-    let run = pipe(
-        &dir,
-        &["--database-url", &url, "--single-transaction"],
-        failing,
-    );
+    let run = dir.pipe(&["--database-url", &url, "--single-transaction"], failing);
     assert_eq!(run.code, Some(1));
     assert!(
         run.stderr
@@ -99,8 +75,7 @@ async fn single_transaction_commits_all_or_nothing() {
     );
 
     let failing_late = b"add user john john@example.com\nget post 7\n";
-    let run = pipe(
-        &dir,
+    let run = dir.pipe(
         &[
             "--database-url",
             &url,
@@ -116,20 +91,12 @@ async fn single_transaction_commits_all_or_nothing() {
     );
 
     let good = b"add user john john@example.com\nadd post \"hi\" by john\n";
-    pipe(
-        &dir,
-        &["--database-url", &url, "--single-transaction"],
-        good,
-    )
-    .ok();
+    dir.pipe(&["--database-url", &url, "--single-transaction"], good)
+        .ok();
     assert_eq!(usernames(&url).await, ["john"]);
 
     let nested = b"begin\n";
-    let run = pipe(
-        &dir,
-        &["--database-url", &url, "--single-transaction"],
-        nested,
-    );
+    let run = dir.pipe(&["--database-url", &url, "--single-transaction"], nested);
     assert!(
         run.one_line_error()
             .contains("not allowed with --single-transaction")
@@ -169,8 +136,7 @@ async fn commands_from_c_flags_and_from_a_file() {
 #[tokio::test]
 async fn an_open_transaction_is_rolled_back_at_the_end_and_said_so() {
     let (dir, url) = migrated();
-    let run = pipe(
-        &dir,
+    let run = dir.pipe(
         &["--database-url", &url],
         b"begin\nadd user john john@example.com\n",
     );
@@ -178,8 +144,7 @@ async fn an_open_transaction_is_rolled_back_at_the_end_and_said_so() {
     assert_eq!(run.stderr, "Rolled back the open transaction\n");
     assert!(usernames(&url).await.is_empty());
 
-    let run = pipe(
-        &dir,
+    let run = dir.pipe(
         &["--database-url", &url],
         b"begin\nadd user john john@example.com\ncommit\nexit\nadd user x x@example.com\n",
     );
@@ -191,7 +156,7 @@ async fn an_open_transaction_is_rolled_back_at_the_end_and_said_so() {
 async fn add_post_alone_reads_the_body_and_author_from_the_next_lines() {
     let (dir, url) = migrated();
     let script = b"add user john john@example.com\nadd post\n  typed at the prompt  \njohn\n";
-    let run = pipe(&dir, &["--database-url", &url], script);
+    let run = dir.pipe(&["--database-url", &url], script);
     assert!(run.ok().ends_with("Added post 1 by john\n"), "{run:?}");
     let db = open(&url).await;
     assert_eq!(
@@ -199,7 +164,7 @@ async fn add_post_alone_reads_the_body_and_author_from_the_next_lines() {
         [["typed at the prompt", "1"]]
     );
 
-    let run = pipe(&dir, &["--database-url", &url], b"add post\nonly a body\n");
+    let run = dir.pipe(&["--database-url", &url], b"add post\nonly a body\n");
     assert!(
         run.one_line_error()
             .contains("input ended before the author was given"),
@@ -211,19 +176,14 @@ async fn add_post_alone_reads_the_body_and_author_from_the_next_lines() {
 async fn invalid_utf8_stops_the_script_at_that_line_and_nothing_after_is_written() {
     let (dir, url) = migrated();
     let script = b"add user john john@example.com\nadd user \xff\xfe x@example.com\nadd user susan susan@example.com\n";
-    let run = pipe(
-        &dir,
-        &["--database-url", &url, "--continue-on-error"],
-        script,
-    );
+    let run = dir.pipe(&["--database-url", &url, "--continue-on-error"], script);
     assert_eq!(
         run.one_line_error(),
         "error: line 2: not valid UTF-8 (bad byte at column 10): is this a binary file?"
     );
     assert_eq!(usernames(&url).await, ["john"]);
 
-    let run = pipe(
-        &dir,
+    let run = dir.pipe(
         &["--database-url", &url],
         b"\x7fELF\x02\x01\x01\0\0\0binary",
     );
@@ -350,14 +310,14 @@ async fn password_hashes_are_never_printed() {
 #[test]
 fn a_brand_new_default_database_is_created_and_migrated_with_a_notice() {
     let dir = TestDir::new();
-    let run = pipe(&dir, &[], b"count users\n");
+    let run = dir.pipe(&[], b"count users\n");
     assert_eq!(run.stdout, "0 users\n");
     assert_eq!(
         run.stderr,
         "Created sqlite://app.db and applied 3 migrations\n"
     );
     assert_eq!(run.code, Some(0));
-    let again = pipe(&dir, &[], b"count users\n");
+    let again = dir.pipe(&[], b"count users\n");
     assert_eq!(again.stderr, "", "no notice once migrated");
 }
 

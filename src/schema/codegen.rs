@@ -188,11 +188,8 @@ fn create_table(table: &str, definition: &Table) -> Vec<String> {
             name(&key.references)
         );
     }
-    body += "\n                    .to_owned(),";
-    let mut statements = vec![statement(
-        "create_table",
-        body.trim_end_matches(',').to_string(),
-    )];
+    body += "\n                    .to_owned()";
+    let mut statements = vec![statement("create_table", body)];
     statements.extend(definition.indexes.iter().map(|i| create_index(table, i)));
     statements
 }

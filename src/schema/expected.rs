@@ -128,6 +128,17 @@ pub fn type_name(kind: &ColumnType) -> String {
 mod tests {
     use super::*;
 
+    /// (name, unique) of each index, by name.
+    fn sorted_indexes(table: &Table) -> Vec<(&str, bool)> {
+        let mut indexes: Vec<_> = table
+            .indexes
+            .iter()
+            .map(|i| (i.name.as_str(), i.unique))
+            .collect();
+        indexes.sort();
+        indexes
+    }
+
     #[test]
     fn the_entities_declare_the_tutorials_schema() {
         let schema = schema();
@@ -146,27 +157,15 @@ mod tests {
                 ("password_hash", "varchar(256)", true, false),
             ]
         );
-        let mut indexes: Vec<_> = user
-            .indexes
-            .iter()
-            .map(|i| (i.name.as_str(), i.unique))
-            .collect();
-        indexes.sort();
         assert_eq!(
-            indexes,
+            sorted_indexes(user),
             [("ix_user_email", true), ("ix_user_username", true)]
         );
 
         let post = &schema.tables["post"];
         assert_eq!(post.column("timestamp").unwrap().kind, "datetime");
-        let mut indexes: Vec<_> = post
-            .indexes
-            .iter()
-            .map(|i| (i.name.as_str(), i.unique))
-            .collect();
-        indexes.sort();
         assert_eq!(
-            indexes,
+            sorted_indexes(post),
             [
                 ("ix_post_timestamp", false),
                 ("ix_post_user_id", false),

@@ -171,6 +171,13 @@ impl TestDb {
     pub fn run(&self, args: &[&str]) -> super::Run {
         self.dir.run_on(&self.url, args)
     }
+
+    /// Runs the binary on this database with `extra` arguments and `script` on its stdin.
+    pub fn pipe(&self, extra: &[&str], script: &str) -> super::Run {
+        let mut args = vec!["--database-url", self.url.as_str()];
+        args.extend_from_slice(extra);
+        self.dir.pipe(&args, script.as_bytes())
+    }
 }
 
 impl Drop for TestDb {

@@ -56,6 +56,28 @@ impl TestDir {
         Run::from(self.command(args).output().unwrap())
     }
 
+    /// Runs the binary with `script` piped into its stdin. The script is written from a thread
+    /// while the output is read, so a long one never blocks on a full pipe.
+    pub fn pipe(&self, args: &[&str], script: &[u8]) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let script = script.to_vec();
+        // The shell may stop reading early (an error ends a script): a broken pipe is expected.
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&script);
+        });
+        let output = child.wait_with_output().unwrap();
+        let _ = writer.join();
+        Run::from(output)
+    }
+
     /// Runs the binary on the database at `url`.
     pub fn run_on(&self, url: &str, args: &[&str]) -> Run {
         let mut all = vec!["--database-url", url];
