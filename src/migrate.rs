@@ -362,7 +362,12 @@ pub async fn stamp(
 
 /// The index of the last migration to record, `None` for `base`.
 fn resolve_target(states: &[MigrationState], target: &str) -> Result<Option<usize>> {
-    match target {
+    match target.trim() {
+        "" => {
+            return Err(Error::new(
+                "the stamp target is empty: give head, base or a migration's name",
+            ));
+        }
         "head" => return Ok(states.len().checked_sub(1)),
         "base" => return Ok(None),
         _ => {}
@@ -395,6 +400,9 @@ pub async fn generate(
     dir: &Path,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let stamp = chrono::Utc::now().format("%Y%m%d_%H%M%S").to_string();
+    let name = codegen::migration_name(message, &stamp)
+        .ok_or_else(|| Error::new("the message needs a letter or a digit to name the file by"))?;
     let src = dir.join("src");
     let lib = src.join("lib.rs");
     let lib_text = std::fs::read_to_string(&lib).map_err(|e| {
@@ -403,9 +411,6 @@ pub async fn generate(
             lib.display()
         ))
     })?;
-    let stamp = chrono::Utc::now().format("%Y%m%d_%H%M%S").to_string();
-    let name = codegen::migration_name(message, &stamp)
-        .ok_or_else(|| Error::new("the message needs a letter or a digit to name the file by"))?;
     let changes = if autogenerate {
         let pending = states(db).await?.iter().filter(|s| !s.applied).count();
         if pending > 0 {

@@ -496,6 +496,8 @@ fn generate_refuses_bad_input_and_writes_nothing() {
 fn stamp_targets_are_checked() {
     let dir = TestDir::new();
     dir.run(&["migrate", "up"]).ok();
+    let empty = dir.run(&["migrate", "stamp", " "]);
+    assert!(empty.one_line_error().contains("the stamp target is empty"));
     let unknown = dir.run(&["migrate", "stamp", "nope"]);
     assert!(
         unknown
