@@ -1,8 +1,11 @@
-//! The command line of the `shell` binary, declared with clap's derive API.
+//! The command line of the `shell` binary, declared with clap's derive API. The migration actions
+//! and the output formats are the command language's own types, so the words are the same on the
+//! command line and at the prompt.
 
-use clap::{Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::migrate::MigrateAction;
+use crate::command::{Format, MigrateCommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,8 +50,8 @@ pub struct Cli {
     pub single_transaction: bool,
 
     /// How results print
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "csv"])]
-    pub format: String,
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: Format,
 
     /// Where the prompt keeps its history [default: SHELL_HISTORY, else
     /// ~/.local/state/microblog-shell/history]
@@ -73,95 +76,21 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum MigrateCommand {
-    /// Apply pending migrations: all of them, or the next N
-    #[command(alias = "upgrade")]
-    Up {
-        /// Apply at most N migrations
-        #[arg(short = 'n', long = "num", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        steps: Option<u32>,
-    },
-    /// Revert the last applied migration, or the last N
-    #[command(alias = "downgrade")]
-    Down {
-        /// Revert N migrations
-        #[arg(short = 'n', long = "num", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-        steps: u32,
-    },
-    /// List every migration as applied or pending
-    Status,
-    /// Drop every table in the database, then apply all migrations
-    Fresh(Confirm),
-    /// Revert all migrations, then apply them all again
-    Refresh(Confirm),
-    /// Revert all migrations
-    Reset(Confirm),
-    /// Compare the entities with the live schema and list every difference (exit 1 if any)
-    Check,
-    /// List the migrations with their messages; the head and the current one are marked
-    History,
-    /// Show the last applied migration
-    Current,
-    /// Record migrations as applied without running them (hand a Flask-Migrate database over)
-    Stamp {
-        /// head (default), base, or a migration's name or part of it
-        target: Option<String>,
-        /// Stamp the head even when the schema differs from the entities
-        #[arg(long)]
-        force: bool,
-    },
-    /// Write a new migration into the migration crate (like `flask db migrate`)
-    Generate {
-        /// What the migration does; it also names the file
-        #[arg(short, long)]
-        message: String,
-        /// Write the changes that turn the live schema into the entities' (else an empty skeleton)
-        #[arg(long)]
-        autogenerate: bool,
-        /// The migration crate to write into
-        #[arg(long, value_name = "DIR", default_value = "migration")]
-        migration_dir: std::path::PathBuf,
-    },
-}
-
-/// Destructive actions ask a person at a terminal first; `--yes` answers for them.
-#[derive(Debug, clap::Args)]
-pub struct Confirm {
-    /// Do not ask for confirmation
-    #[arg(short, long)]
-    pub yes: bool,
-}
-
-impl MigrateCommand {
-    /// The action for [`crate::migrate::run`]; `None` for `stamp` and `generate`, which have
-    /// their own entry points there.
-    pub fn action(&self) -> Option<MigrateAction> {
-        Some(match self {
-            Self::Up { steps } => MigrateAction::Up { steps: *steps },
-            Self::Down { steps } => MigrateAction::Down { steps: *steps },
-            Self::Status => MigrateAction::Status,
-            Self::Fresh(_) => MigrateAction::Fresh,
-            Self::Refresh(_) => MigrateAction::Refresh,
-            Self::Reset(_) => MigrateAction::Reset,
-            Self::Check => MigrateAction::Check,
-            Self::History => MigrateAction::History,
-            Self::Current => MigrateAction::Current,
-            Self::Stamp { .. } | Self::Generate { .. } => return None,
-        })
+/// `--format` takes the words that [`Format`] declares.
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
     }
 
-    pub fn confirmed(&self) -> bool {
-        match self {
-            Self::Fresh(c) | Self::Refresh(c) | Self::Reset(c) => c.yes,
-            _ => true,
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::MigrateAction;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("shell").chain(args.iter().copied()))
@@ -169,8 +98,10 @@ mod tests {
 
     fn action(args: &[&str]) -> MigrateAction {
         match parse(args).unwrap().command {
-            Some(Command::Migrate { action }) => action.action().unwrap(),
-            other => panic!("not a migrate command: {other:?}"),
+            Some(Command::Migrate {
+                action: MigrateCommand::Anywhere(action),
+            }) => action,
+            other => panic!("not a migrate action: {other:?}"),
         }
     }
 
@@ -215,7 +146,7 @@ mod tests {
         let cli = parse(&["-c", "users", "-c", "posts", "--echo", "--format", "json"]).unwrap();
         assert_eq!(cli.commands, ["users", "posts"]);
         assert!(cli.echo && !cli.continue_on_error && !cli.single_transaction);
-        assert_eq!(cli.format, "json");
+        assert_eq!(cli.format, Format::Json);
         assert!(parse(&["--format", "yaml"]).is_err());
     }
 
@@ -223,7 +154,7 @@ mod tests {
     fn destructive_actions_need_yes_to_skip_the_question() {
         let confirmed = |args: &[&str]| match parse(args).unwrap().command {
             Some(Command::Migrate { action }) => action.confirmed(),
-            _ => unreachable!(),
+            other => panic!("not a migrate command: {other:?}"),
         };
         assert!(!confirmed(&["migrate", "fresh"]));
         assert!(confirmed(&["migrate", "fresh", "--yes"]));

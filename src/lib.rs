@@ -1,51 +1,31 @@
 //! microblog-shell: an interactive database shell for the Flask Mega-Tutorial's microblog schema.
 //!
-//! The modules, from the outside in:
-//! - `cli`: the command line (`shell`, `shell migrate ...`), declared with clap.
-//! - `config`: which database to open (flag, `DATABASE_URL`, `.env`, or the embedded default) and how
-//!   to show its URL without the password.
-//! - `connect`: opens the connection and turns driver failures into one readable line.
-//! - `flask_sqlite`: a connection wrapper that stores timestamps on SQLite the way the Flask app does.
-//! - `migrate`: the `migrate` subcommands on top of the `migration` crate's `Migrator`.
-//! - `startup`: what happens before the first command (migrating a brand-new default database).
-//! - `input`: where lines come from (rustyline, a script, `-c`); `runner`: the loop over them.
-//! - `command`: the command language, parsed without I/O; `help`: help from its declaration.
-//! - `session`: the shell context (connection, open transaction, format) that runs commands.
-//! - `queries`, `describe`, `raw_sql`: the commands executed against the database;
-//!   `case_insensitive`: username/email lookups that ignore case and still use the indexes.
-//! - `output` and `render`: results as typed rows, then as table, JSON or CSV.
-//! - `entities`: the `User` and `Post` entities, the one description of the schema.
-//! - `schema`: that schema and the live one as data, their differences (`migrate check`), and
-//!   migrations written from them (`migrate generate --autogenerate`).
-//! - `error`: the error type whose `Display` is the one line a user sees.
+//! The layers, bottom up; each uses only those above it in this list (see each folder's `mod.rs`):
+//! - `command/`: the command language, declared once, and its parser, help and completion. Pure:
+//!   no I/O, database, terminal or table crates (it builds alone, without the `shell` feature).
+//! - `error`: the one-line error every layer above the parser reports.
+//! - `entities/`: `User` and `Post` as SeaORM entities, the one description of the schema.
+//! - `render/`: outcomes as data (rows, counts, messages) and the table, JSON and CSV writers.
+//! - `db/`: which database, connecting, the session and its transactions, the queries, listings,
+//!   bulk inserts, raw SQL, and the SQLite/Flask compatibility layer.
+//! - `migrate/`: the migrations of the `migration` crate, and `schema/` (the schema as data).
+//! - `repl/`: the prompt and script loop on top: input sources, the rustyline helper, look-ups for
+//!   completion, history, pager, progress, Ctrl-C.
+//! - `cli`: the `shell` command line (clap), which shares `command`'s format and migrate words.
 
-pub mod bulk;
-pub mod case_insensitive;
-pub mod cli;
 pub mod command;
-pub mod completion;
-pub mod config;
-pub mod connect;
-pub mod describe;
+
+#[cfg(feature = "shell")]
+pub mod cli;
+#[cfg(feature = "shell")]
+pub mod db;
+#[cfg(feature = "shell")]
 pub mod entities;
+#[cfg(feature = "shell")]
 pub mod error;
-pub mod flask_sqlite;
-pub mod help;
-pub mod helper;
-pub mod history;
-pub mod input;
-pub mod interrupt;
-pub mod listing;
-pub mod lookup;
+#[cfg(feature = "shell")]
 pub mod migrate;
-pub mod output;
-pub mod pager;
-pub mod password;
-pub mod progress;
-pub mod queries;
-pub mod raw_sql;
+#[cfg(feature = "shell")]
 pub mod render;
-pub mod runner;
-pub mod schema;
-pub mod session;
-pub mod startup;
+#[cfg(feature = "shell")]
+pub mod repl;

@@ -6,17 +6,18 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use microblog_shell::cli::{Cli, Command, MigrateCommand};
-use microblog_shell::config::DatabaseTarget;
+use microblog_shell::cli::{Cli, Command};
+use microblog_shell::command::MigrateCommand;
+use microblog_shell::db::config::DatabaseTarget;
+use microblog_shell::db::connect;
+use microblog_shell::db::session::Session;
 use microblog_shell::error::{Error, Result};
-use microblog_shell::helper::ShellHelper;
-use microblog_shell::input::{ArgsInput, Input, Interactive, ScriptInput};
-use microblog_shell::lookup::Lookup;
-use microblog_shell::migrate::MigrateAction;
-use microblog_shell::render::Format;
-use microblog_shell::runner::{self, RunOptions};
-use microblog_shell::session::Session;
-use microblog_shell::{connect, history, interrupt, migrate, startup};
+use microblog_shell::migrate::{self, Report};
+use microblog_shell::repl::helper::ShellHelper;
+use microblog_shell::repl::input::{ArgsInput, Input, Interactive, ScriptInput};
+use microblog_shell::repl::lookup::Lookup;
+use microblog_shell::repl::runner::{self, RunOptions};
+use microblog_shell::repl::{history, interrupt, startup};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -52,25 +53,13 @@ async fn run(cli: Cli) -> Result<bool> {
     if let Some(Command::Migrate { action }) = &cli.command {
         confirm_destructive(action, &target)?;
         let db = connect::connect(&target, connect_settings(&cli)).await?;
-        let out = &mut std::io::stdout().lock();
-        return match action {
-            MigrateCommand::Stamp { target, force } => {
-                migrate::stamp(&db, target.as_deref(), *force, out).await?;
-                Ok(true)
-            }
-            MigrateCommand::Generate {
-                message,
-                autogenerate,
-                migration_dir,
-            } => {
-                migrate::generate(&db, message, *autogenerate, migration_dir, out).await?;
-                Ok(true)
-            }
-            other => match other.action() {
-                Some(action) => migrate::run(&db, action, out).await,
-                None => Ok(true),
-            },
-        };
+        let mut report = Report::default();
+        let result = migrate::run(&db, action, &mut report).await;
+        // What was done before a failure is reported too.
+        for line in &report.lines {
+            println!("{line}");
+        }
+        return result.map(|()| report.passed);
     }
     shell(cli, target).await
 }
@@ -105,15 +94,14 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         );
     }
 
-    let format = Format::from_word(&cli.format).unwrap_or(Format::Table);
-    let mut session = Session::new(target, db, format);
+    let mut session = Session::new(target, db);
     session.read_only = cli.read_only;
     let options = RunOptions {
         echo: cli.echo,
         continue_on_error: cli.continue_on_error,
         single_transaction: cli.single_transaction,
     };
-    runner::run(&mut session, input.as_mut(), options).await
+    runner::run(&mut session, input.as_mut(), options, cli.format).await
 }
 
 fn connect_settings(cli: &Cli) -> connect::Settings {
@@ -138,10 +126,7 @@ fn load_dotenv() -> Result<()> {
 
 /// `fresh`, `refresh` and `reset` delete every row: a person at a terminal is asked first.
 fn confirm_destructive(action: &MigrateCommand, target: &DatabaseTarget) -> Result<()> {
-    if !action.action().is_some_and(MigrateAction::destroys_data)
-        || action.confirmed()
-        || !std::io::stdin().is_terminal()
-    {
+    if !action.destroys_data() || action.confirmed() || !std::io::stdin().is_terminal() {
         return Ok(());
     }
     eprint!(

@@ -1,7 +1,7 @@
 //! The rules every value must pass before it reaches the database, identical on every backend.
 //! Lengths count characters, not bytes, as the `varchar(n)` columns do.
 
-use crate::error::{Error, Result, quoted};
+use super::error::{ParseError as Error, ParseResult as Result, quoted};
 
 pub const USERNAME_MAX: usize = 64;
 pub const EMAIL_MAX: usize = 120;

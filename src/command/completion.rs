@@ -1,0 +1,274 @@
+//! What can come next on a command line: the pure half of tab completion and hints, read off the
+//! grammar. Given the text before the cursor, it says which words may come there and whether a
+//! username or a post id (looked up in the database by the prompt) fits there too.
+
+use super::grammar::{self, Part, Value};
+use super::migrate;
+
+/// Values the prompt looks up in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Username,
+    PostId,
+}
+
+/// What may fill the word under the cursor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expect {
+    /// Fixed words (command names, entities, keywords, formats, ...), in the grammar's order.
+    pub words: Vec<String>,
+    pub lookup: Option<Lookup>,
+}
+
+impl Expect {
+    fn word(&mut self, word: &str) {
+        if !self.words.iter().any(|w| w == word) {
+            self.words.push(word.to_string());
+        }
+    }
+
+    /// Free text (a new username, a body) or nothing more: no suggestions.
+    pub fn is_nothing(&self) -> bool {
+        self.words.is_empty() && self.lookup.is_none()
+    }
+}
+
+/// The word being typed: where it starts, and what it is expected to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub start: usize,
+    pub prefix: String,
+    pub expect: Expect,
+}
+
+/// Looks at `line[..pos]`: the finished words decide what the word under the cursor should be.
+pub fn analyze(line: &str, pos: usize) -> Slot {
+    let before = &line[..pos];
+    let start = before.rfind(char::is_whitespace).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let prefix = before[start..].to_string();
+    let expect = match shell_words::split(&before[..start]) {
+        Ok(words) => expected(&words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>()),
+        // Inside an open quote: free text.
+        Err(_) => Expect::default(),
+    };
+    Slot {
+        start,
+        prefix,
+        expect,
+    }
+}
+
+/// What may follow these finished words.
+pub fn expected(words: &[String]) -> Expect {
+    let mut expect = Expect::default();
+    let Some((first, rest)) = words.split_first() else {
+        grammar::command_words()
+            .into_iter()
+            .for_each(|w| expect.word(w));
+        return expect;
+    };
+    let Some(spec) = grammar::find(first) else {
+        return expect;
+    };
+    if spec.takes_raw_line() {
+        return expect;
+    }
+    for form in spec.shown_forms() {
+        let parts: Vec<&Part> = form.parts.iter().collect();
+        walk(&parts, rest, &mut expect);
+    }
+    expect
+}
+
+/// Follows the parts through the typed words; where the words end, collects what comes next.
+fn walk(parts: &[&Part], words: &[String], expect: &mut Expect) {
+    let Some((part, after)) = parts.split_first() else {
+        return;
+    };
+    let Some((word, later)) = words.split_first() else {
+        first_words(parts, expect);
+        return;
+    };
+    match part {
+        Part::Keyword(keyword) => {
+            if word.eq_ignore_ascii_case(keyword) {
+                walk(after, later, expect);
+            }
+        }
+        Part::Entity { kinds, .. } => {
+            if kinds.iter().any(|k| k.is_named(word)) {
+                walk(after, later, expect);
+            }
+        }
+        // The rest of the line is theirs: nothing to suggest after them.
+        Part::Value {
+            value: Value::Topic | Value::Statement,
+            ..
+        } => {}
+        Part::Value { .. } => walk(after, later, expect),
+        Part::Optional(inner) => {
+            walk(after, words, expect);
+            let mut taken = vec![*inner];
+            taken.extend_from_slice(after);
+            walk(&taken, words, expect);
+        }
+        Part::Paging => {
+            if word == "limit" || word == "offset" {
+                // After the keyword comes its number: nothing to suggest for that.
+                if let Some((_, beyond)) = later.split_first() {
+                    walk(parts, beyond, expect);
+                }
+            } else {
+                walk(after, words, expect);
+            }
+        }
+        Part::MigrateAction => {
+            let typed: Vec<&str> = words.iter().map(String::as_str).collect();
+            migrate::next_words(&typed)
+                .iter()
+                .for_each(|w| expect.word(w));
+        }
+    }
+}
+
+/// What may start the remaining parts.
+fn first_words(parts: &[&Part], expect: &mut Expect) {
+    let Some((part, after)) = parts.split_first() else {
+        return;
+    };
+    match part {
+        Part::Keyword(keyword) => expect.word(keyword),
+        Part::Entity { kinds, plural } => kinds
+            .iter()
+            .for_each(|k| expect.word(if *plural { k.plural() } else { k.singular() })),
+        Part::Value { value, .. } => match value {
+            Value::User => expect.lookup = Some(Lookup::Username),
+            Value::PostId => expect.lookup = Some(Lookup::PostId),
+            Value::Choice(choice) => choice.words.iter().for_each(|w| expect.word(w)),
+            Value::Topic => grammar::command_words()
+                .into_iter()
+                .for_each(|w| expect.word(w)),
+            Value::NewUsername | Value::Email | Value::Body | Value::Statement => {}
+        },
+        Part::Optional(inner) => {
+            first_words(&[*inner], expect);
+            first_words(after, expect);
+        }
+        Part::Paging => {
+            expect.word("limit");
+            expect.word("offset");
+            first_words(after, expect);
+        }
+        Part::MigrateAction => migrate::next_words(&[]).iter().for_each(|w| expect.word(w)),
+    }
+}
+
+/// The fixed words that complete `prefix` (case-insensitively), in the grammar's order.
+pub fn matching_words(words: &[String], prefix: &str) -> Vec<String> {
+    let prefix = prefix.to_lowercase();
+    words
+        .iter()
+        .filter(|w| w.starts_with(&prefix))
+        .cloned()
+        .collect()
+}
+
+/// What to suggest, greyed, after a complete command word: the rest of its first usage.
+pub fn usage_hint(line: &str) -> Option<String> {
+    let trimmed = line.trim_start();
+    let word = trimmed.split_whitespace().next()?;
+    if trimmed.len() != word.len() {
+        return None;
+    }
+    let spec = grammar::find(word)?;
+    let usage = spec.usage().into_iter().next()?;
+    let rest = usage.strip_prefix(spec.name)?;
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(line: &str) -> Expect {
+        analyze(line, line.len()).expect
+    }
+
+    fn words(line: &str) -> Vec<String> {
+        expect(line).words
+    }
+
+    #[test]
+    fn the_first_word_is_a_command() {
+        let slot = analyze("ge", 2);
+        assert_eq!((slot.start, slot.prefix.as_str()), (0, "ge"));
+        assert!(slot.expect.words.contains(&"get".to_string()));
+        assert!(slot.expect.words.contains(&"posts".to_string()));
+        assert_eq!(matching_words(&slot.expect.words, "GE"), ["get"]);
+    }
+
+    #[test]
+    fn usernames_where_a_user_goes() {
+        for line in [
+            "get user jo",
+            "posts of j",
+            "add post \"hi there\" by ",
+            "delete user ",
+            "set password ",
+            "check password x",
+            "count posts of ",
+        ] {
+            assert_eq!(expect(line).lookup, Some(Lookup::Username), "{line}");
+        }
+        let slot = analyze("posts of jo", 11);
+        assert_eq!((slot.start, slot.prefix.as_str()), (9, "jo"));
+    }
+
+    #[test]
+    fn post_ids_where_a_post_goes() {
+        for line in ["get post 1", "delete post ", "author of post 4"] {
+            assert_eq!(expect(line).lookup, Some(Lookup::PostId), "{line}");
+        }
+    }
+
+    #[test]
+    fn keywords_entities_and_sub_words() {
+        assert_eq!(words("get "), ["user", "post"]);
+        assert_eq!(words("count "), ["users", "posts"]);
+        assert_eq!(words("format "), ["table", "json", "csv"]);
+        assert_eq!(
+            words("migrate "),
+            ["up", "down", "status", "check", "history", "current"]
+        );
+        assert_eq!(words("migrate upgrade "), ["-n"]);
+        assert_eq!(words("add post \"hello world\" "), ["by"]);
+        assert_eq!(words("delete user john "), ["cascade"]);
+        assert_eq!(words("posts limit 5 "), ["limit", "offset"]);
+        assert_eq!(words("posts "), ["limit", "offset", "of"]);
+        assert_eq!(words("timing "), ["on", "off"]);
+        assert!(words("? ").contains(&"describe".to_string()));
+    }
+
+    #[test]
+    fn free_text_gets_nothing() {
+        assert!(expect("add user ").is_nothing());
+        assert!(expect("add post \"an open quo").is_nothing());
+        assert!(expect("sql SELECT ").is_nothing());
+        assert!(expect("posts limit ").is_nothing());
+        assert!(expect("frobnicate ").is_nothing());
+    }
+
+    #[test]
+    fn hints_show_the_rest_of_the_usage() {
+        assert_eq!(usage_hint("posts of"), None);
+        assert_eq!(usage_hint("author").as_deref(), Some(" of post ID"));
+        assert_eq!(
+            usage_hint("users").as_deref(),
+            Some(" [limit N] [offset N]")
+        );
+        assert_eq!(usage_hint("exit"), None);
+        assert_eq!(usage_hint("nonsense"), None);
+    }
+}

@@ -1,0 +1,723 @@
+//! The command language, declared once. Each command is its words, its forms (the sequence of
+//! keywords, entities and values it takes), a summary and an example, and each form says how its
+//! matched values become a [`Command`]. The parser, `help`, the usage in errors, "did you mean",
+//! completion and hints are all read off this table, so a new command or clause is one entry here.
+
+use super::error::{ParseError, ParseResult, alternatives, quoted};
+use super::{
+    Command, EntityKind, Format, MigrateAction, Page, PromptCommand, ReadCommand,
+    TransactionCommand, UserRef, WriteCommand,
+};
+
+pub struct CommandSpec {
+    /// The first word a user types.
+    pub name: &'static str,
+    /// Other words accepted for the same command.
+    pub aliases: &'static [&'static str],
+    pub summary: &'static str,
+    pub example: &'static str,
+    pub forms: &'static [Form],
+}
+
+/// One way of writing a command: its parts after the command word, and what they build.
+pub struct Form {
+    pub parts: &'static [Part],
+    pub build: fn(&mut Captures) -> ParseResult<Command>,
+    /// Hidden forms are not shown or completed: they accept a tolerated spelling (`author of 4`)
+    /// or refuse a near miss with a precise reason.
+    pub shown: bool,
+}
+
+/// One slot of a form.
+pub enum Part {
+    /// A fixed word, in any case.
+    Keyword(&'static str),
+    /// An entity by name, singular or plural (shown as `plural` says): one of `kinds`.
+    Entity {
+        kinds: &'static [EntityKind],
+        plural: bool,
+    },
+    /// A value the user types, shown in usage as `shown`.
+    Value { value: Value, shown: &'static str },
+    /// A part that may be left out: `[cascade]`, `[COMMAND]`.
+    Optional(&'static Part),
+    /// `[limit N] [offset N]`, in either order.
+    Paging,
+    /// A migration action, parsed by its clap declaration (`migrate up -n 2`).
+    MigrateAction,
+}
+
+/// The kinds of value, each with its own check (and, for some, its completion from the database).
+#[derive(Debug, Clone, Copy)]
+pub enum Value {
+    /// An existing user: a number is an id, anything else a username.
+    User,
+    /// A username for a new user.
+    NewUsername,
+    Email,
+    /// A post body (quoted when it has spaces).
+    Body,
+    PostId,
+    /// One of a fixed set of words.
+    Choice(&'static Choice),
+    /// The rest of the words, joined (`help add user`).
+    Topic,
+    /// The rest of the line exactly as typed, SQL's own quoting intact (`sql ...`).
+    Statement,
+}
+
+#[derive(Debug)]
+pub struct Choice {
+    pub words: &'static [&'static str],
+    /// What to say of a word that is none of them.
+    pub refuse: fn(&str) -> String,
+}
+
+/// A matched value, in the order of its form's parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Captured {
+    Entity(EntityKind),
+    User(UserRef),
+    Text(String),
+    Id(i32),
+    /// The index of the word in its [`Choice`].
+    Choice(usize),
+    Page(Page),
+    Migrate(MigrateAction),
+    /// An optional part: whether it was there (its value, if any, follows).
+    Present(bool),
+}
+
+/// The values a form matched, taken in order by its build function.
+pub struct Captures {
+    values: std::vec::IntoIter<Captured>,
+}
+
+impl Captures {
+    pub fn new(values: Vec<Captured>) -> Self {
+        Captures {
+            values: values.into_iter(),
+        }
+    }
+
+    fn next(&mut self, wanted: &str) -> ParseResult<Captured> {
+        self.values.next().ok_or_else(|| mismatch(wanted))
+    }
+
+    pub fn entity(&mut self) -> ParseResult<EntityKind> {
+        match self.next("an entity")? {
+            Captured::Entity(kind) => Ok(kind),
+            _ => Err(mismatch("an entity")),
+        }
+    }
+
+    pub fn user(&mut self) -> ParseResult<UserRef> {
+        match self.next("a user")? {
+            Captured::User(user) => Ok(user),
+            _ => Err(mismatch("a user")),
+        }
+    }
+
+    pub fn text(&mut self) -> ParseResult<String> {
+        match self.next("a text")? {
+            Captured::Text(text) => Ok(text),
+            _ => Err(mismatch("a text")),
+        }
+    }
+
+    pub fn id(&mut self) -> ParseResult<i32> {
+        match self.next("an id")? {
+            Captured::Id(id) => Ok(id),
+            _ => Err(mismatch("an id")),
+        }
+    }
+
+    pub fn choice(&mut self) -> ParseResult<usize> {
+        match self.next("a choice")? {
+            Captured::Choice(i) => Ok(i),
+            _ => Err(mismatch("a choice")),
+        }
+    }
+
+    pub fn page(&mut self) -> ParseResult<Page> {
+        match self.next("paging")? {
+            Captured::Page(page) => Ok(page),
+            _ => Err(mismatch("paging")),
+        }
+    }
+
+    pub fn migrate(&mut self) -> ParseResult<MigrateAction> {
+        match self.next("a migration action")? {
+            Captured::Migrate(action) => Ok(action),
+            _ => Err(mismatch("a migration action")),
+        }
+    }
+
+    /// Whether an optional part was given.
+    pub fn present(&mut self) -> ParseResult<bool> {
+        match self.next("an optional part")? {
+            Captured::Present(given) => Ok(given),
+            _ => Err(mismatch("an optional part")),
+        }
+    }
+}
+
+/// A build function that reads values its form does not have: a mistake in this file, which the
+/// grammar's own tests catch by parsing every form.
+fn mismatch(wanted: &str) -> ParseError {
+    ParseError::new(format!(
+        "internal error: the grammar declares no {wanted} here"
+    ))
+}
+
+const USER: Part = Part::Entity {
+    kinds: &[EntityKind::User],
+    plural: false,
+};
+const POST: Part = Part::Entity {
+    kinds: &[EntityKind::Post],
+    plural: false,
+};
+const EXISTING_USER: Part = Part::Value {
+    value: Value::User,
+    shown: "USERNAME|ID",
+};
+const POST_ID: Part = Part::Value {
+    value: Value::PostId,
+    shown: "ID",
+};
+
+const FORMATS: Choice = Choice {
+    words: &Format::WORDS,
+    refuse: |word| {
+        format!(
+            "unknown format {}: use {}",
+            quoted(word),
+            alternatives(&Format::WORDS)
+        )
+    },
+};
+const ON_OFF: Choice = Choice {
+    words: &["on", "off"],
+    refuse: |word| format!("timing is on or off, not {}", quoted(word)),
+};
+
+const fn hidden(parts: &'static [Part], build: fn(&mut Captures) -> ParseResult<Command>) -> Form {
+    Form {
+        parts,
+        build,
+        shown: false,
+    }
+}
+
+macro_rules! form {
+    ($parts:expr, $build:expr) => {
+        Form {
+            parts: $parts,
+            build: $build,
+            shown: true,
+        }
+    };
+}
+
+fn prompt(command: PromptCommand) -> ParseResult<Command> {
+    Ok(Command::Prompt(command))
+}
+
+fn read(command: ReadCommand) -> ParseResult<Command> {
+    Ok(Command::Read(command))
+}
+
+fn write(command: WriteCommand) -> ParseResult<Command> {
+    Ok(Command::Write(command))
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "help",
+        aliases: &["?"],
+        summary: "list the commands, or show one command's usage and an example",
+        example: "help posts",
+        forms: &[form!(
+            &[Part::Optional(&Part::Value {
+                value: Value::Topic,
+                shown: "COMMAND"
+            })],
+            |c| {
+                let topic = if c.present()? { Some(c.text()?) } else { None };
+                prompt(PromptCommand::Help(topic))
+            }
+        )],
+    },
+    CommandSpec {
+        name: "context",
+        aliases: &[],
+        summary: "what is preloaded: the database, each entity with its table, columns and rows",
+        example: "context",
+        forms: &[form!(&[], |_| prompt(PromptCommand::Context))],
+    },
+    CommandSpec {
+        name: "users",
+        aliases: &["user"],
+        summary: "list users, by id",
+        example: "users limit 10",
+        forms: &[form!(&[Part::Paging], |c| read(ReadCommand::List {
+            entity: EntityKind::User,
+            page: c.page()?
+        }))],
+    },
+    CommandSpec {
+        name: "posts",
+        aliases: &["post"],
+        summary: "list posts, newest first; `of` lists one user's posts",
+        example: "posts of john limit 5",
+        forms: &[
+            form!(&[Part::Paging], |c| read(ReadCommand::List {
+                entity: EntityKind::Post,
+                page: c.page()?
+            })),
+            form!(&[Part::Keyword("of"), EXISTING_USER, Part::Paging], |c| {
+                read(ReadCommand::PostsOf {
+                    user: c.user()?,
+                    page: c.page()?,
+                })
+            }),
+        ],
+    },
+    CommandSpec {
+        name: "get",
+        aliases: &["show"],
+        summary: "show one user, or one post with its author",
+        example: "get user john",
+        forms: &[
+            form!(
+                &[
+                    USER,
+                    Part::Value {
+                        value: Value::User,
+                        shown: "ID|USERNAME"
+                    }
+                ],
+                |c| {
+                    c.entity()?;
+                    read(ReadCommand::GetUser(c.user()?))
+                }
+            ),
+            form!(&[POST, POST_ID], |c| {
+                c.entity()?;
+                read(ReadCommand::GetPost(c.id()?))
+            }),
+        ],
+    },
+    CommandSpec {
+        name: "author",
+        aliases: &[],
+        summary: "show the user who wrote a post",
+        example: "author of post 1",
+        forms: &[
+            form!(
+                &[Part::Keyword("of"), Part::Keyword("post"), POST_ID],
+                |c| read(ReadCommand::AuthorOf(c.id()?))
+            ),
+            hidden(&[Part::Keyword("of"), POST_ID], |c| {
+                read(ReadCommand::AuthorOf(c.id()?))
+            }),
+        ],
+    },
+    CommandSpec {
+        name: "add",
+        aliases: &["new"],
+        summary: "add a user, or a post (alone, `add post` asks for the body and the author)",
+        example: "add post \"my first post!\" by john",
+        forms: &[
+            form!(
+                &[
+                    USER,
+                    Part::Value {
+                        value: Value::NewUsername,
+                        shown: "USERNAME"
+                    },
+                    Part::Value {
+                        value: Value::Email,
+                        shown: "EMAIL"
+                    }
+                ],
+                |c| {
+                    c.entity()?;
+                    write(WriteCommand::AddUser {
+                        username: c.text()?,
+                        email: c.text()?,
+                    })
+                }
+            ),
+            form!(
+                &[
+                    POST,
+                    Part::Value {
+                        value: Value::Body,
+                        shown: "\"BODY\""
+                    },
+                    Part::Keyword("by"),
+                    EXISTING_USER
+                ],
+                |c| {
+                    c.entity()?;
+                    write(WriteCommand::AddPost {
+                        body: c.text()?,
+                        author: c.user()?,
+                    })
+                }
+            ),
+            form!(&[POST], |c| {
+                c.entity()?;
+                prompt(PromptCommand::AskForPost)
+            }),
+        ],
+    },
+    CommandSpec {
+        name: "delete",
+        aliases: &["remove", "rm"],
+        summary: "delete a post, or a user (with `cascade`, also their posts)",
+        example: "delete post 3",
+        forms: &[
+            form!(
+                &[
+                    USER,
+                    EXISTING_USER,
+                    Part::Optional(&Part::Keyword("cascade"))
+                ],
+                |c| {
+                    c.entity()?;
+                    write(WriteCommand::DeleteUser {
+                        user: c.user()?,
+                        cascade: c.present()?,
+                    })
+                }
+            ),
+            form!(&[POST, POST_ID], |c| {
+                c.entity()?;
+                write(WriteCommand::DeletePost(c.id()?))
+            }),
+        ],
+    },
+    CommandSpec {
+        name: "count",
+        aliases: &[],
+        summary: "count users or posts, or one user's posts",
+        example: "count posts of john",
+        forms: &[
+            form!(
+                &[Part::Entity {
+                    kinds: &EntityKind::ALL,
+                    plural: true
+                }],
+                |c| read(ReadCommand::Count {
+                    entity: c.entity()?,
+                    of: None
+                })
+            ),
+            form!(
+                &[
+                    Part::Entity {
+                        kinds: &[EntityKind::Post],
+                        plural: true
+                    },
+                    Part::Keyword("of"),
+                    EXISTING_USER
+                ],
+                |c| read(ReadCommand::Count {
+                    entity: c.entity()?,
+                    of: Some(c.user()?)
+                })
+            ),
+            hidden(
+                &[
+                    Part::Entity {
+                        kinds: &[EntityKind::User],
+                        plural: true,
+                    },
+                    Part::Keyword("of"),
+                    EXISTING_USER,
+                ],
+                |_| {
+                    Err(ParseError::new(
+                        "only posts can be counted of a user: count posts of USERNAME",
+                    ))
+                },
+            ),
+        ],
+    },
+    CommandSpec {
+        name: "describe",
+        aliases: &["desc"],
+        summary: "columns, types, indexes and foreign keys of a table, read from the database",
+        example: "describe post",
+        forms: &[form!(
+            &[Part::Entity {
+                kinds: &EntityKind::ALL,
+                plural: false
+            }],
+            |c| read(ReadCommand::Describe(c.entity()?))
+        )],
+    },
+    CommandSpec {
+        name: "set",
+        aliases: &[],
+        summary: "set a user's password: asked twice without echo, stored as a salted scrypt hash",
+        example: "set password john",
+        forms: &[form!(&[Part::Keyword("password"), EXISTING_USER], |c| {
+            prompt(PromptCommand::SetPassword(c.user()?))
+        })],
+    },
+    CommandSpec {
+        name: "check",
+        aliases: &[],
+        summary: "check a password against the user's stored hash (Werkzeug's format)",
+        example: "check password john",
+        forms: &[form!(&[Part::Keyword("password"), EXISTING_USER], |c| {
+            prompt(PromptCommand::CheckPassword(c.user()?))
+        })],
+    },
+    CommandSpec {
+        name: "sql",
+        aliases: &[],
+        summary: "run any SQL: rows as a table, otherwise the number of rows affected",
+        example: "sql SELECT username, email FROM user WHERE id < 3",
+        forms: &[form!(
+            &[Part::Value {
+                value: Value::Statement,
+                shown: "STATEMENT"
+            }],
+            |c| Ok(Command::Sql(c.text()?))
+        )],
+    },
+    CommandSpec {
+        name: "begin",
+        aliases: &[],
+        summary: "open a transaction: commands run in it until commit or rollback",
+        example: "begin",
+        forms: &[form!(&[], |_| Ok(Command::Transaction(
+            TransactionCommand::Begin
+        )))],
+    },
+    CommandSpec {
+        name: "commit",
+        aliases: &[],
+        summary: "make the open transaction's changes permanent",
+        example: "commit",
+        forms: &[form!(&[], |_| Ok(Command::Transaction(
+            TransactionCommand::Commit
+        )))],
+    },
+    CommandSpec {
+        name: "rollback",
+        aliases: &[],
+        summary: "throw away the open transaction's changes",
+        example: "rollback",
+        forms: &[form!(&[], |_| Ok(Command::Transaction(
+            TransactionCommand::Rollback
+        )))],
+    },
+    CommandSpec {
+        name: "format",
+        aliases: &[],
+        summary: "how results print: tables for people, json or csv for programs",
+        example: "format json",
+        forms: &[form!(
+            &[Part::Optional(&Part::Value {
+                value: Value::Choice(&FORMATS),
+                shown: ""
+            })],
+            |c| {
+                let format = if c.present()? {
+                    Some(Format::ALL[c.choice()?])
+                } else {
+                    None
+                };
+                prompt(PromptCommand::Format(format))
+            }
+        )],
+    },
+    CommandSpec {
+        name: "migrate",
+        aliases: &[],
+        summary: "apply, revert or list schema migrations",
+        example: "migrate status",
+        forms: &[form!(&[Part::MigrateAction], |c| Ok(Command::Migrate(
+            c.migrate()?
+        )))],
+    },
+    CommandSpec {
+        name: "timing",
+        aliases: &[],
+        summary: "print how long each command took",
+        example: "timing on",
+        forms: &[form!(
+            &[Part::Optional(&Part::Value {
+                value: Value::Choice(&ON_OFF),
+                shown: ""
+            })],
+            |c| {
+                let setting = if c.present()? {
+                    Some(c.choice()? == 0)
+                } else {
+                    None
+                };
+                prompt(PromptCommand::Timing(setting))
+            }
+        )],
+    },
+    CommandSpec {
+        name: "history",
+        aliases: &[],
+        summary: "the commands typed at this prompt, this session and before",
+        example: "history",
+        forms: &[form!(&[], |_| prompt(PromptCommand::History))],
+    },
+    CommandSpec {
+        name: "exit",
+        aliases: &["quit", "\\q"],
+        summary: "leave the shell (an open transaction is rolled back)",
+        example: "exit",
+        forms: &[form!(&[], |_| prompt(PromptCommand::Exit))],
+    },
+];
+
+impl CommandSpec {
+    /// Whether this command takes the rest of the line verbatim (`sql`): it is not split into words.
+    pub fn takes_raw_line(&self) -> bool {
+        self.forms.iter().any(|f| {
+            f.parts.iter().any(|p| {
+                matches!(
+                    p,
+                    Part::Value {
+                        value: Value::Statement,
+                        ..
+                    }
+                )
+            })
+        })
+    }
+
+    pub fn shown_forms(&self) -> impl Iterator<Item = &Form> {
+        self.forms.iter().filter(|f| f.shown)
+    }
+
+    /// Each shown form in the notation of `help`: `get user ID|USERNAME`.
+    pub fn usage(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for form in self.shown_forms() {
+            if form.parts.iter().any(|p| matches!(p, Part::MigrateAction)) {
+                lines.extend(super::migrate::usage_lines());
+                continue;
+            }
+            let mut line = self.name.to_string();
+            for part in form.parts {
+                line.push(' ');
+                line.push_str(&part.shown());
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// `usage: get user ID|USERNAME | get post ID`
+    pub fn usage_line(&self) -> String {
+        format!("usage: {}", self.usage().join(" | "))
+    }
+}
+
+impl Part {
+    /// The part as `help` shows it.
+    pub fn shown(&self) -> String {
+        match self {
+            Part::Keyword(word) => word.to_string(),
+            Part::Entity { kinds, plural } => kinds
+                .iter()
+                .map(|k| if *plural { k.plural() } else { k.singular() })
+                .collect::<Vec<_>>()
+                .join("|"),
+            Part::Value {
+                value: Value::Choice(choice),
+                ..
+            } => choice.words.join("|"),
+            Part::Value { shown, .. } => shown.to_string(),
+            Part::Optional(part) => format!("[{}]", part.shown()),
+            Part::Paging => "[limit N] [offset N]".to_string(),
+            Part::MigrateAction => "ACTION".to_string(),
+        }
+    }
+}
+
+/// The spec for a word the user typed (a name or an alias, any case).
+pub fn find(word: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|spec| {
+        spec.name.eq_ignore_ascii_case(word)
+            || spec.aliases.iter().any(|a| a.eq_ignore_ascii_case(word))
+    })
+}
+
+/// The command name closest to a mistyped word, if any is close enough to be a likely typo.
+pub fn nearest(word: &str) -> Option<&'static str> {
+    // No command is this long: not a typo of one (and the distance would cost time and memory).
+    if word.chars().count() > 20 {
+        return None;
+    }
+    let word = word.to_lowercase();
+    COMMANDS
+        .iter()
+        .flat_map(|spec| {
+            std::iter::once(spec.name)
+                .chain(spec.aliases.iter().copied())
+                .map(move |w| (spec.name, w))
+        })
+        .map(|(name, w)| (name, strsim::damerau_levenshtein(&word, w)))
+        .filter(|(name, distance)| *distance <= 2.max(name.len() / 3))
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(name, _)| name)
+}
+
+/// Every command word, in the declaration's order.
+pub fn command_words() -> Vec<&'static str> {
+    COMMANDS.iter().map(|c| c.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases_are_found_in_any_case() {
+        assert_eq!(find("GET").unwrap().name, "get");
+        assert_eq!(find("quit").unwrap().name, "exit");
+        assert!(find("frobnicate").is_none());
+    }
+
+    #[test]
+    fn typos_suggest_the_nearest_command() {
+        assert_eq!(nearest("gte"), Some("get"));
+        assert_eq!(nearest("delet"), Some("delete"));
+        assert_eq!(nearest("usres"), Some("users"));
+        assert_eq!(nearest("describ"), Some("describe"));
+        assert_eq!(nearest("xyzzyqwerty"), None);
+    }
+
+    #[test]
+    fn usage_is_written_from_the_parts() {
+        assert_eq!(
+            find("add").unwrap().usage(),
+            [
+                "add user USERNAME EMAIL",
+                "add post \"BODY\" by USERNAME|ID",
+                "add post"
+            ]
+        );
+        assert_eq!(
+            find("author").unwrap().usage_line(),
+            "usage: author of post ID"
+        );
+        assert_eq!(find("format").unwrap().usage(), ["format [table|json|csv]"]);
+        assert_eq!(find("count").unwrap().usage()[0], "count users|posts");
+        assert_eq!(find("migrate").unwrap().usage().len(), 6);
+    }
+}

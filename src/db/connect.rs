@@ -1,0 +1,275 @@
+//! Opening the database: one connection, checked before use, and any failure reported as one line that
+//! names the backend, the database (password masked) and the reason.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, sqlx};
+
+use super::config::{Backend, DatabaseTarget};
+use super::error::{describe_db_err, describe_sqlx_err};
+use crate::error::{Error, Result};
+
+/// How long to wait for a server that does not answer before giving up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long SQLite waits for another writer's lock before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The name the shell's sessions carry on PostgreSQL (`pg_stat_activity.application_name`).
+pub const APPLICATION_NAME: &str = "microblog-shell";
+
+/// How to open the database, beyond its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Settings {
+    pub missing: Missing,
+    /// Every write refused by the database itself: a read-only SQLite connection, read-only
+    /// transactions on PostgreSQL and MySQL/MariaDB.
+    pub read_only: bool,
+}
+
+/// What to do when the server is up but the database is not there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// Say so, and name the flag that would create it.
+    #[default]
+    Fail,
+    /// Create it (`--create-database`), as `upgrade` creates an SQLite file.
+    Create,
+}
+
+pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<DatabaseConnection> {
+    let missing = settings.missing;
+    let fail = |reason: String| {
+        Error::new(format!(
+            "cannot open {} database {}: {}",
+            target.backend.name(),
+            target.display(),
+            target.scrub(&reason)
+        ))
+    };
+    match target.backend {
+        Backend::Sqlite => {
+            if let Some(path) = target.sqlite_path() {
+                check_sqlite_path(&path).map_err(fail)?;
+                if settings.read_only && !path.exists() {
+                    return Err(fail(format!(
+                        "'{}' does not exist, and --read-only does not create it",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Backend::Postgres | Backend::MySql => match probe_server(target).await {
+            Ok(()) => {}
+            Err(Probe::UnknownDatabase(reason)) if missing == Missing::Create => {
+                create_database(target)
+                    .await
+                    .map_err(|e| fail(format!("{reason}, and creating it failed: {e}")))?;
+                eprintln!("Created database {}", target.display());
+            }
+            Err(Probe::UnknownDatabase(reason)) => {
+                return Err(fail(format!(
+                    "{reason} (add --create-database to create it)"
+                )));
+            }
+            Err(Probe::Failed(reason)) => return Err(fail(reason)),
+        },
+    }
+
+    let mut options = ConnectOptions::new(target.connect_url());
+    options
+        .sqlx_logging(false)
+        // A shell is one user: a single connection keeps `begin`..`commit` on the same session.
+        .max_connections(1)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(CONNECT_TIMEOUT);
+    let read_only = settings.read_only;
+    options.map_sqlx_sqlite_opts(move |o| {
+        // Rows cross from SQLite's worker thread through a channel: room for a whole listing page
+        // lets the worker run ahead instead of handing over (and waking us) row by row.
+        let o = o
+            .busy_timeout(LOCK_WAIT)
+            .row_buffer_size(super::listing::PAGE_ROWS as usize);
+        if read_only {
+            o.read_only(true).create_if_missing(false)
+        } else {
+            o
+        }
+    });
+    options.map_sqlx_postgres_opts(move |o| {
+        let o = o.application_name(APPLICATION_NAME);
+        if read_only {
+            o.options([("default_transaction_read_only", "on")])
+        } else {
+            o
+        }
+    });
+    if read_only {
+        // Every connection the pool opens (reconnects too) starts read-only.
+        options.map_sqlx_mysql_pool_opts(|pool| {
+            pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
+                    Ok(())
+                })
+            })
+        });
+    }
+    let db = Database::connect(options)
+        .await
+        .map_err(|e| fail(describe_db_err(&e)))?;
+
+    // sqlx opens an SQLite file lazily: read its header now so a garbage file fails here.
+    let probe = match target.backend {
+        Backend::Sqlite => "SELECT count(*) FROM sqlite_master",
+        Backend::Postgres | Backend::MySql => "SELECT 1",
+    };
+    db.execute_unprepared(probe)
+        .await
+        .map_err(|e| fail(describe_db_err(&e)))?;
+    debug_assert_eq!(
+        db.get_database_backend(),
+        match target.backend {
+            Backend::Sqlite => DbBackend::Sqlite,
+            Backend::Postgres => DbBackend::Postgres,
+            Backend::MySql => DbBackend::MySql,
+        }
+    );
+    Ok(db)
+}
+
+enum Probe {
+    UnknownDatabase(String),
+    Failed(String),
+}
+
+fn sqlx_reason(error: sqlx::Error) -> String {
+    describe_sqlx_err(&error)
+}
+
+/// One direct connection before the pool is built: sqlx's pool retries a refused connection until its
+/// timeout and then only says "timed out", where the user needs "connection refused" at once.
+async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), Probe> {
+    use sea_orm::sqlx::{Connection, mysql::MySqlConnection, postgres::PgConnection};
+    let url = target.connect_url();
+    let attempt = async {
+        match target.backend {
+            Backend::Postgres => PgConnection::connect(url).await?.close().await,
+            _ => MySqlConnection::connect(url).await?.close().await,
+        }
+    };
+    let error = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => e,
+        Err(_) => {
+            return Err(Probe::Failed(format!(
+                "no answer within {} seconds",
+                CONNECT_TIMEOUT.as_secs()
+            )));
+        }
+    };
+    // PostgreSQL's invalid_catalog_name (3D000), MySQL's ER_BAD_DB_ERROR (1049, SQLSTATE 42000).
+    let unknown_database = match &error {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("3D000") => true,
+            Some("42000") => db.message().starts_with("Unknown database"),
+            _ => false,
+        },
+        _ => false,
+    };
+    let reason = sqlx_reason(error);
+    Err(if unknown_database {
+        Probe::UnknownDatabase(reason)
+    } else {
+        Probe::Failed(reason)
+    })
+}
+
+/// `CREATE DATABASE`, issued from a database that every user may open on the same server.
+async fn create_database(target: &DatabaseTarget) -> std::result::Result<(), String> {
+    use sea_orm::sqlx::{
+        ConnectOptions as _, Connection, Executor as _, mysql::MySqlConnectOptions,
+        postgres::PgConnectOptions,
+    };
+    use std::str::FromStr;
+    let url = target.connect_url();
+    match target.backend {
+        Backend::Postgres => {
+            let options = PgConnectOptions::from_str(url).map_err(sqlx_reason)?;
+            let name = options
+                .get_database()
+                .unwrap_or_default()
+                .replace('"', "\"\"");
+            let sql = format!("CREATE DATABASE \"{name}\"");
+            let mut admin = options
+                .database("postgres")
+                .connect()
+                .await
+                .map_err(sqlx_reason)?;
+            // The name is quoted above; sqlx asks for the assertion on SQL built at run time.
+            let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()));
+            let result = admin
+                .execute(statement)
+                .await
+                .map(drop)
+                .map_err(sqlx_reason);
+            let _ = admin.close().await;
+            result.map_err(|e| format!("{sql}: {e}"))
+        }
+        _ => {
+            let options = MySqlConnectOptions::from_str(url).map_err(sqlx_reason)?;
+            let name = options
+                .get_database()
+                .unwrap_or_default()
+                .replace('`', "``");
+            let sql = format!("CREATE DATABASE `{name}`");
+            let mut admin = options
+                .database("information_schema")
+                .connect()
+                .await
+                .map_err(sqlx_reason)?;
+            // The name is quoted above; sqlx asks for the assertion on SQL built at run time.
+            let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()));
+            let result = admin
+                .execute(statement)
+                .await
+                .map(drop)
+                .map_err(sqlx_reason);
+            let _ = admin.close().await;
+            result.map_err(|e| format!("{sql}: {e}"))
+        }
+    }
+}
+
+/// The reasons SQLite would only call "unable to open database file", said plainly.
+fn check_sqlite_path(path: &std::path::Path) -> std::result::Result<(), String> {
+    if path.is_dir() {
+        return Err(format!(
+            "'{}' is a directory, not a database file",
+            path.display()
+        ));
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(format!("directory '{}' does not exist", dir.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_directory_or_a_directory_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = check_sqlite_path(&dir.path().join("nope/app.db")).unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+        let err = check_sqlite_path(dir.path()).unwrap_err();
+        assert!(err.contains("is a directory"), "{err}");
+        assert!(check_sqlite_path(&dir.path().join("app.db")).is_ok());
+        assert!(check_sqlite_path(std::path::Path::new("app.db")).is_ok());
+    }
+}

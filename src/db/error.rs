@@ -1,0 +1,87 @@
+//! The database's failures in the user's words: SeaORM's and sqlx's errors become the shell's
+//! one-line [`Error`], without SeaORM's wrapping ("Execution Error: error returned from database:
+//! ..."), and marked when they mean the connection is gone.
+
+use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+use super::connect::LOCK_WAIT;
+use crate::error::Error;
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        let message = describe_db_err(&err);
+        if is_connection_lost(&err) {
+            Error::connection_lost(message)
+        } else {
+            Error::new(message)
+        }
+    }
+}
+
+/// Whether a failure means the session with the server is gone, rather than a statement failing.
+fn is_connection_lost(err: &DbErr) -> bool {
+    let sqlx_err = match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::ConnectionAcquire(_) => return true,
+        _ => return false,
+    };
+    match sqlx_err.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // PostgreSQL: connection exceptions (08...) and operator intervention (57P...);
+            // MySQL/MariaDB: ER_CONNECTION_KILLED (SQLSTATE 70100).
+            code.starts_with("08") || code.starts_with("57P") || code == "70100"
+        }
+        _ => false,
+    }
+}
+
+/// What went wrong in a database call, in the driver's own words.
+pub fn describe_db_err(err: &DbErr) -> String {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => describe_sqlx_err(e),
+        DbErr::Conn(RuntimeErr::Internal(s))
+        | DbErr::Exec(RuntimeErr::Internal(s))
+        | DbErr::Query(RuntimeErr::Internal(s)) => s.clone(),
+        DbErr::ConnectionAcquire(e) => format!("could not get a connection: {e}"),
+        DbErr::Migration(s) | DbErr::Custom(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub fn describe_sqlx_err(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) if db.message() == "database is locked" => format!(
+            "database is locked: another program is writing to it (waited {} seconds); \
+             nothing was written, try again when it is done",
+            LOCK_WAIT.as_secs()
+        ),
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Tls(tls) => format!("TLS: {tls}"),
+        sqlx::Error::Configuration(c) => format!("invalid connection settings: {c}"),
+        sqlx::Error::PoolTimedOut => "timed out waiting for the database".to_string(),
+        sqlx::Error::PoolClosed => "the connection is closed".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_errors_lose_seaorms_prefix() {
+        let e: Error = DbErr::Custom("table is locked".into()).into();
+        assert_eq!(e.message(), "table is locked");
+        assert!(!e.is_connection_lost());
+    }
+}

@@ -1,0 +1,24 @@
+//! The database layer: which database, the connection, and everything that reads or writes it on a
+//! command's behalf. Driver errors become the shell's one-line errors here, and results leave as
+//! [`crate::render`]'s plain data.
+//!
+//! - `config`: which database to open, and its URL without the password;
+//! - `connect`: opening it, and turning failures into one line; `error`: driver errors as messages;
+//! - `session`: the connection, the user's open transaction, and atomic execution of commands;
+//! - `queries`, `listing`, `describe`, `raw_sql`, `bulk`: the commands' database work;
+//! - `case_insensitive`: username/email lookups that ignore case and still use the indexes;
+//! - `flask_sqlite`: timestamps on SQLite stored as the Flask app stores them;
+//! - `password`: Werkzeug's password hashes.
+
+pub mod bulk;
+pub mod case_insensitive;
+pub mod config;
+pub mod connect;
+pub mod describe;
+pub mod error;
+pub mod flask_sqlite;
+pub mod listing;
+pub mod password;
+pub mod queries;
+pub mod raw_sql;
+pub mod session;

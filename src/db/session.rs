@@ -1,0 +1,354 @@
+//! The shell context, like `flask shell`'s app context: the open connection and the transaction a
+//! user began (if any). It carries out the commands that touch the database and hands back plain
+//! outcomes, or a [`Listing`] to be read a page at a time.
+//!
+//! Every command runs atomically: a write in its own transaction or in a savepoint of the user's
+//! open transaction, so a failing command writes nothing and leaves an open transaction usable; a
+//! read outside a transaction is one atomic statement by itself.
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
+
+use super::bulk::{self, PendingPost};
+use super::config::DatabaseTarget;
+use super::flask_sqlite::FlaskCompat;
+use super::listing::Listing;
+use super::{describe, password, queries, raw_sql};
+use crate::command::{EntityKind, Format, ReadCommand, TransactionCommand, UserRef, WriteCommand};
+use crate::entities::{self, post};
+use crate::error::{Error, Result};
+use crate::render::{Cell, Outcome, PageSource, Rows};
+
+pub struct Session {
+    pub target: DatabaseTarget,
+    db: DatabaseConnection,
+    transaction: Option<DatabaseTransaction>,
+    /// `--read-only`: shown in `context`; the database itself enforces it.
+    pub read_only: bool,
+    /// `--single-transaction`: the whole script is one transaction the script may not end itself.
+    transaction_locked: bool,
+}
+
+/// What a read gives: an outcome, or a list to stream.
+pub enum Answer {
+    Done(Outcome),
+    Listing(Listing),
+}
+
+impl Session {
+    pub fn new(target: DatabaseTarget, db: DatabaseConnection) -> Self {
+        Session {
+            target,
+            db,
+            transaction: None,
+            read_only: false,
+            transaction_locked: false,
+        }
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.transaction.is_some()
+    }
+
+    /// Opens the transaction that `--single-transaction` wraps around a whole script.
+    pub async fn begin_locked(&mut self) -> Result<()> {
+        self.transaction = Some(self.db.begin().await?);
+        self.transaction_locked = true;
+        Ok(())
+    }
+
+    /// Commits the open transaction; `false` when there is none.
+    pub async fn commit(&mut self) -> Result<bool> {
+        match self.transaction.take() {
+            Some(t) => {
+                t.commit().await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Rolls the open transaction back; `false` when there is none.
+    pub async fn rollback(&mut self) -> Result<bool> {
+        match self.transaction.take() {
+            Some(t) => {
+                t.rollback().await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// `begin`, `commit`, `rollback` typed by the user.
+    pub async fn transaction_command(&mut self, command: TransactionCommand) -> Result<Outcome> {
+        if self.transaction_locked {
+            return Err(Error::new(
+                "begin, commit and rollback are not allowed with --single-transaction: the whole \
+                 script is already one transaction",
+            ));
+        }
+        let message = match command {
+            TransactionCommand::Begin => {
+                if self.transaction.is_some() {
+                    return Err(Error::new(
+                        "a transaction is already open: commit or rollback first",
+                    ));
+                }
+                self.transaction = Some(self.db.begin().await?);
+                "Transaction open: commit or rollback to end it"
+            }
+            TransactionCommand::Commit => match self.commit().await? {
+                true => "Committed",
+                false => return Err(Error::new("no transaction is open: nothing to commit")),
+            },
+            TransactionCommand::Rollback => match self.rollback().await? {
+                true => "Rolled back",
+                false => return Err(Error::new("no transaction is open: nothing to roll back")),
+            },
+        };
+        Ok(Outcome::Message(message.to_string()))
+    }
+
+    /// The connection for migrations, which manage their own transactions.
+    pub fn outside_transaction(&self) -> Result<&DatabaseConnection> {
+        match self.transaction {
+            Some(_) => Err(Error::new(
+                "a transaction is open: commit or rollback before migrating",
+            )),
+            None => Ok(&self.db),
+        }
+    }
+
+    pub async fn read(&mut self, command: &ReadCommand) -> Result<Answer> {
+        let result = match &self.transaction {
+            // A read outside a transaction is one statement (or a lookup and a statement), atomic
+            // by itself: BEGIN and COMMIT around it would be two more round trips for nothing.
+            None => read(&FlaskCompat(&self.db), command).await,
+            // Inside an open transaction reads still get a savepoint: a failing one must not
+            // abort it.
+            Some(open) => match open.begin().await {
+                Ok(unit) => {
+                    let answer = read(&FlaskCompat(&unit), command).await;
+                    finish(unit, answer).await
+                }
+                Err(error) => Err(error.into()),
+            },
+        };
+        self.forget_lost_transaction(result)
+    }
+
+    pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
+        let result = match self.unit().await {
+            Ok(unit) => {
+                let outcome = write(&FlaskCompat(&unit), command).await;
+                finish(unit, outcome).await
+            }
+            Err(error) => Err(error),
+        };
+        self.forget_lost_transaction(result)
+    }
+
+    /// Raw SQL. Outside a transaction it runs as typed: one statement is atomic by itself, and some
+    /// (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
+    pub async fn sql(&mut self, statement: &str) -> Result<Outcome> {
+        let result = match &self.transaction {
+            None => raw_sql::run(&self.db, statement).await,
+            Some(open) => match open.begin().await {
+                Ok(unit) => {
+                    let outcome = raw_sql::run(&FlaskCompat(&unit), statement).await;
+                    finish(unit, outcome).await
+                }
+                Err(error) => Err(error.into()),
+            },
+        };
+        self.forget_lost_transaction(result)
+    }
+
+    /// A transaction of its own, or a savepoint of the open one.
+    async fn unit(&self) -> Result<DatabaseTransaction> {
+        Ok(match &self.transaction {
+            Some(open) => open.begin().await?,
+            None => self.db.begin().await?,
+        })
+    }
+
+    /// If the connection was lost, the open transaction is forgotten (the server already threw it
+    /// away) and the user is told; the next command gets a new connection.
+    fn forget_lost_transaction<T>(&mut self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(error) if error.is_connection_lost() && self.transaction.take().is_some() => {
+                Err(Error::connection_lost(format!(
+                    "the connection to the server was lost ({error}), and the open transaction \
+                     with it: nothing in it was committed; the next command reconnects"
+                )))
+            }
+            other => other,
+        }
+    }
+
+    /// A user, looked up in the open transaction if there is one (for `bulk`'s author cache).
+    pub async fn find_user(&self, user: &UserRef) -> Result<entities::user::Model> {
+        match &self.transaction {
+            Some(open) => queries::find_user(open, user).await,
+            None => queries::find_user(&self.db, user).await,
+        }
+    }
+
+    /// Inserts a batch of posts in one statement, in a savepoint of the open transaction, and
+    /// returns their ids in order. On failure nothing of the batch remains.
+    pub async fn insert_posts(&self, posts: &[PendingPost]) -> Result<Vec<i32>> {
+        let unit = self.unit().await?;
+        let result = insert_posts(&FlaskCompat(&unit), posts).await;
+        finish(unit, result).await
+    }
+
+    /// A listing's pages, read in the open transaction if there is one.
+    pub fn pages(&self, listing: Listing) -> Pages<'_> {
+        Pages {
+            session: self,
+            listing,
+        }
+    }
+
+    /// `context`: the connection and each entity with its table, columns and row count.
+    pub async fn context(&self, format: Format) -> Result<Outcome> {
+        let mut connection = Rows::new(&["setting", "value"]);
+        connection.push(vec!["backend".into(), self.target.backend.name().into()]);
+        connection.push(vec!["database".into(), self.target.display().into()]);
+        let access = if self.read_only {
+            "read-only"
+        } else {
+            "read-write"
+        };
+        connection.push(vec!["access".into(), access.into()]);
+        let transaction = if self.in_transaction() {
+            "open"
+        } else {
+            "none"
+        };
+        connection.push(vec!["transaction".into(), transaction.into()]);
+        connection.push(vec!["format".into(), format.name().into()]);
+
+        let mut rows = Rows::new(&["entity", "table", "columns", "rows"]);
+        for entity in entities::descriptions() {
+            let count = match &self.transaction {
+                Some(t) => queries::row_count(t, entity.kind).await,
+                None => queries::row_count(&self.db, entity.kind).await,
+            };
+            rows.push(vec![
+                entity.kind.class_name().into(),
+                entity.table.into(),
+                entity.columns.join(", ").into(),
+                match count {
+                    Ok(n) => (n as i64).into(),
+                    Err(_) => "missing: run migrate up".into(),
+                },
+            ]);
+        }
+        Ok(Outcome::Sections(vec![
+            ("connection".into(), connection),
+            ("entities".into(), rows),
+        ]))
+    }
+}
+
+/// A listing being read through the session, page by page.
+pub struct Pages<'a> {
+    session: &'a Session,
+    listing: Listing,
+}
+
+impl PageSource for Pages<'_> {
+    fn columns(&self) -> Vec<String> {
+        self.listing
+            .columns()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
+        match &self.session.transaction {
+            Some(open) => self.listing.next_page(&FlaskCompat(open)).await,
+            None => self.listing.next_page(&FlaskCompat(&self.session.db)).await,
+        }
+    }
+}
+
+/// Commits the unit when its work succeeded, else rolls it back and reports the work's error
+/// (the one worth showing, even if the rollback fails too).
+async fn finish<T>(unit: DatabaseTransaction, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(value) => {
+            unit.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = unit.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+async fn read<C: ConnectionTrait>(db: &C, command: &ReadCommand) -> Result<Answer> {
+    let outcome = match command {
+        ReadCommand::List {
+            entity: EntityKind::User,
+            page,
+        } => return Ok(Answer::Listing(Listing::users(*page))),
+        ReadCommand::List {
+            entity: EntityKind::Post,
+            page,
+        } => return Ok(Answer::Listing(Listing::posts(*page))),
+        ReadCommand::PostsOf { user, page } => {
+            return Ok(Answer::Listing(Listing::posts_of(db, user, *page).await?));
+        }
+        ReadCommand::GetUser(user) => queries::get_user(db, user).await?,
+        ReadCommand::GetPost(id) => queries::get_post(db, *id).await?,
+        ReadCommand::AuthorOf(id) => queries::author_of(db, *id).await?,
+        ReadCommand::Count { entity, of } => queries::count(db, *entity, of.as_ref()).await?,
+        ReadCommand::Describe(entity) => describe::describe(db, *entity).await?,
+        ReadCommand::CheckPassword { user, password } => {
+            queries::check_password(db, user, &password.0).await?
+        }
+    };
+    Ok(Answer::Done(outcome))
+}
+
+async fn write<C: ConnectionTrait>(db: &C, command: &WriteCommand) -> Result<Outcome> {
+    match command {
+        WriteCommand::AddUser { username, email } => queries::add_user(db, username, email).await,
+        WriteCommand::AddPost { body, author } => queries::add_post(db, body, author).await,
+        WriteCommand::DeleteUser { user, cascade } => {
+            queries::delete_user(db, user, *cascade).await
+        }
+        WriteCommand::DeletePost(id) => queries::delete_post(db, *id).await,
+        WriteCommand::SetPassword { user, password } => {
+            if password.0.is_empty() {
+                return Err(Error::new(
+                    "the password must not be empty: nothing was changed",
+                ));
+            }
+            // Slow, but first: the transaction has taken no lock yet (BEGIN is deferred).
+            let hash = password::hash(&password.0)?;
+            queries::store_password_hash(db, user, hash).await
+        }
+    }
+}
+
+/// One multi-row INSERT. SQLite and PostgreSQL return the new ids; MySQL/MariaDB hand out the ids
+/// of one multi-row INSERT consecutively from the first (`innodb_autoinc_lock_mode` 0 and 1, and 2
+/// for a single statement whose row count is known in advance).
+async fn insert_posts<C: ConnectionTrait>(db: &C, posts: &[PendingPost]) -> Result<Vec<i32>> {
+    let mut insert = bulk::insert_statement(posts);
+    if db.get_database_backend() == DbBackend::MySql {
+        let first = db.execute(&insert).await?.last_insert_id() as i32;
+        return Ok((0..posts.len() as i32).map(|i| first + i).collect());
+    }
+    insert.returning_col(post::Column::Id);
+    let rows = db.query_all(&insert).await?;
+    rows.iter()
+        .map(|row| row.try_get_by_index::<i32>(0).map_err(Error::from))
+        .collect()
+}

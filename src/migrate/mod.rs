@@ -1,0 +1,478 @@
+//! `shell migrate ...` and `migrate ...` in the shell: the schema migrations of the `migration`
+//! crate, applied one at a time so each one applied or reverted is reported on its own line
+//! (sea-orm-migration itself only logs), and what `flask db` adds on top: `check`, `history`,
+//! `current`, `stamp` and `generate`. Every action returns its report as data; whoever called it
+//! prints it. `schema/` holds the schema as data, for `check`, `stamp` and `generate`.
+
+pub mod schema;
+
+use std::io::Write;
+use std::path::Path;
+
+use migration::{Migrator, MigratorTrait, TUTORIAL_SCHEMA, message_of};
+use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm_migration::MigrationStatus;
+
+use crate::command::{MigrateAction, MigrateCommand};
+use crate::error::{Error, Result};
+use schema::{Schema, codegen, diff, expected, live};
+
+/// What a migration action says, line by line, and whether it passed: `check` does not when the
+/// schema has drifted, wherever it was run from (the command line, `-c`, a script, the prompt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub lines: Vec<String>,
+    pub passed: bool,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Report {
+            lines: Vec::new(),
+            passed: true,
+        }
+    }
+}
+
+impl Report {
+    fn line(&mut self, text: impl Into<String>) {
+        self.lines.push(text.into());
+    }
+
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+}
+
+/// One migration and whether the database has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied: bool,
+}
+
+impl MigrationState {
+    pub fn message(&self) -> String {
+        message_of(&self.name)
+    }
+}
+
+/// Every migration, in order, with its state; never writes (works on a read-only database).
+pub async fn states(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
+    Ok(Migrator::get_migration_with_status_read_only(db)
+        .await?
+        .iter()
+        .map(|m| MigrationState {
+            name: m.name().to_string(),
+            applied: m.status() == MigrationStatus::Applied,
+        })
+        .collect())
+}
+
+/// Runs one action, reporting into `report` as it goes, so that what was done before a failure is
+/// still there to print. Actions that run migrations are refused on a Flask-Migrate database that
+/// was never stamped (see [`stamp`]).
+pub async fn run(
+    db: &DatabaseConnection,
+    command: &MigrateCommand,
+    report: &mut Report,
+) -> Result<()> {
+    match command {
+        MigrateCommand::Anywhere(action) => run_action(db, *action, report).await,
+        MigrateCommand::Refresh(_) => {
+            refuse_unstamped_alembic(db).await?;
+            down(db, None, report).await?;
+            up(db, None, report).await
+        }
+        MigrateCommand::Reset(_) => {
+            refuse_unstamped_alembic(db).await?;
+            down(db, None, report).await?;
+            Ok(Migrator::uninstall(db).await?)
+        }
+        MigrateCommand::Fresh(_) => {
+            Migrator::fresh(db).await?;
+            report.line("Dropped all tables".to_string());
+            for state in states(db).await? {
+                report.line(format!("Applied {} ({})", state.name, state.message()));
+            }
+            Ok(())
+        }
+        MigrateCommand::Stamp { target, force } => {
+            stamp(db, target.as_deref(), *force, report).await
+        }
+        MigrateCommand::Generate {
+            message,
+            autogenerate,
+            migration_dir,
+        } => generate(db, message, *autogenerate, migration_dir, report).await,
+    }
+}
+
+async fn run_action(
+    db: &DatabaseConnection,
+    action: MigrateAction,
+    report: &mut Report,
+) -> Result<()> {
+    match action {
+        MigrateAction::Check => check(db, report).await,
+        MigrateAction::History => history(db, report).await,
+        MigrateAction::Current => current(db, report).await,
+        MigrateAction::Status => status(db, report).await,
+        MigrateAction::Up { steps } => {
+            refuse_unstamped_alembic(db).await?;
+            up(db, steps, report).await
+        }
+        MigrateAction::Down { steps } => {
+            refuse_unstamped_alembic(db).await?;
+            down(db, Some(steps), report).await
+        }
+    }
+}
+
+async fn status(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
+    let states = states(db).await?;
+    if let Some(revision) = alembic_revision(db).await? {
+        report.line(format!(
+            "Flask-Migrate (Alembic) manages this database too: revision {revision}"
+        ));
+        let changes = differences_from(db, &expected::tutorial_schema()).await?;
+        if changes.is_empty() {
+            report.line(format!("Its schema is the tutorial's ({TUTORIAL_SCHEMA})"));
+        } else {
+            report.line(format!(
+                "Its schema differs from the tutorial's ({TUTORIAL_SCHEMA}):"
+            ));
+            for change in &changes {
+                report.line(format!("  {change}"));
+            }
+        }
+        if !states.iter().any(|s| s.applied) {
+            report.line(format!(
+                "`shell migrate stamp` records our migrations up to {TUTORIAL_SCHEMA} as applied \
+                 without running them; `shell migrate up` then applies the rest"
+            ));
+        }
+    }
+    let width = states.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for s in &states {
+        let label = if s.applied { "applied" } else { "pending" };
+        report.line(format!("{label}  {:width$}  {}", s.name, s.message()));
+    }
+    let applied = states.iter().filter(|s| s.applied).count();
+    report.line(format!(
+        "{applied} applied, {} pending",
+        states.len() - applied
+    ));
+    Ok(())
+}
+
+async fn up(db: &DatabaseConnection, steps: Option<u32>, report: &mut Report) -> Result<()> {
+    let pending: Vec<_> = states(db)
+        .await?
+        .into_iter()
+        .filter(|s| !s.applied)
+        .collect();
+    if pending.is_empty() {
+        report.line("Nothing to apply: the database is up to date");
+        return Ok(());
+    }
+    let take = steps.map_or(pending.len(), |n| n as usize);
+    for state in pending.iter().take(take) {
+        Migrator::up(db, Some(1)).await?;
+        report.line(format!("Applied {} ({})", state.name, state.message()));
+    }
+    Ok(())
+}
+
+/// Reverts `steps` migrations, or all of them when `None`.
+async fn down(db: &DatabaseConnection, steps: Option<u32>, report: &mut Report) -> Result<()> {
+    let applied: Vec<_> = states(db)
+        .await?
+        .into_iter()
+        .filter(|s| s.applied)
+        .collect();
+    if applied.is_empty() {
+        report.line("Nothing to revert: no migration is applied");
+        return Ok(());
+    }
+    let wanted = steps.map_or(applied.len(), |n| n as usize);
+    for state in applied.iter().rev().take(wanted) {
+        Migrator::down(db, Some(1)).await?;
+        report.line(format!("Reverted {} ({})", state.name, state.message()));
+    }
+    if wanted > applied.len() {
+        report.line("Reached the first migration: nothing more to revert");
+    }
+    Ok(())
+}
+
+/// The Alembic revision of a database that Flask-Migrate manages, if it is one.
+pub async fn alembic_revision<C: ConnectionTrait>(db: &C) -> Result<Option<String>> {
+    if !live::table_names(db)
+        .await?
+        .iter()
+        .any(|t| t == "alembic_version")
+    {
+        return Ok(None);
+    }
+    let query = Query::select()
+        .column(Alias::new("version_num"))
+        .from(Alias::new("alembic_version"))
+        .to_owned();
+    let revision = match db.query_one(&query).await? {
+        Some(row) => row.try_get_by_index::<String>(0)?,
+        None => "(none)".to_string(),
+    };
+    Ok(Some(revision))
+}
+
+/// `migrate up` on a Flask-Migrate database would try to create tables that exist already.
+async fn refuse_unstamped_alembic(db: &DatabaseConnection) -> Result<()> {
+    if let Some(revision) = alembic_revision(db).await?
+        && !states(db).await?.iter().any(|s| s.applied)
+    {
+        return Err(Error::new(format!(
+            "Flask-Migrate manages this database (Alembic revision {revision}) and none of our \
+             migrations is recorded: check it with `shell migrate check`, then `shell migrate stamp`"
+        )));
+    }
+    Ok(())
+}
+
+/// What it takes to turn the live schema into the entities'.
+pub async fn differences<C: ConnectionTrait>(db: &C) -> Result<Vec<diff::Change>> {
+    differences_from(db, &expected::schema()).await
+}
+
+async fn differences_from<C: ConnectionTrait>(
+    db: &C,
+    wanted: &Schema,
+) -> Result<Vec<diff::Change>> {
+    Ok(diff::diff(wanted, &live::read(db).await?))
+}
+
+async fn check(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
+    let changes = differences(db).await?;
+    if changes.is_empty() {
+        report.line("No changes in schema detected: the database matches the entities");
+        return Ok(());
+    }
+    for change in &changes {
+        report.line(format!("{change}"));
+    }
+    let pending = states(db).await?.iter().filter(|s| !s.applied).count();
+    if pending > 0 {
+        report.line(format!(
+            "({pending} migration{} pending: `shell migrate up` may remove some of these)",
+            if pending == 1 { " is" } else { "s are" }
+        ));
+    }
+    report.line(format!(
+        "{} difference{} between the entities and the database",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    ));
+    report.passed = false;
+    Ok(())
+}
+
+/// `flask db history`, oldest first: `<base> -> m1, users table`, head and current marked.
+async fn history(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
+    let states = states(db).await?;
+    let current = states.iter().rposition(|s| s.applied);
+    let mut previous = "<base>".to_string();
+    for (i, state) in states.iter().enumerate() {
+        let head = if i + 1 == states.len() { " (head)" } else { "" };
+        let now = if Some(i) == current { " (current)" } else { "" };
+        report.line(format!(
+            "{previous} -> {}{head}{now}, {}",
+            state.name,
+            state.message()
+        ));
+        previous = state.name.clone();
+    }
+    Ok(())
+}
+
+async fn current(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
+    let states = states(db).await?;
+    match states.iter().rposition(|s| s.applied) {
+        Some(i) => {
+            let head = if i + 1 == states.len() { " (head)" } else { "" };
+            report.line(format!("{}{head}, {}", states[i].name, states[i].message()));
+        }
+        None => report.line("<base>: no migration is applied"),
+    }
+    Ok(())
+}
+
+/// `migrate stamp [TARGET]`: records the migrations up to TARGET as applied, without running
+/// them, as `flask db stamp` does. TARGET is `head`, `base` (none), or a migration's name or a
+/// unique part of it; by default `head`, or for a database that Flask-Migrate made and we never
+/// touched, the migration whose schema the Flask app's models make. Stamping a schema that the
+/// migrations describe (the head's, the tutorial's) first checks that it really is there.
+async fn stamp(
+    db: &DatabaseConnection,
+    target: Option<&str>,
+    force: bool,
+    report: &mut Report,
+) -> Result<()> {
+    let states = states(db).await?;
+    let from_flask = alembic_revision(db).await?.is_some() && !states.iter().any(|s| s.applied);
+    let default = if from_flask { TUTORIAL_SCHEMA } else { "head" };
+    let upto = resolve_target(&states, target.unwrap_or(default))?;
+    let described = match upto {
+        Some(i) if i + 1 == states.len() => Some(expected::schema()),
+        Some(i) if states[i].name == TUTORIAL_SCHEMA => Some(expected::tutorial_schema()),
+        _ => None,
+    };
+    if let Some(wanted) = described
+        && !force
+    {
+        let changes = differences_from(db, &wanted).await?;
+        if !changes.is_empty() {
+            return Err(Error::new(format!(
+                "the schema differs from the one the migrations make in {} way{} (first: {}): \
+                 stamping would record a schema that is not there; --force stamps anyway",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" },
+                changes[0]
+            )));
+        }
+    }
+    Migrator::install(db).await?;
+    let table = Alias::new("seaql_migrations");
+    let now = chrono::Utc::now().timestamp();
+    // All or nothing: a failure half-way must not leave a partial record.
+    let txn = db.begin().await?;
+    txn.execute(&Query::delete().from_table(table.clone()).to_owned())
+        .await?;
+    let recorded: Vec<&MigrationState> = states.iter().take(upto.map_or(0, |i| i + 1)).collect();
+    for state in &recorded {
+        let insert = Query::insert()
+            .into_table(table.clone())
+            .columns([Alias::new("version"), Alias::new("applied_at")])
+            .values_panic([Expr::val(state.name.as_str()), Expr::val(now)])
+            .to_owned();
+        txn.execute(&insert).await?;
+    }
+    txn.commit().await?;
+    match recorded.last() {
+        Some(last) => report.line(format!("Stamped {} ({})", last.name, last.message())),
+        None => report.line("Stamped <base>: no migration is recorded as applied"),
+    }
+    let pending = states.len() - recorded.len();
+    if pending > 0 {
+        report.line(format!(
+            "{pending} migration{} pending: `shell migrate up` applies {}",
+            if pending == 1 { " is" } else { "s are" },
+            if pending == 1 { "it" } else { "them" }
+        ));
+    }
+    Ok(())
+}
+
+/// The index of the last migration to record, `None` for `base`.
+fn resolve_target(states: &[MigrationState], target: &str) -> Result<Option<usize>> {
+    match target.trim() {
+        "" => {
+            return Err(Error::new(
+                "the stamp target is empty: give head, base or a migration's name",
+            ));
+        }
+        "head" => return Ok(states.len().checked_sub(1)),
+        "base" => return Ok(None),
+        _ => {}
+    }
+    let matches: Vec<usize> = (0..states.len())
+        .filter(|&i| states[i].name == target || states[i].name.contains(target))
+        .collect();
+    if let Some(exact) = matches.iter().find(|&&i| states[i].name == target) {
+        return Ok(Some(*exact));
+    }
+    match matches.as_slice() {
+        [one] => Ok(Some(*one)),
+        [] => Err(Error::new(format!(
+            "there is no migration {target:?}: see `shell migrate history`"
+        ))),
+        _ => Err(Error::new(format!(
+            "{target:?} matches {} migrations: give more of the name",
+            matches.len()
+        ))),
+    }
+}
+
+/// `migrate generate -m MESSAGE [--autogenerate]`: writes a new migration into the migration
+/// crate at `dir` and registers it. With `autogenerate`, from what the entities add or drop
+/// compared with the live schema (which must be up to date, as Alembic insists).
+async fn generate(
+    db: &DatabaseConnection,
+    message: &str,
+    autogenerate: bool,
+    dir: &Path,
+    report: &mut Report,
+) -> Result<()> {
+    let stamp = chrono::Utc::now().format("%Y%m%d_%H%M%S").to_string();
+    let name = codegen::migration_name(message, &stamp)
+        .ok_or_else(|| Error::new("the message needs a letter or a digit to name the file by"))?;
+    let src = dir.join("src");
+    let lib = src.join("lib.rs");
+    let lib_text = std::fs::read_to_string(&lib).map_err(|e| {
+        Error::new(format!(
+            "cannot read {}: {e} (--migration-dir names the migration crate)",
+            lib.display()
+        ))
+    })?;
+    let changes = if autogenerate {
+        let pending = states(db).await?.iter().filter(|s| !s.applied).count();
+        if pending > 0 {
+            return Err(Error::new(format!(
+                "the database is not up to date ({pending} pending): run `shell migrate up` first"
+            )));
+        }
+        let changes = differences(db).await?;
+        if changes.is_empty() {
+            report.line("No changes in schema detected: no migration written");
+            return Ok(());
+        }
+        changes
+    } else {
+        Vec::new()
+    };
+    let registered = codegen::register(&lib_text, &name).ok_or_else(|| {
+        Error::new(format!(
+            "{} has no migration list to add to (`mod m...;` and `Box::new(m...)`)",
+            lib.display()
+        ))
+    })?;
+    let generated = codegen::migration_source(message, &changes);
+    for change in &changes {
+        report.line(format!("{change}"));
+    }
+    let file = src.join(format!("{name}.rs"));
+    // create_new: never overwrite a migration someone wrote.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+        .and_then(|mut f| f.write_all(generated.source.as_bytes()))
+        .map_err(|e| Error::new(format!("cannot write {}: {e}", file.display())))?;
+    if let Err(e) = std::fs::write(&lib, registered) {
+        // No migration file that the crate does not list.
+        let _ = std::fs::remove_file(&file);
+        return Err(Error::new(format!("cannot update {}: {e}", lib.display())));
+    }
+    // Tidy as the rest of the crate, when rustfmt is there (it is with every rustup toolchain).
+    let _ = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(&file)
+        .stderr(std::process::Stdio::null())
+        .status();
+    for change in &generated.by_hand {
+        report.line(format!("Not generated (write it in the file): {change}"));
+    }
+    report.line(format!("Generated {} ({message})", file.display()));
+    report.line("Rebuild the shell (`cargo build`), then `shell migrate up` applies it");
+    Ok(())
+}

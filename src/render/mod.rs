@@ -1,0 +1,296 @@
+//! Turning outcomes into text: tables for people (comfy-table, with a row count line), JSON and
+//! CSV for programs (valid, complete, nothing else on stdout: messages for people go to stderr).
+//!
+//! - `outcome`: what commands produce, as plain data;
+//! - `table_format`, `json_format`, `csv_format`: one writer per format; `timestamp`: the text of a timestamp;
+//! - [`PageSource`]: how a list too long to hold (a listing read in keyset pages by the database
+//!   session) streams through the writers a page at a time.
+
+pub mod csv_format;
+pub mod json_format;
+pub mod outcome;
+pub mod table_format;
+pub mod timestamp;
+
+use std::future::Future;
+use std::io::Write;
+
+pub use outcome::{Cell, Outcome, Rows};
+
+use crate::command::Format;
+use crate::error::{Error, Result};
+
+/// Where and how results go.
+pub struct Renderer {
+    pub format: Format,
+    /// Boxes drawn with Unicode lines and wrapped to the terminal when stdout is one.
+    pub terminal: bool,
+}
+
+/// Rows that arrive a page at a time, for as long as there are more.
+pub trait PageSource {
+    fn columns(&self) -> Vec<String>;
+    /// The next page, or `None` when the list is complete.
+    fn next_page(&mut self) -> impl Future<Output = Result<Option<Vec<Vec<Cell>>>>>;
+}
+
+/// Why a stream stops before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Halt {
+    /// Nobody reads any more (the pager was quit): stop without a word.
+    Quietly,
+    /// Ctrl-C: stop, and say that the list is incomplete.
+    Interrupted,
+}
+
+impl Renderer {
+    pub fn render(
+        &self,
+        outcome: &Outcome,
+        out: &mut dyn Write,
+        notes: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        match outcome {
+            Outcome::Rows(rows) => {
+                let mut writer = self.rows_writer(&rows.columns);
+                writer.page(&rows.rows, out)?;
+                writer.finish(out)
+            }
+            Outcome::Count { count, entity } => match self.format {
+                Format::Table => {
+                    let noun = if *count == 1 {
+                        entity.singular()
+                    } else {
+                        entity.plural()
+                    };
+                    writeln!(out, "{count} {noun}")
+                }
+                Format::Json => json_format::count(*count, out),
+                Format::Csv => writeln!(out, "count\n{count}"),
+            },
+            Outcome::Message(text) | Outcome::Report { text, .. } => match self.format {
+                Format::Table => writeln!(out, "{text}"),
+                Format::Json | Format::Csv => writeln!(notes, "{text}"),
+            },
+            Outcome::Sections(sections) => match self.format {
+                Format::Table => {
+                    for (i, (title, rows)) in sections.iter().enumerate() {
+                        if i > 0 {
+                            writeln!(out)?;
+                        }
+                        writeln!(out, "{title}:")?;
+                        let mut writer = self.rows_writer(&rows.columns);
+                        writer.page(&rows.rows, out)?;
+                        writer.finish(out)?;
+                    }
+                    Ok(())
+                }
+                Format::Json => json_format::sections(sections, out),
+                Format::Csv => csv_format::sections(sections, out),
+            },
+            Outcome::Nothing => Ok(()),
+        }
+    }
+
+    /// Rows written as they arrive, a page at a time.
+    pub fn rows_writer(&self, columns: &[String]) -> RowWriter<'_> {
+        RowWriter {
+            renderer: self,
+            columns: columns.to_vec(),
+            rows: 0,
+            pages: 0,
+        }
+    }
+
+    /// Writes every page of `source` as it arrives. Before each page, `halt` may stop the stream:
+    /// quietly, or (Ctrl-C) with an error once what was written is closed properly.
+    pub async fn stream<W: Write>(
+        &self,
+        source: &mut impl PageSource,
+        out: &mut W,
+        mut halt: impl FnMut(&W) -> Option<Halt>,
+    ) -> Result<()> {
+        let mut writer = self.rows_writer(&source.columns());
+        loop {
+            match halt(out) {
+                Some(Halt::Quietly) => break,
+                Some(Halt::Interrupted) => {
+                    writer.finish(out)?;
+                    return Err(Error::new("interrupted: the listing stopped early"));
+                }
+                None => {}
+            }
+            let Some(page) = source.next_page().await? else {
+                break;
+            };
+            writer.page(&page, out)?;
+        }
+        writer.finish(out)?;
+        Ok(())
+    }
+}
+
+/// A result of any length, rendered page by page: a table per page (the row count line at the end),
+/// one JSON array written piece by piece, one CSV document. Nothing holds more than a page.
+pub struct RowWriter<'a> {
+    renderer: &'a Renderer,
+    columns: Vec<String>,
+    rows: u64,
+    pages: u64,
+}
+
+impl RowWriter<'_> {
+    pub fn page(&mut self, rows: &[Vec<Cell>], out: &mut dyn Write) -> std::io::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self.renderer.format {
+            Format::Table => table_format::page(&self.columns, rows, self.renderer.terminal, out)?,
+            Format::Json => json_format::rows(&self.columns, rows, self.rows == 0, out)?,
+            Format::Csv => csv_format::rows(&self.columns, rows, self.pages == 0, out)?,
+        }
+        self.rows += rows.len() as u64;
+        self.pages += 1;
+        Ok(())
+    }
+
+    pub fn finish(self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.renderer.format {
+            Format::Table => {
+                if self.pages == 0 {
+                    table_format::page(&self.columns, &[], self.renderer.terminal, out)?;
+                }
+                let n = self.rows;
+                writeln!(out, "({n} {})", if n == 1 { "row" } else { "rows" })
+            }
+            Format::Json => json_format::end(self.rows, out),
+            Format::Csv if self.pages == 0 => csv_format::rows(&self.columns, &[], true, out),
+            Format::Csv => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::EntityKind;
+    use chrono::NaiveDate;
+
+    fn sample() -> Rows {
+        let mut rows = Rows::new(&["id", "body", "timestamp", "note"]);
+        let ts = NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_micro_opt(3, 4, 5, 6)
+            .unwrap();
+        rows.push(vec![
+            1.into(),
+            "a, \"quoted\"\nline".into(),
+            ts.into(),
+            Cell::Null,
+        ]);
+        rows.push(vec![2.into(), "plain".into(), ts.into(), true.into()]);
+        rows
+    }
+
+    fn render(format: Format, outcome: &Outcome) -> (String, String) {
+        let (mut out, mut notes) = (Vec::new(), Vec::new());
+        Renderer {
+            format,
+            terminal: false,
+        }
+        .render(outcome, &mut out, &mut notes)
+        .unwrap();
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(notes).unwrap(),
+        )
+    }
+
+    #[test]
+    fn tables_end_with_a_row_count() {
+        let (out, _) = render(Format::Table, &Outcome::Rows(sample()));
+        assert!(out.ends_with("(2 rows)\n"), "{out}");
+        assert!(out.contains("2026-01-02 03:04:05 "), "{out}");
+        assert!(out.contains("NULL") && out.contains("yes"));
+        let (out, _) = render(Format::Table, &Outcome::Rows(Rows::new(&["id"])));
+        assert!(out.ends_with("(0 rows)\n"), "{out}");
+    }
+
+    #[test]
+    fn json_is_one_valid_array_with_typed_values() {
+        let (out, _) = render(Format::Json, &Outcome::Rows(sample()));
+        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed[0]["id"], 1);
+        assert_eq!(parsed[0]["body"], "a, \"quoted\"\nline");
+        assert_eq!(parsed[0]["timestamp"], "2026-01-02 03:04:05.000006");
+        assert!(parsed[0]["note"].is_null());
+        assert_eq!(parsed[1]["note"], true);
+    }
+
+    #[test]
+    fn csv_round_trips_through_a_reader() {
+        let (out, _) = render(Format::Csv, &Outcome::Rows(sample()));
+        let mut reader = csv::Reader::from_reader(out.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        assert_eq!(
+            headers.iter().collect::<Vec<_>>(),
+            ["id", "body", "timestamp", "note"]
+        );
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(&records[0][1], "a, \"quoted\"\nline");
+        assert_eq!(&records[0][3], "");
+        assert_eq!(records.len(), 2);
+    }
+
+    #[test]
+    fn messages_go_to_notes_in_machine_formats() {
+        let message = Outcome::Message("Added user john (id 1)".into());
+        assert_eq!(
+            render(Format::Table, &message),
+            ("Added user john (id 1)\n".into(), String::new())
+        );
+        assert_eq!(
+            render(Format::Json, &message),
+            (String::new(), "Added user john (id 1)\n".into())
+        );
+    }
+
+    #[test]
+    fn sections_are_one_document_in_every_format() {
+        let mut a = Rows::new(&["column", "type"]);
+        a.push(vec!["id".into(), "integer".into()]);
+        let mut b = Rows::new(&["index", "unique"]);
+        b.push(vec!["ix".into(), true.into()]);
+        let sections = Outcome::Sections(vec![("columns".into(), a), ("indexes".into(), b)]);
+        let (table, _) = render(Format::Table, &sections);
+        assert!(
+            table.starts_with("columns:\n") && table.contains("\nindexes:\n"),
+            "{table}"
+        );
+        assert_eq!(table.matches("(1 row)").count(), 2);
+        let (json, _) = render(Format::Json, &sections);
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["indexes"][0]["unique"], true);
+        let (csv, _) = render(Format::Csv, &sections);
+        assert_eq!(
+            csv,
+            "section,column,type,index,unique\ncolumns,id,integer,,\nindexes,,,ix,true\n"
+        );
+    }
+
+    #[test]
+    fn counts_in_every_format() {
+        let count = Outcome::Count {
+            count: 3,
+            entity: EntityKind::Post,
+        };
+        assert_eq!(render(Format::Table, &count).0, "3 posts\n");
+        let one = Outcome::Count {
+            count: 1,
+            entity: EntityKind::User,
+        };
+        assert_eq!(render(Format::Table, &one).0, "1 user\n");
+        assert_eq!(render(Format::Json, &count).0, "{\"count\":3}\n");
+        assert_eq!(render(Format::Csv, &count).0, "count\n3\n");
+    }
+}

@@ -1,0 +1,115 @@
+//! What a command produces, before it is rendered: plain data (rows with typed cells, a count, a
+//! message, a report), never a live connection. Lists too long to hold arrive through
+//! [`super::PageSource`] instead.
+
+use chrono::NaiveDateTime;
+
+use crate::command::EntityKind;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+    Timestamp(NaiveDateTime),
+}
+
+impl From<i32> for Cell {
+    fn from(v: i32) -> Self {
+        Cell::Int(v.into())
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(v: i64) -> Self {
+        Cell::Int(v)
+    }
+}
+
+impl From<String> for Cell {
+    fn from(v: String) -> Self {
+        Cell::Text(v)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(v: &str) -> Self {
+        Cell::Text(v.to_string())
+    }
+}
+
+impl From<bool> for Cell {
+    fn from(v: bool) -> Self {
+        Cell::Bool(v)
+    }
+}
+
+impl From<NaiveDateTime> for Cell {
+    fn from(v: NaiveDateTime) -> Self {
+        Cell::Timestamp(v)
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Cell::Null, Into::into)
+    }
+}
+
+/// A result set: named columns and rows of cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Rows {
+    pub fn new(columns: &[&str]) -> Self {
+        Rows {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Cell>) {
+        debug_assert_eq!(row.len(), self.columns.len());
+        self.rows.push(row);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Rows(Rows),
+    /// `count ...`: a number of users or posts.
+    Count {
+        count: u64,
+        entity: EntityKind,
+    },
+    /// A sentence for a person ("Added user john (id 1)").
+    Message(String),
+    /// Several titled result sets (`describe`: columns, indexes, foreign keys).
+    Sections(Vec<(String, Rows)>),
+    /// Lines for a person, and whether what they report is a success (`migrate check` with drift
+    /// is not: the command fails, with nothing to add to what the report says).
+    Report {
+        text: String,
+        passed: bool,
+    },
+    Nothing,
+}
+
+impl Outcome {
+    /// Whether the command that produced it succeeded.
+    pub fn passed(&self) -> bool {
+        match self {
+            Outcome::Report { passed, .. } => *passed,
+            Outcome::Rows(_)
+            | Outcome::Count { .. }
+            | Outcome::Message(_)
+            | Outcome::Sections(_)
+            | Outcome::Nothing => true,
+        }
+    }
+}

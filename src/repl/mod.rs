@@ -1,0 +1,20 @@
+//! The prompt and the script loop, on top of everything else: where lines come from, how a person
+//! is helped while typing them, and the loop that runs them.
+//!
+//! - `runner`: the loop (parse, carry out, render), for the prompt and scripts alike;
+//! - `input`: the line sources (rustyline, a script, `-c`); `questions`: what commands ask first;
+//! - `helper`: the rustyline helper (completion, hints, highlighting, multi-line input), with
+//!   `lookup` (usernames and post ids from the database) and `history` (the private history file);
+//! - `pager`, `progress`, `interrupt`: long output, long scripts and Ctrl-C;
+//! - `startup`: what happens between connecting and the first command.
+
+pub mod helper;
+pub mod history;
+pub mod input;
+pub mod interrupt;
+pub mod lookup;
+pub mod pager;
+pub mod progress;
+pub mod questions;
+pub mod runner;
+pub mod startup;

@@ -1,0 +1,429 @@
+//! The read-parse-execute-render loop, shared by the interactive prompt and scripts: each line is
+//! parsed, carried out by whoever the [`Command`] says (the prompt itself, or the database
+//! session), and its outcome rendered.
+//!
+//! Scripts stop at the first failing command (`error: line N: reason`) unless `--continue-on-error`;
+//! `--single-transaction` makes the whole script one transaction, committed only if every command
+//! succeeded, and lets consecutive `add post` lines go in as multi-row inserts (`db::bulk`).
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use chrono::NaiveDateTime;
+
+use super::input::{Input, Read};
+use super::pager::Output;
+use super::progress::Progress;
+use super::{interrupt, questions};
+use crate::command::{
+    self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
+    WriteCommand, help,
+};
+use crate::db::bulk::{PendingPost, PostBatch};
+use crate::db::session::{Answer, Session};
+use crate::entities::{self, post::now_utc};
+use crate::error::{Error, Result};
+use crate::migrate::{self, Report};
+use crate::render::{Halt, Outcome, Renderer, Rows};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    pub echo: bool,
+    pub continue_on_error: bool,
+    pub single_transaction: bool,
+}
+
+enum Step {
+    Continue,
+    /// The command failed, and its own output already says how (`migrate check` with drift).
+    Failed,
+    Exit,
+}
+
+/// A failure, and the script line it belongs to (a batched line fails after later lines were read).
+struct Failure {
+    line: usize,
+    error: Error,
+}
+
+struct Runner<'a> {
+    session: &'a mut Session,
+    input: &'a mut dyn Input,
+    options: RunOptions,
+    /// How results print (`format`), and whether each command is timed (`timing`).
+    format: Format,
+    timing: bool,
+    terminal: bool,
+    out: Output,
+    batch: PostBatch,
+}
+
+/// Runs lines from `input` until it ends or `exit`. Returns whether every command succeeded.
+pub async fn run(
+    session: &mut Session,
+    input: &mut dyn Input,
+    options: RunOptions,
+    format: Format,
+) -> Result<bool> {
+    if options.single_transaction {
+        session.begin_locked().await?;
+    }
+    let progress = Progress::start(!input.is_interactive());
+    let mut runner = Runner {
+        session,
+        input,
+        options,
+        format,
+        timing: false,
+        terminal: std::io::stdout().is_terminal(),
+        out: Output::direct(),
+        batch: PostBatch::default(),
+    };
+    let mut failures = 0usize;
+    loop {
+        // Whoever is on the other end sees every answer before the shell waits for more.
+        if !runner.input.has_pending() {
+            runner.out.flush()?;
+        }
+        let prompt = runner.prompt();
+        let line = match runner.input.read(prompt) {
+            Ok(Read::Line(line)) => line,
+            Ok(Read::Interrupted) => continue,
+            Ok(Read::Eof) => break,
+            Err(e) => {
+                // Unreadable input: nothing after it can be trusted.
+                runner.report(Failure { line: 0, error: e }, false);
+                failures += 1;
+                break;
+            }
+        };
+        progress.line();
+        let stop_here = !runner.input.is_interactive() && !runner.options.continue_on_error;
+        match runner.step(&line).await {
+            Ok(Step::Continue) => {}
+            Ok(Step::Exit) => break,
+            Ok(Step::Failed) => {
+                failures += 1;
+                if stop_here {
+                    break;
+                }
+            }
+            Err(failure) => {
+                failures += 1;
+                runner.report(failure, true);
+                if stop_here {
+                    break;
+                }
+            }
+        }
+    }
+    if let Err(failure) = runner.flush_batch().await {
+        failures += 1;
+        runner.report(failure, true);
+    }
+    progress.finish();
+    runner.out.flush()?;
+    finish(runner.session, options, failures).await?;
+    Ok(failures == 0)
+}
+
+async fn finish(session: &mut Session, options: RunOptions, failures: usize) -> Result<()> {
+    if options.single_transaction {
+        if failures == 0 {
+            session.commit().await?;
+        } else {
+            // The error line already said what failed; --single-transaction promises the rest.
+            session.rollback().await?;
+        }
+    } else if session.rollback().await? {
+        eprintln!("Rolled back the open transaction");
+    }
+    Ok(())
+}
+
+impl Runner<'_> {
+    fn prompt(&self) -> &'static str {
+        if self.session.in_transaction() && !self.options.single_transaction {
+            "microblog (transaction)> "
+        } else {
+            "microblog> "
+        }
+    }
+
+    fn report(&mut self, failure: Failure, with_line: bool) {
+        let _ = self.out.flush();
+        if self.input.is_interactive() || !with_line {
+            eprintln!("error: {}", failure.error);
+        } else {
+            eprintln!("error: line {}: {}", failure.line, failure.error);
+        }
+    }
+
+    fn fail(&self, error: Error) -> Failure {
+        Failure {
+            line: self.input.line_number(),
+            error,
+        }
+    }
+
+    async fn step(&mut self, line: &str) -> std::result::Result<Step, Failure> {
+        let trimmed = line.trim();
+        let echo = (self.options.echo && !trimmed.is_empty()).then(|| format!("> {trimmed}\n"));
+        let command = command::parse(line).map_err(|e| self.fail(e.into()));
+        let batched = |c: &Command| matches!(c, Command::Write(WriteCommand::AddPost { .. }));
+        // A batched post prints after its batch: so must every line that comes after it.
+        if !(self.options.single_transaction
+            && command
+                .as_ref()
+                .is_ok_and(|c| c.as_ref().is_some_and(batched)))
+        {
+            self.flush_batch().await?;
+            if let Some(echo) = &echo {
+                self.write(echo.as_bytes())?;
+            }
+        }
+        let Some(command) = command? else {
+            return Ok(Step::Continue);
+        };
+        if let Command::Write(WriteCommand::AddPost { body, author }) = &command
+            && self.options.single_transaction
+        {
+            return self.queue_post(body, author, echo, now_utc()).await;
+        }
+        self.batch.forget_authors();
+        self.run_command(command).await.map_err(|e| self.fail(e))
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), Failure> {
+        self.out.write_all(bytes).map_err(|e| self.fail(e.into()))
+    }
+
+    async fn run_command(&mut self, command: Command) -> Result<Step> {
+        let started = Instant::now();
+        let answer = match command {
+            Command::Prompt(PromptCommand::Exit) => return Ok(Step::Exit),
+            Command::Prompt(prompt) => self.prompt_command(prompt).await?,
+            Command::Transaction(t) => Answer::Done(self.session.transaction_command(t).await?),
+            Command::Read(read) => self.session.read(&read).await?,
+            Command::Write(write) => Answer::Done(self.session.write(&write).await?),
+            Command::Sql(statement) => Answer::Done(self.session.sql(&statement).await?),
+            Command::Migrate(action) => Answer::Done(self.migrate(action).await?),
+        };
+        let passed = self.show(answer, started).await?;
+        Ok(if passed { Step::Continue } else { Step::Failed })
+    }
+
+    /// The commands the prompt carries out itself, or after asking its questions.
+    async fn prompt_command(&mut self, command: PromptCommand) -> Result<Answer> {
+        let outcome = match command {
+            PromptCommand::Help(None) => {
+                Outcome::Message(help::overview(&entities::descriptions()))
+            }
+            PromptCommand::Help(Some(topic)) => Outcome::Message(help::topic(&topic)?),
+            PromptCommand::Context => self.session.context(self.format).await?,
+            PromptCommand::Format(setting) => {
+                if let Some(format) = setting {
+                    self.format = format;
+                }
+                Outcome::Message(format!("Format: {}", self.format.name()))
+            }
+            PromptCommand::Timing(setting) => {
+                self.timing = setting.unwrap_or(!self.timing);
+                let state = if self.timing { "on" } else { "off" };
+                Outcome::Message(format!("Timing is {state}"))
+            }
+            PromptCommand::History => history_rows(self.input),
+            PromptCommand::Exit => Outcome::Nothing,
+            PromptCommand::AskForPost => {
+                let (body, author) = self.ask_for_post()?;
+                self.session
+                    .write(&WriteCommand::AddPost { body, author })
+                    .await?
+            }
+            PromptCommand::SetPassword(user) => {
+                let password = questions::new_password(self.input)?;
+                self.session
+                    .write(&WriteCommand::SetPassword { user, password })
+                    .await?
+            }
+            PromptCommand::CheckPassword(user) => {
+                let password = questions::password(self.input)?;
+                return self
+                    .session
+                    .read(&ReadCommand::CheckPassword { user, password })
+                    .await;
+            }
+        };
+        Ok(Answer::Done(outcome))
+    }
+
+    /// `migrate ...` at the prompt: outside any transaction, reported as one block.
+    async fn migrate(&mut self, action: MigrateAction) -> Result<Outcome> {
+        let db = self.session.outside_transaction()?;
+        let mut report = Report::default();
+        migrate::run(db, &MigrateCommand::Anywhere(action), &mut report).await?;
+        Ok(Outcome::Report {
+            text: report.text(),
+            passed: report.passed,
+        })
+    }
+
+    /// Renders an answer (streaming a listing page by page) and the time it took; returns whether
+    /// the command passed.
+    async fn show(&mut self, answer: Answer, started: Instant) -> Result<bool> {
+        let renderer = Renderer {
+            format: self.format,
+            terminal: self.terminal,
+        };
+        if renderer.format != Format::Table {
+            // Messages go to stderr in machine formats: everything before them goes out first.
+            self.out.flush()?;
+        }
+        let interactive = self.input.is_interactive() && self.terminal;
+        let mut paged = interactive.then(Output::paged);
+        let out: &mut Output = paged.as_mut().unwrap_or(&mut self.out);
+        let passed = match answer {
+            Answer::Listing(listing) => {
+                interrupt::take();
+                let mut pages = self.session.pages(listing);
+                renderer
+                    .stream(&mut pages, out, |out| {
+                        if out.is_closed() {
+                            Some(Halt::Quietly)
+                        } else if interrupt::take() {
+                            Some(Halt::Interrupted)
+                        } else {
+                            None
+                        }
+                    })
+                    .await?;
+                true
+            }
+            Answer::Done(outcome) => {
+                renderer.render(&outcome, out, &mut std::io::stderr())?;
+                outcome.passed()
+            }
+        };
+        if self.timing {
+            let time = format!("Time: {:.3} ms\n", started.elapsed().as_secs_f64() * 1000.0);
+            match self.format {
+                Format::Table => out.write_all(time.as_bytes())?,
+                Format::Json | Format::Csv => {
+                    out.flush()?;
+                    eprint!("{time}");
+                }
+            }
+        }
+        if let Some(paged) = paged {
+            paged.finish()?;
+        }
+        Ok(passed)
+    }
+
+    /// `add post ... by AUTHOR` in a single-transaction script: resolved now, inserted with its batch.
+    async fn queue_post(
+        &mut self,
+        body: &str,
+        author: &UserRef,
+        echo: Option<String>,
+        timestamp: NaiveDateTime,
+    ) -> std::result::Result<Step, Failure> {
+        let (author_id, name) = match self.batch.author(author) {
+            Some(known) => known,
+            None => match self.session.find_user(author).await {
+                Ok(user) => {
+                    self.batch
+                        .remember(author.clone(), user.id, user.username.clone());
+                    (user.id, user.username)
+                }
+                Err(error) => {
+                    // Everything before this line is written first, then this line fails.
+                    let line = self.input.line_number();
+                    self.flush_batch().await?;
+                    if let Some(echo) = &echo {
+                        self.write(echo.as_bytes())?;
+                    }
+                    return Err(Failure { line, error });
+                }
+            },
+        };
+        let full = self.batch.push(PendingPost {
+            line: self.input.line_number(),
+            echo,
+            body: body.to_string(),
+            timestamp,
+            author_id,
+            author: name,
+        });
+        if full {
+            self.flush_batch().await?;
+        }
+        Ok(Step::Continue)
+    }
+
+    /// Inserts the queued posts and prints their lines. If the database refuses the batch, its
+    /// lines are replayed one at a time, so the failure names the line that caused it.
+    async fn flush_batch(&mut self) -> std::result::Result<(), Failure> {
+        let posts = self.batch.take();
+        if posts.is_empty() {
+            return Ok(());
+        }
+        match self.session.insert_posts(&posts).await {
+            Ok(ids) => {
+                let mut text = String::new();
+                for (post, id) in posts.iter().zip(ids) {
+                    if let Some(echo) = &post.echo {
+                        text.push_str(echo);
+                    }
+                    text.push_str(&format!("Added post {id} by {}\n", post.author));
+                }
+                self.write(text.as_bytes())
+            }
+            Err(_) => {
+                for post in posts {
+                    if let Some(echo) = &post.echo {
+                        self.write(echo.as_bytes())?;
+                    }
+                    match self.session.write(&post.command()).await {
+                        Ok(Outcome::Message(text)) => self.write(format!("{text}\n").as_bytes())?,
+                        Ok(_) => {}
+                        Err(error) => {
+                            return Err(Failure {
+                                line: post.line,
+                                error,
+                            });
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `add post` alone: the body, then the author, each on its own line (typed, or the script's next).
+    fn ask_for_post(&mut self) -> Result<(String, UserRef)> {
+        let Runner {
+            input,
+            out,
+            options,
+            ..
+        } = self;
+        let mut echo = |line: &str| -> Result<()> {
+            if options.echo {
+                writeln!(out, "> {}", line.trim())?;
+            }
+            Ok(())
+        };
+        let body = questions::post_body(*input, &mut echo)?;
+        let author = questions::post_author(*input, &mut echo)?;
+        Ok((body, author))
+    }
+}
+
+fn history_rows(input: &dyn Input) -> Outcome {
+    let mut rows = Rows::new(&["#", "command"]);
+    for (i, line) in input.history().into_iter().enumerate() {
+        rows.push(vec![(i as i64 + 1).into(), line.into()]);
+    }
+    Outcome::Rows(rows)
+}

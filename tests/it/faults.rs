@@ -1,0 +1,326 @@
+//! Faults caused for real: another writer holding SQLite's lock, the server ending the shell's
+//! connection mid-session (PostgreSQL's `pg_terminate_backend`, MariaDB's `KILL CONNECTION`), the
+//! process killed with SIGKILL mid-script, and database files that cannot be written.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use crate::util::backends::{Backend, TestDb};
+use crate::util::{TestDir, open, rows};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+/// A shell reading a script from a pipe that the test writes to line by line, with its output lines
+/// (stdout and stderr) arriving on a channel as they are printed.
+struct LiveShell {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
+impl LiveShell {
+    fn start(dir: &TestDir, args: &[&str]) -> LiveShell {
+        let mut child = dir
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let stdin = child.stdin.take().unwrap();
+        LiveShell {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The next output line (waits up to 20 seconds).
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the shell printed nothing")
+    }
+
+    fn finish(self) -> Option<i32> {
+        drop(self.stdin);
+        let mut child = self.child;
+        child.wait().unwrap().code()
+    }
+}
+
+#[tokio::test]
+async fn a_locked_sqlite_database_gives_up_after_a_bounded_wait_and_loses_nothing() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    db.run(&["-c", "add user john john@example.com"]).ok();
+
+    // Another writer takes the write lock and keeps it.
+    let other = open(&db.url).await;
+    let holding = other.begin().await.unwrap();
+    holding
+        .execute_unprepared(
+            "INSERT INTO user (username, email) VALUES ('other', 'other@example.com')",
+        )
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let run = db.run(&["-c", "add user susan susan@example.com"]);
+    let line = run.one_line_error();
+    assert!(
+        line.starts_with("error: line 1: database is locked: another program is writing"),
+        "{line}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the wait is bounded"
+    );
+
+    holding.commit().await.unwrap();
+    let names = rows(&other, "SELECT username FROM user ORDER BY id").await;
+    assert_eq!(
+        names,
+        [["john"], ["other"]],
+        "both writers' data intact, nothing half-written"
+    );
+    db.run(&["-c", "add user susan susan@example.com"]).ok();
+}
+
+/// Ends the shell's server session from another connection, as an operator or a failover would.
+async fn kill_shell_sessions(db: &TestDb) {
+    let admin = open(&db.url).await;
+    match db.backend {
+        Backend::Postgres => {
+            admin
+                .execute_unprepared(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = 'microblog-shell' AND datname = current_database()",
+                )
+                .await
+                .unwrap();
+        }
+        _ => {
+            let ids = rows(
+                &admin,
+                "SELECT CAST(id AS CHAR) FROM information_schema.processlist \
+                 WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+            )
+            .await;
+            assert!(!ids.is_empty(), "the shell's session is listed");
+            for id in ids {
+                admin
+                    .execute_unprepared(&format!("KILL CONNECTION {}", id[0].trim()))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    admin.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_killed_server_connection_is_reported_and_the_next_command_reconnects() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::migrated(backend) else {
+            continue;
+        };
+        let mut shell =
+            LiveShell::start(&db.dir, &["--database-url", &db.url, "--continue-on-error"]);
+
+        // Between commands: the next one simply works on a new connection.
+        shell.send("add user john john@example.com");
+        assert_eq!(shell.next_line(), "Added user john (id 1)");
+        kill_shell_sessions(&db).await;
+        shell.send("count users");
+        assert_eq!(shell.next_line(), "1 user", "{backend:?}");
+
+        // Inside a transaction: the failing command says what was lost; the shell goes on.
+        shell.send("begin");
+        assert!(shell.next_line().starts_with("Transaction open"));
+        shell.send("add user susan susan@example.com");
+        assert_eq!(shell.next_line(), "Added user susan (id 2)");
+        kill_shell_sessions(&db).await;
+        shell.send("add user anna anna@example.com");
+        let error = shell.next_line();
+        assert!(
+            error.starts_with("error: line 5: the connection to the server was lost")
+                && error.contains("nothing in it was committed"),
+            "{backend:?}: {error}"
+        );
+        shell.send("count users");
+        assert_eq!(
+            shell.next_line(),
+            "1 user",
+            "{backend:?}: susan went with the transaction"
+        );
+        shell.send("add user anna anna@example.com");
+        assert!(
+            shell.next_line().starts_with("Added user anna"),
+            "{backend:?}"
+        );
+        assert_eq!(shell.finish(), Some(1), "one command failed");
+    }
+}
+
+/// 100,000 lines for 1,000 users: long enough to be killed in the middle.
+fn big_script(dir: &TestDir) -> std::path::PathBuf {
+    let mut script = String::new();
+    for i in 0..1000 {
+        script.push_str(&format!("add user u{i} u{i}@example.com\n"));
+    }
+    for i in 0..99_000 {
+        script.push_str(&format!("add post \"post number {i}\" by u{}\n", i % 1000));
+    }
+    let path = dir.join("big.txt");
+    std::fs::write(&path, script).unwrap();
+    path
+}
+
+fn count(conn_rows: Vec<Vec<String>>) -> usize {
+    conn_rows[0][0].parse().unwrap()
+}
+
+#[tokio::test]
+async fn sigkill_in_a_single_transaction_script_leaves_all_or_nothing() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let script = big_script(&db.dir);
+    let mut shell = LiveShell::start(
+        &db.dir,
+        &[
+            "--database-url",
+            &db.url,
+            "--single-transaction",
+            "--file",
+            script.to_str().unwrap(),
+        ],
+    );
+    // Wait until it is well into the script, then kill it without warning.
+    while !shell.next_line().starts_with("Added post 2000 ") {}
+    shell.child.kill().unwrap();
+    shell.child.wait().unwrap();
+
+    let conn = open(&db.url).await;
+    let users = count(rows(&conn, "SELECT count(*) FROM user").await);
+    let posts = count(rows(&conn, "SELECT count(*) FROM post").await);
+    assert!(
+        (users, posts) == (0, 0) || (users, posts) == (1000, 99_000),
+        "all or nothing, found {users} users and {posts} posts"
+    );
+    assert_eq!(rows(&conn, "PRAGMA integrity_check").await, [["ok"]]);
+}
+
+#[tokio::test]
+async fn sigkill_in_an_autocommit_script_keeps_every_line_before_it_whole() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let script = big_script(&db.dir);
+    let mut shell = LiveShell::start(
+        &db.dir,
+        &[
+            "--database-url",
+            &db.url,
+            "--file",
+            script.to_str().unwrap(),
+        ],
+    );
+    let mut confirmed = 0;
+    loop {
+        let line = shell.next_line();
+        if line.starts_with("Added post ") {
+            confirmed += 1;
+            if confirmed == 1500 {
+                break;
+            }
+        }
+    }
+    shell.child.kill().unwrap();
+    shell.child.wait().unwrap();
+
+    let conn = open(&db.url).await;
+    let posts = count(rows(&conn, "SELECT count(*) FROM post").await);
+    assert!(
+        posts >= confirmed,
+        "every confirmed line is there: {posts} < {confirmed}"
+    );
+    // No partial row: every post is whole and belongs to the user its line named.
+    let broken = rows(
+        &conn,
+        "SELECT count(*) FROM post p JOIN user u ON u.id = p.user_id \
+         WHERE p.body NOT LIKE 'post number %' \
+         OR 'u' || (CAST(substr(p.body, 13) AS INTEGER) % 1000) <> u.username \
+         OR length(p.timestamp) <> 26",
+    )
+    .await;
+    assert_eq!(count(broken), 0);
+    let orphans = rows(
+        &conn,
+        "SELECT count(*) FROM post WHERE user_id NOT IN (SELECT id FROM user)",
+    )
+    .await;
+    assert_eq!(count(orphans), 0);
+    assert_eq!(rows(&conn, "PRAGMA integrity_check").await, [["ok"]]);
+}
+
+/// Root ignores file permissions, so the file is made immutable instead (ext4's `chattr +i`).
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn new(path: std::path::PathBuf) -> Immutable {
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "chattr +i {} failed: this test needs it",
+            path.display()
+        );
+        Immutable(path)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_read_only_database_file_is_read_but_never_written() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    db.run(&["-c", "add user john john@example.com"]).ok();
+    let path = db.dir.join("app.db");
+    let before = std::fs::read(&path).unwrap();
+    let _guard = Immutable::new(path.clone());
+
+    assert_eq!(db.run(&["-c", "count users"]).ok(), "1 user\n");
+    let line = db
+        .run(&["-c", "add user susan susan@example.com"])
+        .one_line_error()
+        .to_string();
+    assert!(line.contains("readonly database"), "{line}");
+    let line = db.run(&["migrate", "down"]).one_line_error().to_string();
+    assert!(line.contains("readonly database"), "{line}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
+}

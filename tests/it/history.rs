@@ -1,0 +1,113 @@
+//! Replays every recorded session in `history/` against a fresh, migrated database on each backend
+//! (SQLite, PostgreSQL, MariaDB) and compares the transcript with the one recording: the shell must
+//! print the same on all three. The recordings are insta snapshots; timestamps are matched by shape.
+//! A session named `NAME.sqlite.snap` shows backend-specific text and runs on SQLite only.
+//!
+//! A session is its `> command` lines; everything else in the file is the output they must give.
+//! To record a new one, write the `> ` lines into `history/NAME.snap` and run
+//! `INSTA_UPDATE=always cargo test --test it history`, then read the result before committing it.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::backends::{Backend, TestDb};
+
+fn sessions() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("history");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "snap"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The commands of a recording: its `> ` lines, in order (the insta header is skipped).
+fn commands(recording: &str) -> String {
+    let body = match recording.strip_prefix("---\n") {
+        Some(rest) => rest.split_once("\n---\n").map_or(rest, |(_, body)| body),
+        None => recording,
+    };
+    body.lines()
+        .filter_map(|l| l.strip_prefix("> "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Runs a script the way the recordings were made: echoed, going on after errors, stdout and stderr
+/// in one stream.
+fn transcript(db: &TestDb, script: &str) -> String {
+    // On SQLite, relative to the test directory, so the transcript names the same file everywhere.
+    let url = match db.backend {
+        Backend::Sqlite => "sqlite://app.db",
+        _ => db.url.as_str(),
+    };
+    let dir = &db.dir;
+    dir.run_on(url, &["migrate", "up"]).ok();
+    let log = dir.join("transcript.txt");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = dir
+        .command(&["--database-url", url, "--echo", "--continue-on-error"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    child.wait().unwrap();
+    std::fs::read_to_string(log).unwrap()
+}
+
+#[test]
+fn recorded_sessions_replay_identically() {
+    let files = sessions();
+    assert!(
+        files.len() >= 5,
+        "history/ should hold the recorded sessions"
+    );
+    for file in files {
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let script = commands(&std::fs::read_to_string(&file).unwrap());
+        assert!(!script.is_empty(), "{name}: no `> ` command lines");
+        for backend in Backend::ALL {
+            if name.ends_with(".sqlite") && backend != Backend::Sqlite {
+                continue;
+            }
+            let Some(db) = TestDb::create(backend) else {
+                continue;
+            };
+            eprintln!("replaying history/{name}.snap on {}", backend.name());
+            let output = transcript(&db, &script);
+            assert_same_as_recording(&name, output);
+        }
+    }
+}
+
+fn assert_same_as_recording(name: &str, output: String) {
+    {
+        insta::with_settings!({
+            snapshot_path => "../../history",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            filters => vec![
+                // Same width as what they replace, so tables keep their shape.
+                (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}", "YYYY-MM-DD hh:mm:ss.ffffff"),
+                (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "YYYY-MM-DD hh:mm:ss"),
+            ],
+        }, {
+            insta::assert_snapshot!(name, output);
+        });
+    }
+}
+
+#[test]
+fn commands_are_the_prompt_lines_only() {
+    let recording = "---\nsource: x\n---\n> users\n+--+\n(0 rows)\n> add post\n> hello\n> john\n";
+    assert_eq!(commands(recording), "users\nadd post\nhello\njohn\n");
+}

@@ -1,0 +1,415 @@
+//! The shell at a terminal: the binary runs in a pseudo-terminal made by util-linux's `script`, and the
+//! test types into it as a person would (Enter is `\r`, Tab `\t`, Ctrl-C `\x03`, Ctrl-D `\x04`).
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::util::{TestDir, open, rows};
+
+/// A terminal session: the command line for the shell (run by `sh` inside the pty), the keys.
+struct Terminal<'a> {
+    dir: &'a TestDir,
+    args: String,
+    env: Vec<(&'static str, String)>,
+    setup: &'static str,
+}
+
+impl<'a> Terminal<'a> {
+    fn new(dir: &'a TestDir) -> Self {
+        Terminal {
+            dir,
+            args: String::new(),
+            env: vec![("SHELL_HISTORY", dir.join("history").display().to_string())],
+            setup: "",
+        }
+    }
+
+    /// A conversation: before typing each answer, waits until the terminal shows its prompt anew
+    /// (as `expect` does), so nothing is typed ahead while the shell is busy. Returns the screen.
+    fn converse(&self, steps: &[(&str, &str)]) -> String {
+        let mut child = self.spawn();
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let mut stdout = child.stdout.take().unwrap();
+        let sink = screen.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let text = || without_escapes(&String::from_utf8_lossy(&screen.lock().unwrap()));
+        let mut stdin = child.stdin.take().unwrap();
+        let mut sent_at = String::new();
+        for (prompt, keys) in steps {
+            let before = sent_at.matches(prompt).count();
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while text().matches(prompt).count() <= before {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no {prompt:?} on: {}",
+                    text()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            sent_at = text();
+            let _ = stdin
+                .write_all(keys.as_bytes())
+                .and_then(|()| stdin.flush());
+        }
+        drop(stdin);
+        child.wait().unwrap();
+        reader.join().unwrap();
+        text()
+    }
+
+    fn spawn(&self) -> std::process::Child {
+        let shell = format!(
+            "{}{} {}",
+            self.setup,
+            env!("CARGO_BIN_EXE_shell"),
+            self.args
+        );
+        let mut command = Command::new("script");
+        command
+            .args(["-qfec", &shell, "/dev/null"])
+            .current_dir(self.dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("PAGER")
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command
+            .spawn()
+            .expect("util-linux `script` runs the shell in a pseudo-terminal")
+    }
+
+    /// Types each key sequence after a pause (the line editor reads them as keystrokes) and returns
+    /// everything the terminal showed.
+    fn type_keys(&self, keys: &[&str]) -> String {
+        let mut child = self.spawn();
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        for key in keys {
+            // After `exit` the terminal is gone and later keys go nowhere, as they would for a person.
+            let _ = stdin.write_all(key.as_bytes()).and_then(|()| stdin.flush());
+            std::thread::sleep(Duration::from_millis(350));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        drop(stdin);
+        let output = child.wait_with_output().unwrap();
+        without_escapes(&String::from_utf8_lossy(&output.stdout))
+    }
+}
+
+/// The screen's text without terminal escape sequences (colours, cursor moves).
+fn without_escapes(screen: &str) -> String {
+    let mut out = String::new();
+    let mut chars = screen.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                // Parameters, then one final letter (or ~).
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() || c == '~' {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+async fn query(dir: &TestDir, sql: &str) -> Vec<Vec<String>> {
+    let db = open(&dir.sqlite_url("app.db")).await;
+    rows(&db, sql).await
+}
+
+#[tokio::test]
+async fn banner_prompt_ctrl_c_and_ctrl_d_with_an_open_transaction() {
+    let dir = TestDir::new();
+    let screen = Terminal::new(&dir).type_keys(&[
+        "begin\r",
+        "add user john john@example.com\r",
+        "this line is abandoned\x03",
+        "count users\r",
+        "\x04",
+    ]);
+    assert!(
+        screen.contains("Created sqlite://app.db and applied 3 migrations"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!(
+            "microblog-shell {} on SQLite sqlite://app.db: type help",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{screen}"
+    );
+    assert!(screen.contains("microblog (transaction)> "), "{screen}");
+    assert!(
+        !screen.contains("unknown command"),
+        "Ctrl-C dropped the line: {screen}"
+    );
+    assert!(screen.contains("1 user"), "{screen}");
+    assert!(
+        screen.contains("Rolled back the open transaction"),
+        "{screen}"
+    );
+    assert_eq!(query(&dir, "SELECT count(*) FROM user").await, [["0"]]);
+}
+
+#[tokio::test]
+async fn exit_leaves_and_errors_do_not_end_the_session() {
+    let dir = TestDir::new();
+    let screen = Terminal::new(&dir).type_keys(&[
+        "gte user 1\r",
+        "add user john john@example.com\r",
+        "exit\r",
+        "add user late late@example.com\r",
+    ]);
+    assert!(
+        screen.contains("error: unknown command \"gte\": did you mean \"get\"?"),
+        "{screen}"
+    );
+    assert!(screen.contains("Added user john (id 1)"), "{screen}");
+    assert_eq!(query(&dir, "SELECT username FROM user").await, [["john"]]);
+}
+
+#[tokio::test]
+async fn tab_completes_usernames_from_the_database_and_command_words() {
+    let dir = TestDir::new();
+    dir.run(&[
+        "-c",
+        "add user johnathan john@example.com",
+        "-c",
+        "add user susan susan@example.com",
+    ])
+    .ok();
+    let screen = Terminal::new(&dir).type_keys(&[
+        "ge\t",  // -> "get "
+        "us\t",  // -> "user "
+        "joh\t", // -> "johnathan "
+        "\r", "exit\r",
+    ]);
+    assert!(screen.contains("get user johnathan"), "{screen}");
+    assert!(
+        screen.contains("john@example.com"),
+        "the completed command ran: {screen}"
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_at_the_add_post_prompt_writes_nothing() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let screen = Terminal::new(&dir).type_keys(&[
+        "add post\r",
+        "a body I changed my mind about\x03",
+        "add post\r",
+        "a body that will stay\r",
+        "jo\t",
+        "\x03",
+        "add post\r",
+        "kept\r",
+        "john\r",
+        "exit\r",
+    ]);
+    assert_eq!(
+        screen.matches("cancelled: nothing was written").count(),
+        2,
+        "{screen}"
+    );
+    assert!(
+        screen.contains("characters left"),
+        "the body prompt counts: {screen}"
+    );
+    assert_eq!(query(&dir, "SELECT body FROM post").await, [["kept"]]);
+}
+
+#[tokio::test]
+async fn history_persists_between_sessions_privately_and_without_passwords() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    Terminal::new(&dir).type_keys(&[
+        "count users\r",
+        "set password john\r",
+        "Tr0ub4dor&3\r",
+        "Tr0ub4dor&3\r",
+        "sql UPDATE user SET password_hash = password_hash WHERE 'password' = 'x'\r",
+        "exit\r",
+    ]);
+    let path = dir.join("history");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains("count users") && saved.contains("set password john"),
+        "{saved}"
+    );
+    assert!(
+        !saved.contains("Tr0ub4dor"),
+        "no password in the history: {saved}"
+    );
+    assert!(
+        !saved.contains("password_hash"),
+        "no SQL that mentions passwords: {saved}"
+    );
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // A second session sees the first one's commands: with the up arrow, and in `history`.
+    let up = "\x1b[A";
+    let screen =
+        Terminal::new(&dir).type_keys(&[&format!("{up}{up}{up}\r"), "history\r", "exit\r"]);
+    assert!(
+        screen.contains("1 user"),
+        "up three times reached `count users`: {screen}"
+    );
+    assert!(screen.contains("count users "), "{screen}");
+    assert!(!screen.contains("Tr0ub4dor"), "{screen}");
+}
+
+#[tokio::test]
+async fn passwords_are_typed_hidden_twice_and_checked() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let (prompt, new, again, current) = ("microblog> ", "new password: ", "again: ", "password: ");
+    let screen = Terminal::new(&dir).converse(&[
+        (prompt, "set password john\r"),
+        (new, "correct horse\r"),
+        (again, "battery staple\r"), // a typo: nothing is stored
+        (prompt, "set password john\r"),
+        (new, "correct horse\r"),
+        (again, "correct horse\r"),
+        (prompt, "check password john\r"),
+        (current, "correct horse\r"),
+        (prompt, "check password john\r"),
+        (current, "wrong horse\r"),
+        (prompt, "exit\r"),
+    ]);
+    assert!(
+        !screen.contains("correct horse") && !screen.contains("battery"),
+        "echoed: {screen}"
+    );
+    assert!(
+        screen.contains("the two passwords differ: nothing was changed"),
+        "{screen}"
+    );
+    assert!(screen.contains("Password set for john"), "{screen}");
+    assert!(screen.contains("Password is correct for john"), "{screen}");
+    assert!(
+        screen.contains("error: wrong password for john"),
+        "{screen}"
+    );
+    let stored = query(&dir, "SELECT password_hash FROM user").await;
+    assert!(stored[0][0].starts_with("scrypt:32768:8:1$"), "{stored:?}");
+}
+
+#[tokio::test]
+async fn an_open_quote_continues_on_the_next_line_and_timing_reports() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let screen = Terminal::new(&dir).type_keys(&[
+        "add post \"first line\r",
+        "second line\" by john\r",
+        "timing on\r",
+        "count posts\r",
+        "exit\r",
+    ]);
+    assert!(screen.contains("Added post 1 by john"), "{screen}");
+    assert!(screen.contains("Time: "), "{screen}");
+    assert_eq!(
+        query(&dir, "SELECT body FROM post").await,
+        [["first line\nsecond line"]]
+    );
+}
+
+#[test]
+fn long_results_go_through_the_pager() {
+    let dir = TestDir::new();
+    let adds: Vec<String> = (0..30)
+        .map(|i| format!("add user u{i} u{i}@example.com"))
+        .collect();
+    let mut args = Vec::new();
+    for add in &adds {
+        args.extend(["-c", add.as_str()]);
+    }
+    dir.run(&args).ok();
+    let mut terminal = Terminal::new(&dir);
+    terminal.setup = "stty rows 20 cols 100; ";
+    terminal
+        .env
+        .push(("PAGER", "sh -c 'cat > paged.txt'".to_string()));
+    let screen = terminal.type_keys(&["users\r", "count users\r", "exit\r"]);
+    let paged = std::fs::read_to_string(dir.join("paged.txt")).expect("the pager ran");
+    assert!(
+        paged.contains("u29@example.com") && paged.contains("(30 rows)"),
+        "{paged}"
+    );
+    assert!(
+        !screen.contains("u29@example.com"),
+        "the table went to the pager: {screen}"
+    );
+    assert!(
+        screen.contains("30 users"),
+        "short results print directly: {screen}"
+    );
+}
+
+#[test]
+fn completion_scripts_for_the_cli() {
+    let dir = TestDir::new();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef shell"),
+        ("fish", "complete -c shell"),
+    ] {
+        let run = dir.run(&["completions", shell]);
+        assert!(
+            run.ok().contains(marker),
+            "{shell}: {}",
+            &run.stdout[..200.min(run.stdout.len())]
+        );
+        assert!(run.stdout.contains("migrate"), "{shell}");
+    }
+}
+
+#[test]
+fn long_scripts_show_progress_on_a_terminal_and_not_elsewhere() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let script: String = (0..20_000)
+        .map(|i| format!("add user u{i} u{i}@example.com\n"))
+        .collect();
+    std::fs::write(dir.join("big.txt"), script).unwrap();
+    // stderr is the terminal, stdout a file.
+    let mut terminal = Terminal::new(&dir);
+    // One transaction keeps the test quick; the progress line is the same either way.
+    terminal.args = "--single-transaction --file big.txt > out.txt".to_string();
+    let screen = terminal.converse(&[]);
+    assert!(screen.contains(" lines, "), "a progress line: {screen}");
+    let out = std::fs::read_to_string(dir.join("out.txt")).unwrap();
+    assert_eq!(out.lines().count(), 20_000);
+    assert!(!out.contains(" lines, "), "never in the output itself");
+    // Not a terminal: no progress at all.
+    let run = dir.run(&["--single-transaction", "--file", "big.txt"]);
+    assert!(
+        run.stderr.contains("already taken") && !run.stderr.contains(" lines, "),
+        "{}",
+        &run.stderr[..200.min(run.stderr.len())]
+    );
+}

@@ -1,0 +1,19 @@
+//! The integration tests, one binary (as ripgrep has it): each module is one area, all of them run
+//! the real `shell` binary (or its library) against real SQLite files and the PostgreSQL and MariaDB
+//! servers, through the harness in `util`. One binary links the database stack once, not once per area.
+
+mod backends;
+mod bad_config;
+mod bulk;
+mod entities;
+mod faults;
+mod flask;
+mod generate;
+mod history;
+mod interactive;
+mod migrate;
+mod parser_props;
+mod passwords;
+mod security;
+mod shell;
+mod util;

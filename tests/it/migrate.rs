@@ -1,0 +1,523 @@
+//! `shell migrate ...` on every backend (an SQLite file, and fresh databases on the PostgreSQL and
+//! MariaDB servers): the tutorial's schema, step by step, checked against the live database through a
+//! second connection.
+
+use crate::util::backends::{Backend, TestDb, each_backend};
+use crate::util::{TestDir, open, rows};
+
+const USERS: &str = "m20240101_000001_users_table";
+const POSTS: &str = "m20240101_000002_posts_table";
+const TIMELINE: &str = "m20261125_000001_author_timeline_index";
+
+/// A database at the tutorial's schema: the first two migrations, as the Flask app makes it.
+fn at_tutorial_schema(backend: Backend) -> Option<TestDb> {
+    let db = TestDb::create(backend)?;
+    db.run(&["migrate", "up", "-n", "2"]).ok();
+    Some(db)
+}
+
+/// The tables, other than the backend's own and the migration bookkeeping.
+async fn tables(db: &TestDb) -> Vec<String> {
+    let sql = match db.backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> 'seaql_migrations' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name <> 'seaql_migrations' ORDER BY table_name"
+        }
+        Backend::MySql => {
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() \
+             AND table_name <> 'seaql_migrations' ORDER BY table_name"
+        }
+    };
+    let conn = open(&db.url).await;
+    let names = rows(&conn, sql)
+        .await
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    conn.close().await.unwrap();
+    names
+}
+
+#[tokio::test]
+async fn up_status_down_to_nothing_and_up_again() {
+    for db in each_backend() {
+        let status = db.run(&["migrate", "status"]);
+        let lines: Vec<&str> = status.ok().lines().collect();
+        assert!(
+            lines[0].starts_with("pending") && lines[0].contains(USERS),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].starts_with("pending") && lines[1].contains(POSTS),
+            "{lines:?}"
+        );
+        assert!(lines[0].ends_with("users table") && lines[1].ends_with("posts table"));
+        assert!(lines[2].starts_with("pending") && lines[2].ends_with("author timeline index"));
+        assert_eq!(lines[3], "0 applied, 3 pending");
+
+        let up = db.run(&["migrate", "up"]);
+        assert_eq!(
+            up.ok(),
+            format!(
+                "Applied {USERS} (users table)\nApplied {POSTS} (posts table)\n\
+                 Applied {TIMELINE} (author timeline index)\n"
+            ),
+            "{:?}",
+            db.backend
+        );
+        assert_eq!(tables(&db).await, ["post", "user"]);
+
+        let status = db.run(&["migrate", "status"]);
+        assert_eq!(status.ok().matches("applied  ").count(), 3, "{status:?}");
+        assert!(status.stdout.ends_with("3 applied, 0 pending\n"));
+
+        let nothing = db.run(&["migrate", "up"]);
+        assert_eq!(
+            nothing.ok(),
+            "Nothing to apply: the database is up to date\n"
+        );
+
+        let down = db.run(&["migrate", "downgrade", "-n", "3"]);
+        assert_eq!(
+            down.ok(),
+            format!(
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n\
+                 Reverted {USERS} (users table)\n"
+            )
+        );
+        assert!(tables(&db).await.is_empty(), "{:?}", db.backend);
+
+        let past_first = db.run(&["migrate", "down"]);
+        assert_eq!(
+            past_first.ok(),
+            "Nothing to revert: no migration is applied\n"
+        );
+
+        let again = db.run(&["migrate", "upgrade"]);
+        assert_eq!(again.ok().lines().count(), 3);
+        assert_eq!(tables(&db).await, ["post", "user"]);
+    }
+}
+
+#[tokio::test]
+async fn the_sqlite_schema_is_the_flask_apps_column_for_column() {
+    let db = at_tutorial_schema(Backend::Sqlite).unwrap();
+    let conn = open(&db.url).await;
+
+    // name, declared type (SQLite keeps its case; SQLAlchemy writes upper case), not null, primary key
+    let columns = |table: &'static str| {
+        let conn = &conn;
+        async move {
+            rows(
+                conn,
+                &format!(
+                    "SELECT name, lower(type), \"notnull\", pk FROM pragma_table_info('{table}')"
+                ),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        columns("user").await,
+        [
+            ["id", "integer", "1", "1"],
+            ["username", "varchar(64)", "1", "0"],
+            ["email", "varchar(120)", "1", "0"],
+            ["password_hash", "varchar(256)", "0", "0"],
+        ]
+    );
+    assert_eq!(
+        columns("post").await,
+        [
+            ["id", "integer", "1", "1"],
+            ["body", "varchar(140)", "1", "0"],
+            ["timestamp", "datetime", "1", "0"],
+            ["user_id", "integer", "1", "0"],
+        ]
+    );
+
+    // index name, unique, the column it covers
+    let indexes = |table: &'static str| {
+        let conn = &conn;
+        async move {
+            rows(
+                conn,
+                &format!(
+                    "SELECT il.name AS index_name, il.\"unique\", ii.name AS column_name \
+                     FROM pragma_index_list('{table}') il JOIN pragma_index_info(il.name) ii \
+                     WHERE il.origin = 'c' ORDER BY il.name"
+                ),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        indexes("user").await,
+        [
+            ["ix_user_email", "1", "email"],
+            ["ix_user_username", "1", "username"]
+        ]
+    );
+    assert_eq!(
+        indexes("post").await,
+        [
+            ["ix_post_timestamp", "0", "timestamp"],
+            ["ix_post_user_id", "0", "user_id"]
+        ]
+    );
+
+    let foreign_keys = rows(
+        &conn,
+        "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list('post')",
+    )
+    .await;
+    assert_eq!(foreign_keys, [["user_id", "user", "id"]]);
+    assert!(
+        rows(&conn, "SELECT * FROM pragma_foreign_key_list('user')")
+            .await
+            .is_empty()
+    );
+}
+
+/// What SQLAlchemy creates on the servers: `serial`/`AUTO_INCREMENT` ids, `varchar(n)`, and a
+/// `timestamp without time zone` (PostgreSQL) or `datetime` (MySQL/MariaDB).
+#[tokio::test]
+async fn the_server_schemas_are_the_flask_apps_column_for_column() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = at_tutorial_schema(backend) else {
+            continue;
+        };
+        let conn = open(&db.url).await;
+        let schema = if backend == Backend::Postgres {
+            "current_schema()"
+        } else {
+            "DATABASE()"
+        };
+        let columns = |table: &'static str| {
+            let conn = &conn;
+            async move {
+                rows(
+                    conn,
+                    &format!(
+                        "SELECT CAST(column_name AS CHAR(64)), CAST(data_type AS CHAR(64)), \
+                         CAST(COALESCE(character_maximum_length, 0) AS CHAR(16)), \
+                         CAST(is_nullable AS CHAR(3)) FROM information_schema.columns \
+                         WHERE table_schema = {schema} AND table_name = '{table}' ORDER BY ordinal_position"
+                    ),
+                )
+                .await
+                .into_iter()
+                // PostgreSQL pads CHAR(n): compare the words.
+                .map(|r| r.iter().map(|c| c.trim()).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+            }
+        };
+        let (int, varchar, datetime) = match backend {
+            Backend::Postgres => (
+                "integer",
+                "character varying",
+                "timestamp without time zone",
+            ),
+            _ => ("int", "varchar", "datetime"),
+        };
+        assert_eq!(
+            columns("user").await,
+            [
+                format!("id {int} 0 NO"),
+                format!("username {varchar} 64 NO"),
+                format!("email {varchar} 120 NO"),
+                format!("password_hash {varchar} 256 YES"),
+            ]
+        );
+        assert_eq!(
+            columns("post").await,
+            [
+                format!("id {int} 0 NO"),
+                format!("body {varchar} 140 NO"),
+                format!("timestamp {datetime} 0 NO"),
+                format!("user_id {int} 0 NO"),
+            ]
+        );
+
+        // index name, unique, column; and the foreign key
+        let (indexes, foreign_keys) = match backend {
+            Backend::Postgres => (
+                "SELECT i.relname::text, ix.indisunique::text, a.attname::text FROM pg_index ix \
+                 JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid \
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(ix.indkey) \
+                 WHERE t.relname IN ('user', 'post') AND NOT ix.indisprimary ORDER BY i.relname",
+                "SELECT a.attname::text, r.relname::text, ra.attname::text FROM pg_constraint c \
+                 JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+                 JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
+                 WHERE c.contype = 'f' AND t.relname = 'post'",
+            ),
+            _ => (
+                "SELECT CAST(index_name AS CHAR), IF(non_unique = 0, 'true', 'false'), \
+                 CAST(column_name AS CHAR) FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND index_name <> 'PRIMARY' ORDER BY index_name",
+                "SELECT CAST(column_name AS CHAR), CAST(referenced_table_name AS CHAR), \
+                 CAST(referenced_column_name AS CHAR) FROM information_schema.key_column_usage \
+                 WHERE table_schema = DATABASE() AND table_name = 'post' AND referenced_table_name IS NOT NULL",
+            ),
+        };
+        assert_eq!(
+            rows(&conn, indexes).await,
+            [
+                ["ix_post_timestamp", "false", "timestamp"],
+                ["ix_post_user_id", "false", "user_id"],
+                ["ix_user_email", "true", "email"],
+                ["ix_user_username", "true", "username"],
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(
+            rows(&conn, foreign_keys).await,
+            [["user_id", "user", "id"]],
+            "{backend:?}"
+        );
+        conn.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn down_one_removes_only_posts_and_users_survive_the_round_trip() {
+    for db in each_backend() {
+        db.run(&["migrate", "up"]).ok();
+        db.run(&["-c", "add user john john@example.com"]).ok();
+
+        let down = db.run(&["migrate", "down", "-n", "2"]);
+        assert_eq!(
+            down.ok(),
+            format!(
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n"
+            )
+        );
+        assert_eq!(tables(&db).await, ["user"], "{:?}", db.backend);
+
+        db.run(&["migrate", "up"]).ok();
+        assert_eq!(tables(&db).await, ["post", "user"]);
+        let conn = open(&db.url).await;
+        let quoted = if db.backend == Backend::MySql {
+            "`user`"
+        } else {
+            "\"user\""
+        };
+        assert_eq!(
+            rows(
+                &conn,
+                &format!("SELECT id, username, email, password_hash FROM {quoted}")
+            )
+            .await,
+            [["1", "john", "john@example.com", "NULL"]],
+            "{:?}",
+            db.backend
+        );
+        conn.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn up_and_down_by_steps() {
+    for db in each_backend() {
+        assert_eq!(
+            db.run(&["migrate", "up", "-n", "1"]).ok(),
+            format!("Applied {USERS} (users table)\n")
+        );
+        assert_eq!(tables(&db).await, ["user"]);
+        let status = db.run(&["migrate", "status"]);
+        assert!(
+            status.ok().ends_with("1 applied, 2 pending\n"),
+            "{status:?}"
+        );
+
+        db.run(&["migrate", "up"]).ok();
+        let down = db.run(&["migrate", "down", "-n", "5"]);
+        assert_eq!(
+            down.ok(),
+            format!(
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n\
+                 Reverted {USERS} (users table)\n\
+                 Reached the first migration: nothing more to revert\n"
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn fresh_refresh_and_reset() {
+    for db in each_backend() {
+        db.run(&["migrate", "up"]).ok();
+        db.run(&[
+            "-c",
+            "add user john john@example.com",
+            "-c",
+            "sql CREATE TABLE leftover (x integer)",
+        ])
+        .ok();
+
+        let refresh = db.run(&["migrate", "refresh"]);
+        assert_eq!(
+            refresh.ok(),
+            format!(
+                "Reverted {TIMELINE} (author timeline index)\nReverted {POSTS} (posts table)\n\
+                 Reverted {USERS} (users table)\nApplied {USERS} (users table)\n\
+                 Applied {POSTS} (posts table)\nApplied {TIMELINE} (author timeline index)\n"
+            )
+        );
+        assert_eq!(
+            db.run(&["-c", "count users"]).ok(),
+            "0 users\n",
+            "refresh empties the tables"
+        );
+        assert_eq!(tables(&db).await, ["leftover", "post", "user"]);
+
+        let fresh = db.run(&["migrate", "fresh", "--yes"]);
+        assert_eq!(
+            fresh.ok(),
+            format!(
+                "Dropped all tables\nApplied {USERS} (users table)\nApplied {POSTS} (posts table)\n\
+                 Applied {TIMELINE} (author timeline index)\n"
+            )
+        );
+        assert_eq!(
+            tables(&db).await,
+            ["post", "user"],
+            "fresh drops unrelated tables too"
+        );
+
+        let reset = db.run(&["migrate", "reset"]);
+        assert_eq!(reset.ok().lines().count(), 3);
+        assert!(tables(&db).await.is_empty());
+        let status = db.run(&["migrate", "status"]);
+        assert!(status.ok().ends_with("0 applied, 3 pending\n"));
+    }
+}
+
+#[test]
+fn the_default_database_is_app_db_in_the_current_directory() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    assert!(dir.join("app.db").is_file());
+}
+
+#[test]
+fn database_url_comes_from_dot_env_and_the_flag_beats_it() {
+    let dir = TestDir::new();
+    std::fs::write(dir.join(".env"), "DATABASE_URL=sqlite://from-dotenv.db\n").unwrap();
+    dir.run(&["migrate", "up"]).ok();
+    assert!(dir.join("from-dotenv.db").is_file());
+    assert!(!dir.join("app.db").exists());
+
+    let by_env = dir
+        .command(&["migrate", "up"])
+        .env("DATABASE_URL", "sqlite://from-env.db")
+        .output();
+    assert!(by_env.unwrap().status.success());
+    assert!(
+        dir.join("from-env.db").is_file(),
+        "the environment beats .env"
+    );
+
+    dir.run_on("sqlite://from-flag.db", &["migrate", "up"]).ok();
+    assert!(dir.join("from-flag.db").is_file());
+}
+
+/// `migrate generate` refuses what it cannot do in one line, and leaves no file behind.
+#[test]
+fn generate_refuses_bad_input_and_writes_nothing() {
+    let dir = TestDir::new();
+    let crate_dir = dir.join("migration");
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    let lib = "mod m20240101_000001_users_table;\n\nfn migrations() {\n    vec![\n        Box::new(m20240101_000001_users_table::Migration),\n    ]\n}\n";
+    std::fs::write(crate_dir.join("src/lib.rs"), lib).unwrap();
+    let files = || std::fs::read_dir(crate_dir.join("src")).unwrap().count();
+
+    // Pending migrations: autogenerate would redo them.
+    dir.run(&["migrate", "up", "-n", "1"]).ok();
+    let pending = dir.run(&["migrate", "generate", "-m", "more", "--autogenerate"]);
+    assert!(
+        pending
+            .one_line_error()
+            .contains("not up to date (2 pending)")
+    );
+
+    dir.run(&["migrate", "up"]).ok();
+    let nothing = dir.run(&["migrate", "generate", "-m", "more", "--autogenerate"]);
+    assert!(
+        nothing
+            .ok()
+            .contains("No changes in schema detected: no migration written")
+    );
+
+    let no_name = dir.run(&["migrate", "generate", "-m", " ?! "]);
+    assert!(
+        no_name
+            .one_line_error()
+            .contains("needs a letter or a digit")
+    );
+    let no_crate = dir.run(&[
+        "migrate",
+        "generate",
+        "-m",
+        "x",
+        "--migration-dir",
+        "nowhere",
+    ]);
+    assert!(
+        no_crate
+            .one_line_error()
+            .contains("cannot read nowhere/src/lib.rs")
+    );
+    std::fs::write(crate_dir.join("src/lib.rs"), "// no list\n").unwrap();
+    let no_list = dir.run(&["migrate", "generate", "-m", "x"]);
+    assert!(no_list.one_line_error().contains("has no migration list"));
+    assert_eq!(files(), 1, "nothing written");
+
+    // A skeleton, registered in the list.
+    std::fs::write(crate_dir.join("src/lib.rs"), lib).unwrap();
+    let skeleton = dir.run(&["migrate", "generate", "-m", "Add an index!"]);
+    assert!(
+        skeleton.ok().contains("_add_an_index.rs (Add an index!)"),
+        "{skeleton:?}"
+    );
+    assert_eq!(files(), 2);
+    let lib = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("_add_an_index::Migration),"), "{lib}");
+}
+
+#[test]
+fn stamp_targets_are_checked() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let empty = dir.run(&["migrate", "stamp", " "]);
+    assert!(empty.one_line_error().contains("the stamp target is empty"));
+    let unknown = dir.run(&["migrate", "stamp", "nope"]);
+    assert!(
+        unknown
+            .one_line_error()
+            .contains("there is no migration \"nope\"")
+    );
+    let ambiguous = dir.run(&["migrate", "stamp", "m20240101"]);
+    assert!(ambiguous.one_line_error().contains("matches 2 migrations"));
+    assert!(
+        dir.run(&["migrate", "stamp", "users"])
+            .ok()
+            .contains("Stamped m20240101_000001_users_table")
+    );
+    let status = dir.run(&["migrate", "status"]);
+    assert!(status.ok().contains("1 applied, 2 pending"));
+    assert!(
+        dir.run(&["migrate", "stamp", "base"])
+            .ok()
+            .contains("Stamped <base>")
+    );
+    assert!(dir.run(&["migrate", "current"]).ok().contains("<base>"));
+    // The tables were never touched: stamping only records.
+    dir.run(&["migrate", "stamp"]).ok();
+    assert!(dir.run(&["migrate", "check"]).ok().contains("No changes"));
+}

@@ -1,0 +1,164 @@
+//! The integration-test harness: a temporary directory to run the real `shell` binary in, and helpers
+//! that read back what the binary wrote through a separate connection.
+
+pub mod backends;
+pub mod python;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+/// A fresh directory per test, with the SQLite database `app.db` inside it by default.
+pub struct TestDir {
+    dir: tempfile::TempDir,
+}
+
+impl TestDir {
+    pub fn new() -> Self {
+        TestDir {
+            dir: tempfile::Builder::new()
+                .prefix("shell-test-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The URL of an SQLite file in this directory.
+    pub fn sqlite_url(&self, name: &str) -> String {
+        format!("sqlite://{}", self.join(name).display())
+    }
+
+    /// The `shell` binary, run in this directory with no `DATABASE_URL` from the test's environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_shell"));
+        cmd.args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            // Never the developer's own history file.
+            .env("SHELL_HISTORY", self.join("history"))
+            .env_remove("PAGER")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().unwrap())
+    }
+
+    /// Runs the binary with `script` piped into its stdin. The script is written from a thread
+    /// while the output is read, so a long one never blocks on a full pipe.
+    pub fn pipe(&self, args: &[&str], script: &[u8]) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let script = script.to_vec();
+        // The shell may stop reading early (an error ends a script): a broken pipe is expected.
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&script);
+        });
+        let output = child.wait_with_output().unwrap();
+        let _ = writer.join();
+        Run::from(output)
+    }
+
+    /// Runs the binary on the database at `url`.
+    pub fn run_on(&self, url: &str, args: &[&str]) -> Run {
+        let mut all = vec!["--database-url", url];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+}
+
+/// What one run of the binary printed, and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: Option<i32>,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            code: o.status.code(),
+        }
+    }
+}
+
+impl Run {
+    /// Asserts a clean exit and returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, Some(0), "expected success, got {self:#?}");
+        &self.stdout
+    }
+
+    /// Asserts a failure with exit 1 and exactly one `error: ` line on stderr, and returns that line.
+    pub fn one_line_error(&self) -> &str {
+        assert_eq!(self.code, Some(1), "expected exit 1, got {self:#?}");
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "expected one line on stderr, got {self:#?}");
+        assert!(lines[0].starts_with("error: "), "{self:#?}");
+        lines[0]
+    }
+}
+
+/// A second connection to the database, to check what the binary really wrote.
+pub async fn open(url: &str) -> DatabaseConnection {
+    Database::connect(url).await.unwrap()
+}
+
+/// The rows of a query, each column read as text (NULL as "NULL").
+pub async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<Vec<String>> {
+    let backend = db.get_database_backend();
+    let result = db
+        .query_all_raw(Statement::from_string(backend, sql.to_string()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    result
+        .iter()
+        // By position: a query may repeat a column name.
+        .map(|row| {
+            (0..row.column_names().len())
+                .map(|i| text(row, i))
+                .collect()
+        })
+        .collect()
+}
+
+fn text(row: &sea_orm::QueryResult, i: usize) -> String {
+    if let Ok(v) = row.try_get_by_index::<Option<String>>(i) {
+        return v.unwrap_or_else(|| "NULL".into());
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<i64>>(i) {
+        return v.map_or("NULL".into(), |v| v.to_string());
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<i32>>(i) {
+        return v.map_or("NULL".into(), |v| v.to_string());
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<bool>>(i) {
+        return v.map_or("NULL".into(), |v| v.to_string());
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<chrono::NaiveDateTime>>(i) {
+        return v.map_or("NULL".into(), |v| {
+            v.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+        });
+    }
+    panic!("column {i}: not readable as text, integer, boolean or timestamp")
+}
