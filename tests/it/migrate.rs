@@ -2,7 +2,7 @@
 //! MariaDB servers): the tutorial's schema, step by step, checked against the live database through a
 //! second connection.
 
-use crate::util::backends::{Backend, TestDb, each_backend};
+use crate::util::backends::{Backend, TestDb, each_backend, each_backend_migrated};
 use crate::util::{TestDir, open, rows};
 
 const USERS: &str = "m20240101_000001_users_table";
@@ -520,4 +520,48 @@ fn stamp_targets_are_checked() {
     // The tables were never touched: stamping only records.
     dir.run(&["migrate", "stamp"]).ok();
     assert!(dir.run(&["migrate", "check"]).ok().contains("No changes"));
+}
+
+/// `migrate check` with drift fails the same way wherever it runs: exit status 1 from
+/// `shell migrate check`, from `-c` and from a script (which stops there unless told to go on),
+/// with the report as its only output.
+#[test]
+fn check_with_drift_exits_1_from_the_command_line_from_c_and_from_a_script() {
+    for db in each_backend_migrated() {
+        let name = db.backend.name();
+        db.run(&["-c", "sql ALTER TABLE post ADD COLUMN extra integer"])
+            .ok();
+        let drift = "Detected removed column 'post.extra'\n1 difference between the entities and the database\n";
+        for run in [
+            db.run(&["migrate", "check"]),
+            db.run(&["-c", "migrate check"]),
+        ] {
+            assert_eq!(run.code, Some(1), "{name}: {run:#?}");
+            assert_eq!(run.stdout, drift, "{name}");
+            assert_eq!(run.stderr, "", "{name}");
+        }
+        let script = db.pipe(&[], "migrate check\ncount users\n");
+        assert_eq!(script.code, Some(1), "{name}: {script:#?}");
+        assert_eq!(
+            script.stdout, drift,
+            "{name}: the script stops at the failed check"
+        );
+        let going_on = db.pipe(&["--continue-on-error"], "migrate check\ncount users\n");
+        assert_eq!(going_on.code, Some(1), "{name}: {going_on:#?}");
+        assert_eq!(going_on.stdout, format!("{drift}0 users\n"), "{name}");
+
+        db.run(&["-c", "sql ALTER TABLE post DROP COLUMN extra"])
+            .ok();
+        for run in [
+            db.run(&["migrate", "check"]),
+            db.run(&["-c", "migrate check"]),
+            db.pipe(&[], "migrate check\ncount users\n"),
+        ] {
+            assert_eq!(run.code, Some(0), "{name}: {run:#?}");
+            assert!(
+                run.stdout.starts_with("No changes in schema detected"),
+                "{name}"
+            );
+        }
+    }
 }
