@@ -93,6 +93,18 @@ pub struct Captures {
     values: std::vec::IntoIter<Captured>,
 }
 
+/// `pub fn NAME(&mut self) -> ParseResult<TYPE>`: the next value, which must be a `Captured::VARIANT`.
+macro_rules! captured {
+    ($name:ident, $variant:ident, $type:ty, $what:literal) => {
+        pub fn $name(&mut self) -> ParseResult<$type> {
+            match self.values.next() {
+                Some(Captured::$variant(value)) => Ok(value),
+                _ => Err(mismatch($what)),
+            }
+        }
+    };
+}
+
 impl Captures {
     pub fn new(values: Vec<Captured>) -> Self {
         Captures {
@@ -100,66 +112,16 @@ impl Captures {
         }
     }
 
-    fn next(&mut self, wanted: &str) -> ParseResult<Captured> {
-        self.values.next().ok_or_else(|| mismatch(wanted))
-    }
-
-    pub fn entity(&mut self) -> ParseResult<EntityKind> {
-        match self.next("an entity")? {
-            Captured::Entity(kind) => Ok(kind),
-            _ => Err(mismatch("an entity")),
-        }
-    }
-
-    pub fn user(&mut self) -> ParseResult<UserRef> {
-        match self.next("a user")? {
-            Captured::User(user) => Ok(user),
-            _ => Err(mismatch("a user")),
-        }
-    }
-
-    pub fn text(&mut self) -> ParseResult<String> {
-        match self.next("a text")? {
-            Captured::Text(text) => Ok(text),
-            _ => Err(mismatch("a text")),
-        }
-    }
-
-    pub fn id(&mut self) -> ParseResult<i32> {
-        match self.next("an id")? {
-            Captured::Id(id) => Ok(id),
-            _ => Err(mismatch("an id")),
-        }
-    }
-
-    pub fn choice(&mut self) -> ParseResult<usize> {
-        match self.next("a choice")? {
-            Captured::Choice(i) => Ok(i),
-            _ => Err(mismatch("a choice")),
-        }
-    }
-
-    pub fn page(&mut self) -> ParseResult<Page> {
-        match self.next("paging")? {
-            Captured::Page(page) => Ok(page),
-            _ => Err(mismatch("paging")),
-        }
-    }
-
-    pub fn migrate(&mut self) -> ParseResult<MigrateAction> {
-        match self.next("a migration action")? {
-            Captured::Migrate(action) => Ok(action),
-            _ => Err(mismatch("a migration action")),
-        }
-    }
-
-    /// Whether an optional part was given.
-    pub fn present(&mut self) -> ParseResult<bool> {
-        match self.next("an optional part")? {
-            Captured::Present(given) => Ok(given),
-            _ => Err(mismatch("an optional part")),
-        }
-    }
+    captured!(entity, Entity, EntityKind, "an entity");
+    captured!(user, User, UserRef, "a user");
+    captured!(text, Text, String, "a text");
+    captured!(id, Id, i32, "an id");
+    // The index of the chosen word in its `Choice`.
+    captured!(choice, Choice, usize, "a choice");
+    captured!(page, Page, Page, "paging");
+    captured!(migrate, Migrate, MigrateAction, "a migration action");
+    // Whether an optional part was given (its value, if any, comes next).
+    captured!(present, Present, bool, "an optional part");
 }
 
 /// A build function that reads values its form does not have: a mistake in this file, which the

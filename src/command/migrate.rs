@@ -14,14 +14,14 @@ pub enum MigrateAction {
     #[command(alias = "upgrade")]
     Up {
         /// Apply at most N migrations
-        #[arg(short = 'n', long = "num", value_name = "N", value_parser = steps)]
+        #[arg(short = 'n', long = "num", value_name = "N", value_parser = steps, allow_negative_numbers = true)]
         steps: Option<u32>,
     },
     /// Revert the last applied migration, or the last N
     #[command(alias = "downgrade")]
     Down {
         /// Revert N migrations
-        #[arg(short = 'n', long = "num", value_name = "N", default_value_t = 1, value_parser = steps)]
+        #[arg(short = 'n', long = "num", value_name = "N", default_value_t = 1, value_parser = steps, allow_negative_numbers = true)]
         steps: u32,
     },
     /// List every migration as applied or pending
@@ -164,6 +164,18 @@ pub fn parse_in_shell(words: &[String]) -> Result<MigrateAction, MigrateWordsErr
     };
     // Words in any case, as everywhere in the shell; values (numbers) are unchanged by this.
     let lowered: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    // An action of the command line's is refused as such, whatever follows it.
+    let everywhere = InShell::command();
+    let named = everywhere
+        .get_subcommands()
+        .find(|s| s.get_name() == lowered[0] || s.get_all_aliases().any(|a| a == lowered[0]));
+    if named.is_some_and(|action| {
+        in_shell_command()
+            .find_subcommand(action.get_name())
+            .is_none()
+    }) {
+        return Err(MigrateWordsError::Invalid(unknown_action(first)));
+    }
     let matches = match InShell::command().try_get_matches_from(&lowered) {
         Ok(matches) => matches,
         Err(error) => return Err(clap_failure(first, &error)),
@@ -296,6 +308,12 @@ mod tests {
         assert_eq!(
             message(parse_in_shell(&words("up extra"))),
             "unexpected extra"
+        );
+        assert!(message(parse_in_shell(&words("up -n -1"))).contains("from 1 up, not \"-1\""));
+        // Refused as the command line's own, not for the -m it lacks.
+        assert!(message(parse_in_shell(&words("generate"))).starts_with("unknown migrate action"));
+        assert!(
+            message(parse_in_shell(&words("FRESH --yes"))).contains("only from the command line")
         );
         assert_eq!(message(parse_in_shell(&[])), "missing");
     }
