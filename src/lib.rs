@@ -6,9 +6,10 @@
 //! - `error`: the one-line error every layer above the parser reports.
 //! - `entities/`: `User` and `Post` as SeaORM entities, the one description of the schema.
 //! - `render/`: outcomes as data (rows, counts, messages) and the table, JSON and CSV writers.
+//! - `migrate/`: the migrations of the `migration` crate, and `schema/` (the schema as data, which
+//!   `describe` reads too).
 //! - `db/`: which database, connecting, the session and its transactions, the queries, listings,
 //!   bulk inserts, raw SQL, and the SQLite/Flask compatibility layer.
-//! - `migrate/`: the migrations of the `migration` crate, and `schema/` (the schema as data).
 //! - `repl/`: the prompt and script loop on top: input sources, the rustyline helper, look-ups for
 //!   completion, history, pager, progress, Ctrl-C.
 //! - `cli`: the `shell` command line (clap), which shares `command`'s format and migrate words.
