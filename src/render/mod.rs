@@ -88,7 +88,6 @@ impl Renderer {
                 Format::Json => json_format::sections(sections, out),
                 Format::Csv => csv_format::sections(sections, out),
             },
-            Outcome::Nothing => Ok(()),
         }
     }
 

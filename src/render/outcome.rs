@@ -97,7 +97,6 @@ pub enum Outcome {
         text: String,
         passed: bool,
     },
-    Nothing,
 }
 
 impl Outcome {
@@ -108,8 +107,7 @@ impl Outcome {
             Outcome::Rows(_)
             | Outcome::Count { .. }
             | Outcome::Message(_)
-            | Outcome::Sections(_)
-            | Outcome::Nothing => true,
+            | Outcome::Sections(_) => true,
         }
     }
 }

@@ -201,8 +201,10 @@ impl Runner<'_> {
     async fn run_command(&mut self, command: Command) -> Result<Step> {
         let started = Instant::now();
         let answer = match command {
-            Command::Prompt(PromptCommand::Exit) => return Ok(Step::Exit),
-            Command::Prompt(prompt) => self.prompt_command(prompt).await?,
+            Command::Prompt(prompt) => match self.prompt_command(prompt).await? {
+                Some(answer) => answer,
+                None => return Ok(Step::Exit),
+            },
             Command::Transaction(t) => Answer::Done(self.session.transaction_command(t).await?),
             Command::Read(read) => self.session.read(&read).await?,
             Command::Write(write) => Answer::Done(self.session.write(&write).await?),
@@ -213,8 +215,8 @@ impl Runner<'_> {
         Ok(if passed { Step::Continue } else { Step::Failed })
     }
 
-    /// The commands the prompt carries out itself, or after asking its questions.
-    async fn prompt_command(&mut self, command: PromptCommand) -> Result<Answer> {
+    /// The commands the prompt carries out itself, or after asking its questions; `None` to leave.
+    async fn prompt_command(&mut self, command: PromptCommand) -> Result<Option<Answer>> {
         let outcome = match command {
             PromptCommand::Help(None) => {
                 Outcome::Message(help::overview(&entities::descriptions()))
@@ -233,7 +235,7 @@ impl Runner<'_> {
                 Outcome::Message(format!("Timing is {state}"))
             }
             PromptCommand::History => history_rows(self.input),
-            PromptCommand::Exit => Outcome::Nothing,
+            PromptCommand::Exit => return Ok(None),
             PromptCommand::AskForPost => {
                 let (body, author) = self.ask_for_post()?;
                 self.session
@@ -248,13 +250,11 @@ impl Runner<'_> {
             }
             PromptCommand::CheckPassword(user) => {
                 let password = questions::password(self.input)?;
-                return self
-                    .session
-                    .read(&ReadCommand::CheckPassword { user, password })
-                    .await;
+                let check = ReadCommand::CheckPassword { user, password };
+                return self.session.read(&check).await.map(Some);
             }
         };
-        Ok(Answer::Done(outcome))
+        Ok(Some(Answer::Done(outcome)))
     }
 
     /// `migrate ...` at the prompt: outside any transaction, reported as one block.
