@@ -107,7 +107,7 @@ fn walk(parts: &[&Part], words: &[String], expect: &mut Expect) {
             value: Value::Topic | Value::Statement,
             ..
         } => {}
-        Part::Value { .. } => walk(after, later, expect),
+        Part::Value { .. } | Part::Choice(_) => walk(after, later, expect),
         Part::Optional(inner) => {
             walk(after, words, expect);
             let mut taken = vec![*inner];
@@ -146,12 +146,12 @@ fn first_words(parts: &[&Part], expect: &mut Expect) {
         Part::Value { value, .. } => match value {
             Value::User => expect.lookup = Some(Lookup::Username),
             Value::PostId => expect.lookup = Some(Lookup::PostId),
-            Value::Choice(choice) => choice.words.iter().for_each(|w| expect.word(w)),
             Value::Topic => grammar::command_words()
                 .into_iter()
                 .for_each(|w| expect.word(w)),
             Value::NewUsername | Value::Email | Value::Body | Value::Statement => {}
         },
+        Part::Choice(choice) => choice.words.iter().for_each(|w| expect.word(w)),
         Part::Optional(inner) => {
             first_words(&[*inner], expect);
             first_words(after, expect);

@@ -22,7 +22,6 @@ fn sample_text(value: Value) -> String {
         Value::Email => "susan@example.com".into(),
         Value::Body => "\"hello world\"".into(),
         Value::PostId => "7".into(),
-        Value::Choice(choice) => choice.words[0].into(),
         Value::Topic => "posts".into(),
         Value::Statement => "SELECT 1".into(),
     }
@@ -42,10 +41,7 @@ fn samples(parts: &[Part]) -> Vec<Vec<Sample>> {
                 vec![Sample::Fixed(word.to_string())]
             })
             .collect(),
-        Part::Value {
-            value: Value::Choice(choice),
-            ..
-        } => choice
+        Part::Choice(choice) => choice
             .words
             .iter()
             .map(|w| vec![Sample::Fixed(w.to_string())])

@@ -39,6 +39,8 @@ pub enum Part {
     },
     /// A value the user types, shown in usage as `shown`.
     Value { value: Value, shown: &'static str },
+    /// One of a fixed set of words (`table|json|csv`).
+    Choice(&'static Choice),
     /// A part that may be left out: `[cascade]`, `[COMMAND]`.
     Optional(&'static Part),
     /// `[limit N] [offset N]`, in either order.
@@ -58,8 +60,6 @@ pub enum Value {
     /// A post body (quoted when it has spaces).
     Body,
     PostId,
-    /// One of a fixed set of words.
-    Choice(&'static Choice),
     /// The rest of the words, joined (`help add user`).
     Topic,
     /// The rest of the line exactly as typed, SQL's own quoting intact (`sql ...`).
@@ -485,20 +485,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         summary: "how results print: tables for people, json or csv for programs",
         example: "format json",
-        forms: &[form!(
-            &[Part::Optional(&Part::Value {
-                value: Value::Choice(&FORMATS),
-                shown: ""
-            })],
-            |c| {
-                let format = if c.present()? {
-                    Some(Format::ALL[c.choice()?])
-                } else {
-                    None
-                };
-                prompt(PromptCommand::Format(format))
-            }
-        )],
+        forms: &[form!(&[Part::Optional(&Part::Choice(&FORMATS))], |c| {
+            let format = if c.present()? {
+                Some(Format::ALL[c.choice()?])
+            } else {
+                None
+            };
+            prompt(PromptCommand::Format(format))
+        })],
     },
     CommandSpec {
         name: "migrate",
@@ -514,20 +508,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         summary: "print how long each command took",
         example: "timing on",
-        forms: &[form!(
-            &[Part::Optional(&Part::Value {
-                value: Value::Choice(&ON_OFF),
-                shown: ""
-            })],
-            |c| {
-                let setting = if c.present()? {
-                    Some(c.choice()? == 0)
-                } else {
-                    None
-                };
-                prompt(PromptCommand::Timing(setting))
-            }
-        )],
+        forms: &[form!(&[Part::Optional(&Part::Choice(&ON_OFF))], |c| {
+            let setting = if c.present()? {
+                Some(c.choice()? == 0)
+            } else {
+                None
+            };
+            prompt(PromptCommand::Timing(setting))
+        })],
     },
     CommandSpec {
         name: "history",
@@ -599,10 +587,7 @@ impl Part {
                 .map(|k| if *plural { k.plural() } else { k.singular() })
                 .collect::<Vec<_>>()
                 .join("|"),
-            Part::Value {
-                value: Value::Choice(choice),
-                ..
-            } => choice.words.join("|"),
+            Part::Choice(choice) => choice.words.join("|"),
             Part::Value { shown, .. } => shown.to_string(),
             Part::Optional(part) => format!("[{}]", part.shown()),
             Part::Paging => "[limit N] [offset N]".to_string(),

@@ -201,6 +201,23 @@ fn match_part(part: &Part, cursor: &mut Cursor) -> Result<(), Miss> {
             cursor.values.push(Captured::Present(true));
             match_part(inner, cursor)
         }
+        Part::Choice(choice) => {
+            let Some(word) = cursor.peek() else {
+                return Err(cursor.miss(Why::Missing));
+            };
+            match choice
+                .words
+                .iter()
+                .position(|w| w.eq_ignore_ascii_case(word))
+            {
+                Some(index) => {
+                    cursor.values.push(Captured::Choice(index));
+                    cursor.at += 1;
+                    Ok(())
+                }
+                None => Err(cursor.miss(Why::Invalid(ParseError::new((choice.refuse)(word))))),
+            }
+        }
         Part::Paging => {
             let page = take_page(cursor)?;
             cursor.values.push(Captured::Page(page));
@@ -247,12 +264,6 @@ fn take_value(value: Value, cursor: &mut Cursor) -> Result<Captured, Miss> {
         Value::Email => validate::email(&word).map(|()| Captured::Text(word.clone())),
         Value::Body => validate::body(&word).map(|()| Captured::Text(word.clone())),
         Value::PostId => validate::id("post", &word).map(Captured::Id),
-        Value::Choice(choice) => choice
-            .words
-            .iter()
-            .position(|w| w.eq_ignore_ascii_case(&word))
-            .map(Captured::Choice)
-            .ok_or_else(|| ParseError::new((choice.refuse)(&word))),
         Value::Topic | Value::Statement => {
             let rest = cursor.words[cursor.at..].join(" ");
             cursor.at = cursor.words.len();
