@@ -56,8 +56,9 @@ async fn run(cli: Cli) -> Result<bool> {
         let mut report = Report::default();
         let result = migrate::run(&db, action, &mut report).await;
         // What was done before a failure is reported too.
+        let mut out = std::io::stdout().lock();
         for line in &report.lines {
-            println!("{line}");
+            writeln!(out, "{line}")?;
         }
         return result.map(|()| report.passed);
     }
