@@ -2,7 +2,7 @@
 //! NUL bytes, lone quotes, 1 MB lines), it never panics, and it answers with a command or one clear,
 //! short line of error.
 
-use microblog_shell::command::parse;
+use microblog_shell::command::{completion, grammar, parse};
 use microblog_shell::repl::input::{Input, Read, ScriptInput};
 use proptest::prelude::*;
 
@@ -23,9 +23,29 @@ fn assert_clear(line: &str) {
     }
 }
 
+/// Every word the grammar knows: command names and aliases, and every word completion offers
+/// after each of them, so new commands and clauses are explored without being listed here.
+fn grammar_words() -> Vec<String> {
+    let mut words = Vec::new();
+    for spec in grammar::COMMANDS {
+        words.push(spec.name.to_string());
+        words.extend(spec.aliases.iter().map(|a| a.to_string()));
+        words.extend(completion::expected(&[spec.name.to_string()]).words);
+        for form in spec.forms {
+            for part in form.parts {
+                words.extend(part.shown().split(['|', ' ', '[', ']']).map(str::to_string));
+            }
+        }
+    }
+    words.sort();
+    words.dedup();
+    words
+}
+
 /// Pieces that make inputs look like commands, so the parser's deeper paths get exercised.
 fn fragment() -> impl Strategy<Value = String> {
     prop_oneof![
+        prop::sample::select(grammar_words()),
         Just("add".to_string()),
         Just("user".to_string()),
         Just("post".to_string()),
@@ -69,6 +89,17 @@ proptest! {
     #[test]
     fn command_like_text_never_panics(parts in prop::collection::vec(fragment(), 0..12), glue in "[ \"']{1,2}") {
         assert_clear(&parts.join(&glue));
+    }
+
+    /// Completion and hints read the grammar on every keystroke: any text, the cursor anywhere.
+    #[test]
+    fn completion_and_hints_never_panic(parts in prop::collection::vec(fragment(), 0..10), glue in "[ \"']{1,2}") {
+        let line = parts.join(&glue);
+        for (pos, _) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
+            let slot = completion::analyze(&line, pos);
+            prop_assert!(slot.start <= pos);
+            let _ = completion::usage_hint(&line[..pos]);
+        }
     }
 
     #[test]
