@@ -2,7 +2,7 @@
 //! grammar. Given the text before the cursor, it says which words may come there and whether a
 //! username or a post id (looked up in the database by the prompt) fits there too.
 
-use super::grammar::{self, Part, Value};
+use super::grammar::{self, PAGING, Part, Value};
 use super::migrate;
 
 /// Values the prompt looks up in the database.
@@ -115,7 +115,7 @@ fn walk(parts: &[&Part], words: &[String], expect: &mut Expect) {
             walk(&taken, words, expect);
         }
         Part::Paging => {
-            if word == "limit" || word == "offset" {
+            if PAGING.contains(&word.as_str()) {
                 // After the keyword comes its number: nothing to suggest for that.
                 if let Some((_, beyond)) = later.split_first() {
                     walk(parts, beyond, expect);
@@ -157,8 +157,7 @@ fn first_words(parts: &[&Part], expect: &mut Expect) {
             first_words(after, expect);
         }
         Part::Paging => {
-            expect.word("limit");
-            expect.word("offset");
+            PAGING.iter().for_each(|w| expect.word(w));
             first_words(after, expect);
         }
         Part::MigrateAction => migrate::next_words(&[]).iter().for_each(|w| expect.word(w)),

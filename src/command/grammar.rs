@@ -43,7 +43,7 @@ pub enum Part {
     Choice(&'static Choice),
     /// A part that may be left out: `[cascade]`, `[COMMAND]`.
     Optional(&'static Part),
-    /// `[limit N] [offset N]`, in either order.
+    /// `[limit N] [offset N]`, in either order (the words of [`PAGING`]).
     Paging,
     /// A migration action, parsed by its clap declaration (`migrate up -n 2`).
     MigrateAction,
@@ -131,6 +131,9 @@ fn mismatch(wanted: &str) -> ParseError {
         "internal error: the grammar declares no {wanted} here"
     ))
 }
+
+/// The keywords of [`Part::Paging`], each followed by a number: how many rows, and how many to skip.
+pub const PAGING: [&str; 2] = ["limit", "offset"];
 
 const USER: Part = Part::Entity {
     kinds: &[EntityKind::User],
@@ -590,7 +593,7 @@ impl Part {
             Part::Choice(choice) => choice.words.join("|"),
             Part::Value { shown, .. } => shown.to_string(),
             Part::Optional(part) => format!("[{}]", part.shown()),
-            Part::Paging => "[limit N] [offset N]".to_string(),
+            Part::Paging => PAGING.map(|word| format!("[{word} N]")).join(" "),
             Part::MigrateAction => "ACTION".to_string(),
         }
     }

@@ -4,7 +4,7 @@
 //! furthest explains why, with the command's usage.
 
 use super::error::{ParseError, ParseResult, quoted};
-use super::grammar::{self, Captured, Captures, CommandSpec, Form, Part, Value};
+use super::grammar::{self, Captured, Captures, CommandSpec, Form, PAGING, Part, Value};
 use super::migrate::{self, MigrateWordsError};
 use super::{Command, Page, UserRef, validate};
 
@@ -284,9 +284,10 @@ fn take_page(cursor: &mut Cursor) -> Result<Page, Miss> {
     let mut page = Page::default();
     while let Some(word) = cursor.peek() {
         let keyword = word.to_lowercase();
+        let [limit, offset] = PAGING;
         let slot = match keyword.as_str() {
-            "limit" => &mut page.limit,
-            "offset" => &mut page.offset,
+            k if k == limit => &mut page.limit,
+            k if k == offset => &mut page.offset,
             _ => break,
         };
         cursor.at += 1;
