@@ -565,3 +565,26 @@ fn check_with_drift_exits_1_from_the_command_line_from_c_and_from_a_script() {
         }
     }
 }
+
+/// A reader that goes away (`shell migrate history | head -0`) ends the command with one error
+/// line, never a panic.
+#[test]
+fn a_closed_stdout_is_an_error_line_not_a_panic() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let mut child = dir
+        .command(&["migrate", "history"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
