@@ -45,7 +45,7 @@ pub async fn run<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Outcome> {
     )))
 }
 
-pub fn to_rows(results: &[QueryResult]) -> Rows {
+fn to_rows(results: &[QueryResult]) -> Rows {
     let Some(first) = results.first() else {
         return Rows::default();
     };
@@ -58,7 +58,7 @@ pub fn to_rows(results: &[QueryResult]) -> Rows {
 }
 
 /// The value at column `i`, as the first type that decodes it.
-pub fn cell_at(row: &QueryResult, i: usize) -> Cell {
+fn cell_at(row: &QueryResult, i: usize) -> Cell {
     macro_rules! attempt {
         ($t:ty, $into:expr) => {
             if let Ok(v) = row.try_get_by_index::<Option<$t>>(i) {

@@ -127,25 +127,13 @@ impl Session {
             None => read(&FlaskCompat(&self.db), command).await,
             // Inside an open transaction reads still get a savepoint: a failing one must not
             // abort it.
-            Some(open) => match open.begin().await {
-                Ok(unit) => {
-                    let answer = read(&FlaskCompat(&unit), command).await;
-                    finish(unit, answer).await
-                }
-                Err(error) => Err(error.into()),
-            },
+            Some(_) => self.atomically(async |db| read(db, command).await).await,
         };
         self.forget_lost_transaction(result)
     }
 
     pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
-        let result = match self.unit().await {
-            Ok(unit) => {
-                let outcome = write(&FlaskCompat(&unit), command).await;
-                finish(unit, outcome).await
-            }
-            Err(error) => Err(error),
-        };
+        let result = self.atomically(async |db| write(db, command).await).await;
         self.forget_lost_transaction(result)
     }
 
@@ -154,23 +142,35 @@ impl Session {
     pub async fn sql(&mut self, statement: &str) -> Result<Outcome> {
         let result = match &self.transaction {
             None => raw_sql::run(&self.db, statement).await,
-            Some(open) => match open.begin().await {
-                Ok(unit) => {
-                    let outcome = raw_sql::run(&FlaskCompat(&unit), statement).await;
-                    finish(unit, outcome).await
-                }
-                Err(error) => Err(error.into()),
-            },
+            Some(_) => {
+                self.atomically(async |db| raw_sql::run(db, statement).await)
+                    .await
+            }
         };
         self.forget_lost_transaction(result)
     }
 
-    /// A transaction of its own, or a savepoint of the open one.
-    async fn unit(&self) -> Result<DatabaseTransaction> {
-        Ok(match &self.transaction {
+    /// Runs `work` in a transaction of its own, or a savepoint of the open one: committed when it
+    /// succeeds, else rolled back with the work's error reported (the one worth showing, even if
+    /// the rollback fails too).
+    async fn atomically<T>(
+        &self,
+        work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
+    ) -> Result<T> {
+        let unit = match &self.transaction {
             Some(open) => open.begin().await?,
             None => self.db.begin().await?,
-        })
+        };
+        match work(&FlaskCompat(&unit)).await {
+            Ok(value) => {
+                unit.commit().await?;
+                Ok(value)
+            }
+            Err(error) => {
+                let _ = unit.rollback().await;
+                Err(error)
+            }
+        }
     }
 
     /// If the connection was lost, the open transaction is forgotten (the server already threw it
@@ -198,9 +198,8 @@ impl Session {
     /// Inserts a batch of posts in one statement, in a savepoint of the open transaction, and
     /// returns their ids in order. On failure nothing of the batch remains.
     pub async fn insert_posts(&self, posts: &[PendingPost]) -> Result<Vec<i32>> {
-        let unit = self.unit().await?;
-        let result = insert_posts(&FlaskCompat(&unit), posts).await;
-        finish(unit, result).await
+        self.atomically(async |db| insert_posts(db, posts).await)
+            .await
     }
 
     /// A listing's pages, read in the open transaction if there is one.
@@ -272,21 +271,6 @@ impl PageSource for Pages<'_> {
         match &self.session.transaction {
             Some(open) => self.listing.next_page(&FlaskCompat(open)).await,
             None => self.listing.next_page(&FlaskCompat(&self.session.db)).await,
-        }
-    }
-}
-
-/// Commits the unit when its work succeeded, else rolls it back and reports the work's error
-/// (the one worth showing, even if the rollback fails too).
-async fn finish<T>(unit: DatabaseTransaction, result: Result<T>) -> Result<T> {
-    match result {
-        Ok(value) => {
-            unit.commit().await?;
-            Ok(value)
-        }
-        Err(error) => {
-            let _ = unit.rollback().await;
-            Err(error)
         }
     }
 }
