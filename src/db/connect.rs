@@ -189,8 +189,7 @@ async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), Probe>
 /// `CREATE DATABASE`, issued from a database that every user may open on the same server.
 async fn create_database(target: &DatabaseTarget) -> std::result::Result<(), String> {
     use sea_orm::sqlx::{
-        ConnectOptions as _, Connection, Executor as _, mysql::MySqlConnectOptions,
-        postgres::PgConnectOptions,
+        ConnectOptions as _, mysql::MySqlConnectOptions, postgres::PgConnectOptions,
     };
     use std::str::FromStr;
     let url = target.connect_url();
@@ -202,20 +201,7 @@ async fn create_database(target: &DatabaseTarget) -> std::result::Result<(), Str
                 .unwrap_or_default()
                 .replace('"', "\"\"");
             let sql = format!("CREATE DATABASE \"{name}\"");
-            let mut admin = options
-                .database("postgres")
-                .connect()
-                .await
-                .map_err(sqlx_reason)?;
-            // The name is quoted above; sqlx asks for the assertion on SQL built at run time.
-            let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()));
-            let result = admin
-                .execute(statement)
-                .await
-                .map(drop)
-                .map_err(sqlx_reason);
-            let _ = admin.close().await;
-            result.map_err(|e| format!("{sql}: {e}"))
+            execute_once(options.database("postgres").connect(), sql).await
         }
         _ => {
             let options = MySqlConnectOptions::from_str(url).map_err(sqlx_reason)?;
@@ -224,22 +210,31 @@ async fn create_database(target: &DatabaseTarget) -> std::result::Result<(), Str
                 .unwrap_or_default()
                 .replace('`', "``");
             let sql = format!("CREATE DATABASE `{name}`");
-            let mut admin = options
-                .database("information_schema")
-                .connect()
-                .await
-                .map_err(sqlx_reason)?;
-            // The name is quoted above; sqlx asks for the assertion on SQL built at run time.
-            let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()));
-            let result = admin
-                .execute(statement)
-                .await
-                .map(drop)
-                .map_err(sqlx_reason);
-            let _ = admin.close().await;
-            result.map_err(|e| format!("{sql}: {e}"))
+            execute_once(options.database("information_schema").connect(), sql).await
         }
     }
+}
+
+/// One statement on a connection of its own, closed afterwards; errors name the statement.
+async fn execute_once<C>(
+    connect: impl std::future::Future<Output = std::result::Result<C, sqlx::Error>>,
+    sql: String,
+) -> std::result::Result<(), String>
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+{
+    use sea_orm::sqlx::Executor as _;
+    let mut admin = connect.await.map_err(sqlx_reason)?;
+    // The name in it is quoted; sqlx asks for the assertion on SQL built at run time.
+    let statement = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()));
+    let result = admin
+        .execute(statement)
+        .await
+        .map(drop)
+        .map_err(sqlx_reason);
+    let _ = admin.close().await;
+    result.map_err(|e| format!("{sql}: {e}"))
 }
 
 /// The reasons SQLite would only call "unable to open database file", said plainly.
