@@ -3,7 +3,7 @@
 //! connection failures against the real servers.
 
 use crate::util::backends::{Backend, DropDatabase, TestDb, each_backend_migrated};
-use crate::util::{TestDir, open, rows};
+use crate::util::{TestDir, first_column, open, rows};
 
 /// `user` is a reserved word on the servers: quoted the backend's way.
 fn user_table(backend: Backend) -> &'static str {
@@ -14,20 +14,11 @@ fn user_table(backend: Backend) -> &'static str {
 }
 
 async fn usernames(db: &TestDb) -> Vec<String> {
-    let conn = open(&db.url).await;
-    let names = rows(
-        &conn,
-        &format!(
-            "SELECT username FROM {} ORDER BY id",
-            user_table(db.backend)
-        ),
-    )
-    .await
-    .into_iter()
-    .map(|r| r[0].clone())
-    .collect();
-    conn.close().await.unwrap();
-    names
+    let sql = format!(
+        "SELECT username FROM {} ORDER BY id",
+        user_table(db.backend)
+    );
+    first_column(&db.url, &sql).await
 }
 
 #[tokio::test]

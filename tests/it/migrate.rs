@@ -3,7 +3,7 @@
 //! second connection.
 
 use crate::util::backends::{Backend, TestDb, each_backend, each_backend_migrated};
-use crate::util::{TestDir, open, rows};
+use crate::util::{TestDir, first_column, open, rows};
 
 const USERS: &str = "m20240101_000001_users_table";
 const POSTS: &str = "m20240101_000002_posts_table";
@@ -32,14 +32,7 @@ async fn tables(db: &TestDb) -> Vec<String> {
              AND table_name <> 'seaql_migrations' ORDER BY table_name"
         }
     };
-    let conn = open(&db.url).await;
-    let names = rows(&conn, sql)
-        .await
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect();
-    conn.close().await.unwrap();
-    names
+    first_column(&db.url, sql).await
 }
 
 #[tokio::test]

@@ -124,6 +124,18 @@ pub async fn open(url: &str) -> DatabaseConnection {
     Database::connect(url).await.unwrap()
 }
 
+/// The first column of a query's rows, on a connection of its own, closed afterwards.
+pub async fn first_column(url: &str, sql: &str) -> Vec<String> {
+    let conn = open(url).await;
+    let values = rows(&conn, sql)
+        .await
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    conn.close().await.unwrap();
+    values
+}
+
 /// The rows of a query, each column read as text (NULL as "NULL").
 pub async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<Vec<String>> {
     let backend = db.get_database_backend();
