@@ -2,8 +2,12 @@
 //! grammar. Given the text before the cursor, it says which words may come there and whether a
 //! username or a post id (looked up in the database by the prompt) fits there too.
 
+use super::EntityKind;
+use super::clause::{self, CONNECTIVES, Clause, ClauseError, DIRECTIONS, Wanted};
 use super::grammar::{self, PAGING, Part, Value};
+use super::lexer::{self, Word};
 use super::migrate;
+use super::query::{Field, PostColumn, PostField, UserColumn, UserField};
 
 /// Values the prompt looks up in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +52,8 @@ pub fn analyze(line: &str, pos: usize) -> Slot {
         i + before[i..].chars().next().map_or(1, char::len_utf8)
     });
     let prefix = before[start..].to_string();
-    let expect = match shell_words::split(&before[..start]) {
-        Ok(words) => expected(&words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>()),
+    let expect = match lexer::split(&before[..start]) {
+        Ok(words) => expected_after(&words),
         // Inside an open quote: free text.
         Err(_) => Expect::default(),
     };
@@ -60,8 +64,29 @@ pub fn analyze(line: &str, pos: usize) -> Slot {
     }
 }
 
-/// What may follow these finished words.
+/// What may follow these finished words (as typed, unquoted).
 pub fn expected(words: &[String]) -> Expect {
+    let line: Vec<String> = words.iter().map(|w| shell_quoted(w)).collect();
+    match lexer::split(&line.join(" ")) {
+        Ok(words) => expected_after(&words),
+        Err(_) => Expect::default(),
+    }
+}
+
+/// A word quoted so that the lexer gives it back unchanged.
+fn shell_quoted(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| !c.is_whitespace() && !"'\"\\".contains(c))
+    {
+        return word.to_string();
+    }
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// What may follow these finished words.
+fn expected_after(words: &[Word]) -> Expect {
     let mut expect = Expect::default();
     let Some((first, rest)) = words.split_first() else {
         grammar::command_words()
@@ -69,7 +94,7 @@ pub fn expected(words: &[String]) -> Expect {
             .for_each(|w| expect.word(w));
         return expect;
     };
-    let Some(spec) = grammar::find(first) else {
+    let Some(spec) = grammar::find(&first.text) else {
         return expect;
     };
     if spec.takes_raw_line() {
@@ -83,14 +108,15 @@ pub fn expected(words: &[String]) -> Expect {
 }
 
 /// Follows the parts through the typed words; where the words end, collects what comes next.
-fn walk(parts: &[&Part], words: &[String], expect: &mut Expect) {
+fn walk(parts: &[&Part], words: &[Word], expect: &mut Expect) {
     let Some((part, after)) = parts.split_first() else {
         return;
     };
-    let Some((word, later)) = words.split_first() else {
+    let Some((first, later)) = words.split_first() else {
         first_words(parts, expect);
         return;
     };
+    let word = &first.text.to_lowercase();
     match part {
         Part::Keyword(keyword) => {
             if word.eq_ignore_ascii_case(keyword) {
@@ -107,12 +133,29 @@ fn walk(parts: &[&Part], words: &[String], expect: &mut Expect) {
             value: Value::Topic | Value::Statement,
             ..
         } => {}
+        // A post id is a number: `update posts where` is not `update post ID`.
+        Part::Value {
+            value: Value::PostId,
+            ..
+        } if !word.bytes().all(|b| b.is_ascii_digit()) => {}
         Part::Value { .. } | Part::Choice(_) => walk(after, later, expect),
         Part::Optional(inner) => {
             walk(after, words, expect);
             let mut taken = vec![*inner];
             taken.extend_from_slice(after);
             walk(&taken, words, expect);
+        }
+        Part::Clause {
+            clause,
+            entity,
+            required,
+        } => {
+            let keywords = clause.keywords();
+            if word.eq_ignore_ascii_case(keywords[0]) && !first.is_quoted() {
+                walk_clause(*clause, *entity, after, later, expect);
+            } else if !required {
+                walk(after, words, expect);
+            }
         }
         Part::Paging => {
             if PAGING.contains(&word.as_str()) {
@@ -125,7 +168,7 @@ fn walk(parts: &[&Part], words: &[String], expect: &mut Expect) {
             }
         }
         Part::MigrateAction => {
-            let typed: Vec<&str> = words.iter().map(String::as_str).collect();
+            let typed: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
             migrate::next_words(&typed)
                 .iter()
                 .for_each(|w| expect.word(w));
@@ -161,6 +204,97 @@ fn first_words(parts: &[&Part], expect: &mut Expect) {
             first_words(after, expect);
         }
         Part::MigrateAction => migrate::next_words(&[]).iter().for_each(|w| expect.word(w)),
+        Part::Clause {
+            clause, required, ..
+        } => {
+            expect.word(clause.keywords()[0]);
+            if !required {
+                first_words(after, expect);
+            }
+        }
+    }
+}
+
+/// Inside a clause (its first keyword typed): the rest of its keywords, then what `clause`'s
+/// parser wanted where the words ran out, or the parts after it.
+fn walk_clause(
+    kind: Clause,
+    entity: EntityKind,
+    after: &[&Part],
+    words: &[Word],
+    expect: &mut Expect,
+) {
+    let mut words = words;
+    for keyword in &kind.keywords()[1..] {
+        match words.split_first() {
+            None => return expect.word(keyword),
+            Some((word, rest)) if word.text.eq_ignore_ascii_case(keyword) => words = rest,
+            Some(_) => return,
+        }
+    }
+    let tokens = clause::tokens(words);
+    let parsed = match kind {
+        Clause::Where => clause::parse_where(&tokens, 0, entity).map(|p| (p.next, p.open)),
+        Clause::OrderBy => clause::parse_order(&tokens, 0, entity).map(|p| (p.next, p.open)),
+        Clause::Set => clause::parse_set(&tokens, 0, entity).map(|p| (p.next, p.open)),
+    };
+    match parsed {
+        Ok((next, open)) => match tokens.get(next) {
+            None => {
+                if let Some(wanted) = open {
+                    offer(&wanted, expect);
+                }
+                first_words(after, expect);
+            }
+            Some(token) if token.starts_word => walk(after, &words[token.word..], expect),
+            Some(_) => {}
+        },
+        Err(ClauseError::End(wanted)) => offer(&wanted, expect),
+        Err(ClauseError::At { .. }) => {}
+    }
+}
+
+/// The words (or look-up) that satisfy what a clause wanted.
+fn offer(wanted: &Wanted, expect: &mut Expect) {
+    match wanted {
+        Wanted::Field {
+            entity,
+            clause,
+            taken,
+        } => {
+            if *clause == Clause::Where {
+                expect.word("not");
+                expect.word("(");
+            }
+            clause::allowed_fields(*entity, *clause)
+                .iter()
+                .filter(|f| !taken.contains(f))
+                .for_each(|f| expect.word(f));
+        }
+        Wanted::Words(words) => words.iter().for_each(|w| expect.word(w)),
+        Wanted::Value(field) => expect.lookup = lookup_for(field),
+        Wanted::MoreOrEnd { close } => {
+            CONNECTIVES.iter().for_each(|w| expect.word(w));
+            if *close {
+                expect.word(")");
+            }
+        }
+        Wanted::DirectionOrEnd => {
+            DIRECTIONS.iter().for_each(|w| expect.word(w));
+            expect.word(",");
+        }
+        Wanted::CommaOrEnd => expect.word(","),
+    }
+}
+
+/// Values the database can suggest: usernames for a user's name, ids for a post.
+fn lookup_for(field: &Field) -> Option<Lookup> {
+    match field {
+        Field::User(UserField::Column(UserColumn::Username))
+        | Field::Post(PostField::Author)
+        | Field::Post(PostField::AuthorColumn(UserColumn::Username)) => Some(Lookup::Username),
+        Field::Post(PostField::Column(PostColumn::Id)) => Some(Lookup::PostId),
+        _ => None,
     }
 }
 
@@ -245,9 +379,75 @@ mod tests {
         assert_eq!(words("add post \"hello world\" "), ["by"]);
         assert_eq!(words("delete user john "), ["cascade"]);
         assert_eq!(words("posts limit 5 "), ["limit", "offset"]);
-        assert_eq!(words("posts "), ["limit", "offset", "of"]);
+        assert_eq!(words("posts "), ["where", "order", "limit", "offset", "of"]);
         assert_eq!(words("timing "), ["on", "off"]);
         assert!(words("? ").contains(&"describe".to_string()));
+    }
+
+    #[test]
+    fn the_query_language_completes_fields_operators_and_values() {
+        assert_eq!(
+            words("users where "),
+            [
+                "not",
+                "(",
+                "id",
+                "username",
+                "email",
+                "password_hash",
+                "posts"
+            ]
+        );
+        assert!(words("posts where ").contains(&"author.username".to_string()));
+        assert_eq!(
+            words("users where username "),
+            [
+                "not", "=", "!=", "<", "<=", ">", ">=", "like", "contains", "starts", "in",
+                "between", "is"
+            ]
+        );
+        assert_eq!(words("users where password_hash "), ["is"]);
+        assert_eq!(words("users where password_hash is "), ["null", "not"]);
+        assert_eq!(words("posts where body starts "), ["with"]);
+        assert_eq!(
+            words("posts where body not "),
+            ["like", "contains", "starts", "in", "between"]
+        );
+        assert_eq!(words("posts where author "), ["="]);
+        assert_eq!(
+            expect("posts where author = ").lookup,
+            Some(Lookup::Username)
+        );
+        assert_eq!(
+            expect("users where username = ").lookup,
+            Some(Lookup::Username)
+        );
+        assert_eq!(
+            words("users where id > 3 "),
+            ["and", "or", "order", "limit", "offset"]
+        );
+        assert_eq!(words("users where (id > 3 "), ["and", "or", ")"]);
+        assert_eq!(words("users where id in "), ["("]);
+        assert_eq!(words("users order "), ["by"]);
+        assert_eq!(
+            words("users order by "),
+            ["id", "username", "email", "posts"]
+        );
+        assert_eq!(
+            words("users order by posts "),
+            ["asc", "desc", ",", "limit", "offset"]
+        );
+        assert_eq!(
+            words("update post 3 set "),
+            ["body", "timestamp", "user_id", "author"]
+        );
+        assert_eq!(words("update posts where id = 3 "), ["and", "or", "set"]);
+        assert_eq!(words("delete posts where id = 3 "), ["and", "or", "--yes"]);
+        // A quoted word is a value, never a keyword.
+        assert_eq!(
+            words("users where username = \"and\" "),
+            ["and", "or", "order", "limit", "offset"]
+        );
     }
 
     #[test]
@@ -265,7 +465,7 @@ mod tests {
         assert_eq!(usage_hint("author").as_deref(), Some(" of post ID"));
         assert_eq!(
             usage_hint("users").as_deref(),
-            Some(" [limit N] [offset N]")
+            Some(" [where CONDITION] [order by FIELD [asc|desc], ...] [limit N] [offset N]")
         );
         assert_eq!(usage_hint("exit"), None);
         assert_eq!(usage_hint("nonsense"), None);

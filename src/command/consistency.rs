@@ -2,6 +2,7 @@
 //! every alias means what its command means, every example parses, every command has help, and
 //! completion offers at each point exactly words that the parser then accepts.
 
+use super::clause::Clause;
 use super::completion::{self, Lookup};
 use super::grammar::{COMMANDS, CommandSpec, Part, Value};
 use super::{EntityKind, help, migrate, parse};
@@ -65,6 +66,15 @@ fn samples(parts: &[Part]) -> Vec<Vec<Sample>> {
             .into_iter()
             .map(|action| vec![Sample::Fixed(action)])
             .collect(),
+        Part::Clause {
+            clause,
+            entity,
+            required,
+        } => {
+            let mut heads = if *required { vec![] } else { vec![Vec::new()] };
+            heads.push(clause_sample(*clause, *entity));
+            heads
+        }
     };
     let tails = samples(after);
     let mut all = Vec::new();
@@ -74,6 +84,80 @@ fn samples(parts: &[Part]) -> Vec<Vec<Sample>> {
         }
     }
     all
+}
+
+/// A clause using most of the language: fields, operators, typed values, `not`, parentheses.
+fn clause_sample(clause: Clause, entity: EntityKind) -> Vec<Sample> {
+    let fixed = |w: &str| Sample::Fixed(w.to_string());
+    let mut words: Vec<Sample> = clause.keywords().iter().map(|w| fixed(w)).collect();
+    let rest: Vec<Sample> = match (clause, entity) {
+        (Clause::Where, EntityKind::User) => vec![
+            fixed("username"),
+            fixed("like"),
+            Sample::Number("\"s%\""),
+            fixed("and"),
+            fixed("not"),
+            fixed("("),
+            fixed("posts"),
+            fixed(">"),
+            Sample::Number("3"),
+            fixed("or"),
+            fixed("password_hash"),
+            fixed("is"),
+            fixed("not"),
+            fixed("null"),
+            fixed(")"),
+        ],
+        (Clause::Where, EntityKind::Post) => vec![
+            fixed("author"),
+            fixed("="),
+            Sample::Value(Value::User),
+            fixed("and"),
+            fixed("timestamp"),
+            fixed("between"),
+            Sample::Number("2024-01-01"),
+            fixed("and"),
+            Sample::Number("\"2024-02-01 12:00\""),
+            fixed("or"),
+            fixed("body"),
+            fixed("starts"),
+            fixed("with"),
+            Sample::Number("hi"),
+            fixed("or"),
+            fixed("id"),
+            fixed("in"),
+            fixed("("),
+            Sample::Number("1"),
+            fixed(","),
+            Sample::Number("3"),
+            fixed(")"),
+        ],
+        (Clause::OrderBy, EntityKind::User) => {
+            vec![fixed("posts"), fixed("desc"), fixed(","), fixed("username")]
+        }
+        (Clause::OrderBy, EntityKind::Post) => {
+            vec![
+                fixed("author.username"),
+                fixed(","),
+                fixed("timestamp"),
+                fixed("asc"),
+            ]
+        }
+        (Clause::Set, EntityKind::User) => {
+            vec![fixed("email"), fixed("="), Sample::Number("a@example.com")]
+        }
+        (Clause::Set, EntityKind::Post) => vec![
+            fixed("body"),
+            fixed("="),
+            Sample::Number("\"fixed typo\""),
+            fixed(","),
+            fixed("timestamp"),
+            fixed("="),
+            Sample::Number("2024-01-02"),
+        ],
+    };
+    words.extend(rest);
+    words
 }
 
 fn text(sample: &Sample) -> String {

@@ -3,9 +3,11 @@
 //! matched values become a [`Command`]. The parser, `help`, the usage in errors, "did you mean",
 //! completion and hints are all read off this table, so a new command or clause is one entry here.
 
+use super::clause::Clause;
 use super::error::{ParseError, ParseResult, alternatives, quoted};
+use super::query::{Assignment, Condition, Query, Sort};
 use super::{
-    Command, EntityKind, Format, MigrateAction, Page, PromptCommand, ReadCommand,
+    Command, EntityKind, Format, MigrateAction, Page, PromptCommand, ReadCommand, Targets,
     TransactionCommand, UserRef, WriteCommand,
 };
 
@@ -47,6 +49,13 @@ pub enum Part {
     Paging,
     /// A migration action, parsed by its clap declaration (`migrate up -n 2`).
     MigrateAction,
+    /// A clause of the query language over `entity`'s fields: `where ...`, `order by ...`,
+    /// `set ...` (see `clause`); optional unless `required`.
+    Clause {
+        clause: Clause,
+        entity: EntityKind,
+        required: bool,
+    },
 }
 
 /// The kinds of value, each with its own check (and, for some, its completion from the database).
@@ -86,6 +95,9 @@ pub enum Captured {
     Migrate(MigrateAction),
     /// An optional part: whether it was there (its value, if any, follows).
     Present(bool),
+    Filter(Option<Condition>),
+    Order(Vec<Sort>),
+    Set(Vec<Assignment>),
 }
 
 /// The values a form matched, taken in order by its build function.
@@ -122,6 +134,26 @@ impl Captures {
     captured!(migrate, Migrate, MigrateAction, "a migration action");
     // Whether an optional part was given (its value, if any, comes next).
     captured!(present, Present, bool, "an optional part");
+    captured!(filter, Filter, Option<Condition>, "a where clause");
+    captured!(order, Order, Vec<Sort>, "an order by clause");
+    captured!(set, Set, Vec<Assignment>, "a set clause");
+
+    /// A required `where`.
+    pub fn condition(&mut self) -> ParseResult<Condition> {
+        self.filter()?
+            .ok_or_else(|| mismatch("required where clause"))
+    }
+
+    /// `[where ...] [order by ...] [limit N] [offset N]` of `entity`, maybe `of` a user.
+    pub fn query(&mut self, entity: EntityKind, of: Option<UserRef>) -> ParseResult<Query> {
+        Ok(Query {
+            entity,
+            of,
+            filter: self.filter()?,
+            order: self.order()?,
+            page: self.page()?,
+        })
+    }
 }
 
 /// A build function that reads values its form does not have: a mistake in this file, which the
@@ -150,6 +182,42 @@ const EXISTING_USER: Part = Part::Value {
 const POST_ID: Part = Part::Value {
     value: Value::PostId,
     shown: "ID",
+};
+
+const fn order(entity: EntityKind) -> Part {
+    Part::Clause {
+        clause: Clause::OrderBy,
+        entity,
+        required: false,
+    }
+}
+
+const fn filter(entity: EntityKind, required: bool) -> Part {
+    Part::Clause {
+        clause: Clause::Where,
+        entity,
+        required,
+    }
+}
+
+const fn set(entity: EntityKind) -> Part {
+    Part::Clause {
+        clause: Clause::Set,
+        entity,
+        required: true,
+    }
+}
+
+/// Skips the question a bulk change asks at a terminal.
+const YES: Part = Part::Optional(&Part::Keyword("--yes"));
+
+const USERS: Part = Part::Entity {
+    kinds: &[EntityKind::User],
+    plural: true,
+};
+const POSTS: Part = Part::Entity {
+    kinds: &[EntityKind::Post],
+    plural: true,
 };
 
 const FORMATS: Choice = Choice {
@@ -224,29 +292,44 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "users",
         aliases: &["user"],
-        summary: "list users, by id",
-        example: "users limit 10",
-        forms: &[form!(&[Part::Paging], |c| read(ReadCommand::List {
-            entity: EntityKind::User,
-            page: c.page()?
-        }))],
+        summary: "list users, by id unless ordered; `where` picks them (help where)",
+        example: "users where username like \"s%\" order by username desc",
+        forms: &[form!(
+            &[
+                filter(EntityKind::User, false),
+                order(EntityKind::User),
+                Part::Paging
+            ],
+            |c| read(ReadCommand::List(c.query(EntityKind::User, None)?))
+        )],
     },
     CommandSpec {
         name: "posts",
         aliases: &["post"],
-        summary: "list posts, newest first; `of` lists one user's posts",
-        example: "posts of john limit 5",
+        summary: "list posts, newest first unless ordered; `of` lists one user's posts",
+        example: "posts of john where body contains \"flask\" limit 5",
         forms: &[
-            form!(&[Part::Paging], |c| read(ReadCommand::List {
-                entity: EntityKind::Post,
-                page: c.page()?
-            })),
-            form!(&[Part::Keyword("of"), EXISTING_USER, Part::Paging], |c| {
-                read(ReadCommand::PostsOf {
-                    user: c.user()?,
-                    page: c.page()?,
-                })
-            }),
+            form!(
+                &[
+                    filter(EntityKind::Post, false),
+                    order(EntityKind::Post),
+                    Part::Paging
+                ],
+                |c| read(ReadCommand::List(c.query(EntityKind::Post, None)?))
+            ),
+            form!(
+                &[
+                    Part::Keyword("of"),
+                    EXISTING_USER,
+                    filter(EntityKind::Post, false),
+                    order(EntityKind::Post),
+                    Part::Paging
+                ],
+                |c| {
+                    let user = c.user()?;
+                    read(ReadCommand::List(c.query(EntityKind::Post, Some(user))?))
+                }
+            ),
         ],
     },
     CommandSpec {
@@ -342,7 +425,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "delete",
         aliases: &["remove", "rm"],
-        summary: "delete a post, or a user (with `cascade`, also their posts)",
+        summary: "delete a post, or a user (with `cascade`, also their posts), or all that match",
         example: "delete post 3",
         forms: &[
             form!(
@@ -363,53 +446,110 @@ pub const COMMANDS: &[CommandSpec] = &[
                 c.entity()?;
                 write(WriteCommand::DeletePost(c.id()?))
             }),
+            form!(
+                &[
+                    USERS,
+                    filter(EntityKind::User, true),
+                    Part::Optional(&Part::Keyword("cascade")),
+                    YES
+                ],
+                |c| write(WriteCommand::DeleteWhere {
+                    entity: c.entity()?,
+                    filter: c.condition()?,
+                    cascade: c.present()?,
+                    confirmed: c.present()?,
+                })
+            ),
+            form!(&[POSTS, filter(EntityKind::Post, true), YES], |c| write(
+                WriteCommand::DeleteWhere {
+                    entity: c.entity()?,
+                    filter: c.condition()?,
+                    cascade: false,
+                    confirmed: c.present()?,
+                }
+            )),
+        ],
+    },
+    CommandSpec {
+        name: "update",
+        aliases: &["change"],
+        summary: "change a user, a post, or all that match: the same rules as add, all or nothing",
+        example: "update user john set email = \"john@new.example.com\"",
+        forms: &[
+            form!(&[USER, EXISTING_USER, set(EntityKind::User)], |c| {
+                c.entity()?;
+                write(WriteCommand::Update {
+                    targets: Targets::User(c.user()?),
+                    set: c.set()?,
+                    confirmed: true,
+                })
+            }),
+            form!(&[POST, POST_ID, set(EntityKind::Post)], |c| {
+                c.entity()?;
+                write(WriteCommand::Update {
+                    targets: Targets::Post(c.id()?),
+                    set: c.set()?,
+                    confirmed: true,
+                })
+            }),
+            form!(
+                &[
+                    USERS,
+                    filter(EntityKind::User, true),
+                    set(EntityKind::User),
+                    YES
+                ],
+                |c| update_where(c)
+            ),
+            form!(
+                &[
+                    POSTS,
+                    filter(EntityKind::Post, true),
+                    set(EntityKind::Post),
+                    YES
+                ],
+                |c| update_where(c)
+            ),
         ],
     },
     CommandSpec {
         name: "count",
         aliases: &[],
-        summary: "count users or posts, or one user's posts",
+        summary: "count users or posts, or one user's posts; `where` as in a listing",
         example: "count posts of john",
         forms: &[
-            form!(
-                &[Part::Entity {
-                    kinds: &EntityKind::ALL,
-                    plural: true
-                }],
-                |c| read(ReadCommand::Count {
+            form!(&[USERS, filter(EntityKind::User, false)], |c| read(
+                ReadCommand::Count {
                     entity: c.entity()?,
-                    of: None
-                })
-            ),
+                    of: None,
+                    filter: c.filter()?,
+                }
+            )),
+            form!(&[POSTS, filter(EntityKind::Post, false)], |c| read(
+                ReadCommand::Count {
+                    entity: c.entity()?,
+                    of: None,
+                    filter: c.filter()?,
+                }
+            )),
             form!(
                 &[
-                    Part::Entity {
-                        kinds: &[EntityKind::Post],
-                        plural: true
-                    },
-                    Part::Keyword("of"),
-                    EXISTING_USER
-                ],
-                |c| read(ReadCommand::Count {
-                    entity: c.entity()?,
-                    of: Some(c.user()?)
-                })
-            ),
-            hidden(
-                &[
-                    Part::Entity {
-                        kinds: &[EntityKind::User],
-                        plural: true,
-                    },
+                    POSTS,
                     Part::Keyword("of"),
                     EXISTING_USER,
+                    filter(EntityKind::Post, false)
                 ],
-                |_| {
-                    Err(ParseError::new(
-                        "only posts can be counted of a user: count posts of USERNAME",
-                    ))
-                },
+                |c| read(ReadCommand::Count {
+                    entity: c.entity()?,
+                    of: Some(c.user()?),
+                    filter: c.filter()?,
+                })
             ),
+            hidden(&[USERS, Part::Keyword("of"), EXISTING_USER], |_| {
+                Err(ParseError::new(
+                    "only posts can be counted of a user: count posts of USERNAME",
+                ))
+            }),
         ],
     },
     CommandSpec {
@@ -536,6 +676,17 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
 ];
 
+fn update_where(c: &mut Captures) -> ParseResult<Command> {
+    write(WriteCommand::Update {
+        targets: Targets::Where {
+            entity: c.entity()?,
+            filter: c.condition()?,
+        },
+        set: c.set()?,
+        confirmed: c.present()?,
+    })
+}
+
 impl CommandSpec {
     /// Whether this command takes the rest of the line verbatim (`sql`): it is not split into words.
     pub fn takes_raw_line(&self) -> bool {
@@ -595,6 +746,12 @@ impl Part {
             Part::Optional(part) => format!("[{}]", part.shown()),
             Part::Paging => PAGING.map(|word| format!("[{word} N]")).join(" "),
             Part::MigrateAction => "ACTION".to_string(),
+            Part::Clause {
+                clause, required, ..
+            } => match required {
+                true => clause.shown().to_string(),
+                false => format!("[{}]", clause.shown()),
+            },
         }
     }
 }
@@ -667,7 +824,10 @@ mod tests {
             "usage: author of post ID"
         );
         assert_eq!(find("format").unwrap().usage(), ["format [table|json|csv]"]);
-        assert_eq!(find("count").unwrap().usage()[0], "count users|posts");
+        assert_eq!(
+            find("count").unwrap().usage()[0],
+            "count users [where CONDITION]"
+        );
         assert_eq!(find("migrate").unwrap().usage().len(), 6);
     }
 }

@@ -4,20 +4,25 @@
 //! - `grammar`: every command declared once (words, forms, arguments, help text);
 //! - `parser`: a line matched against that declaration; `script`: the lines of a script file;
 //! - `help` and `completion`: help pages, usage, completion and hints, all read off the grammar;
+//! - `lexer`: a line split into words; `query` and `clause`: the query language (`where`, `order
+//!   by`, `set`) over the entities' fields;
 //! - `validate`: the rules values must pass; `entity`, `format`, `migrate`: the words for entities,
 //!   output formats and migration actions (the last two shared with the clap command line).
 //!
 //! A [`Command`] says who carries it out: the prompt itself, transaction control, or the data
 //! session (reads, writes, raw SQL, migrations), so every `match` on it is exhaustive.
 
+pub mod clause;
 pub mod completion;
 pub mod entity;
 pub mod error;
 pub mod format;
 pub mod grammar;
 pub mod help;
+pub mod lexer;
 pub mod migrate;
 pub mod parser;
+pub mod query;
 pub mod script;
 pub mod validate;
 
@@ -29,6 +34,7 @@ pub use error::{ParseError, ParseResult, quoted};
 pub use format::Format;
 pub use migrate::{MigrateAction, MigrateCommand};
 pub use parser::{parse, user_ref};
+pub use query::{Assignment, Condition, Query};
 
 /// A user, named the way people name them: a number is an id, anything else a username.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,6 +57,27 @@ impl std::fmt::Display for UserRef {
 pub struct Page {
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+}
+
+/// The rows an `update` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Targets {
+    User(UserRef),
+    Post(i32),
+    Where {
+        entity: EntityKind,
+        filter: Condition,
+    },
+}
+
+impl Targets {
+    pub fn entity(&self) -> EntityKind {
+        match self {
+            Targets::User(_) => EntityKind::User,
+            Targets::Post(_) => EntityKind::Post,
+            Targets::Where { entity, .. } => *entity,
+        }
+    }
 }
 
 /// A password typed at a hidden prompt: never printed, not even by `{:?}`.
@@ -106,20 +133,15 @@ pub enum TransactionCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadCommand {
-    List {
-        entity: EntityKind,
-        page: Page,
-    },
+    /// `users ...`, `posts ...`, `posts of USER ...`: streamed a page at a time.
+    List(Query),
     GetUser(UserRef),
     GetPost(i32),
-    PostsOf {
-        user: UserRef,
-        page: Page,
-    },
     AuthorOf(i32),
     Count {
         entity: EntityKind,
         of: Option<UserRef>,
+        filter: Option<Condition>,
     },
     Describe(EntityKind),
     CheckPassword {
@@ -143,6 +165,20 @@ pub enum WriteCommand {
         cascade: bool,
     },
     DeletePost(i32),
+    /// `delete users|posts where ...`: users with posts only with `cascade`.
+    DeleteWhere {
+        entity: EntityKind,
+        filter: Condition,
+        cascade: bool,
+        /// `--yes`: no question at a terminal.
+        confirmed: bool,
+    },
+    /// `update user X set ...`, `update post N set ...`, `update posts where ... set ...`.
+    Update {
+        targets: Targets,
+        set: Vec<Assignment>,
+        confirmed: bool,
+    },
     /// The password itself: it is hashed before the write's transaction opens (hashing is slow).
     SetPassword {
         user: UserRef,

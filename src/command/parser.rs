@@ -1,10 +1,12 @@
 //! A line matched against the grammar. Words are split as a shell would (`"..."`, `'...'`,
-//! backslash escapes) by `shell-words`; keywords are case-insensitive. Every form of the command is
+//! backslash escapes) by `lexer`; keywords are case-insensitive; query clauses are read by `clause`. Every form of the command is
 //! tried; the first that matches builds the command, and when none does, the form that got
 //! furthest explains why, with the command's usage.
 
+use super::clause::{self, Clause, ClauseError, Parsed, Token, Wanted};
 use super::error::{ParseError, ParseResult, quoted};
 use super::grammar::{self, Captured, Captures, CommandSpec, Form, PAGING, Part, Value};
+use super::lexer::{self, Word};
 use super::migrate::{self, MigrateWordsError};
 use super::{Command, Page, UserRef, validate};
 
@@ -25,15 +27,15 @@ pub fn parse(line: &str) -> ParseResult<Option<Command>> {
         }
         return build_first(spec, vec![Captured::Text(statement.to_string())]).map(Some);
     }
-    let words = shell_words::split(trimmed).map_err(|_| {
+    let words = lexer::split(trimmed).map_err(|_| {
         ParseError::new("unterminated quote: close it with the same quote character it opened with")
     })?;
     let Some((word, rest)) = words.split_first() else {
         return Ok(None);
     };
     // The word as typed first: an alias such as `\q` is not a shell escape.
-    let Some(spec) = grammar::find(first).or_else(|| grammar::find(word)) else {
-        return Err(unknown(word));
+    let Some(spec) = grammar::find(first).or_else(|| grammar::find(&word.text)) else {
+        return Err(unknown(&word.text));
     };
     if spec.takes_raw_line() {
         // Only reached when the word itself was quoted or escaped: the plain form returned above.
@@ -97,9 +99,11 @@ enum Why {
     UnknownEntity(String),
     Unexpected(String),
     Invalid(ParseError),
+    /// A clause that stopped short: what it still needs.
+    Incomplete(String),
 }
 
-fn match_forms(spec: &CommandSpec, words: &[String]) -> ParseResult<Command> {
+fn match_forms(spec: &CommandSpec, words: &[Word]) -> ParseResult<Command> {
     let mut best: Option<Miss> = None;
     for form in spec.forms {
         match match_form(form, words) {
@@ -127,19 +131,20 @@ fn match_forms(spec: &CommandSpec, words: &[String]) -> ParseResult<Command> {
             ParseError::new(format!("unexpected {}: {usage}", quoted(&found)))
         }
         Why::Invalid(error) => error,
+        Why::Incomplete(what) => ParseError::new(format!("missing argument: {what}")),
     })
 }
 
 /// The words, consumed left to right by a form's parts.
 struct Cursor<'a> {
-    words: &'a [String],
+    words: &'a [Word],
     at: usize,
     values: Vec<Captured>,
 }
 
 impl Cursor<'_> {
     fn peek(&self) -> Option<&str> {
-        self.words.get(self.at).map(String::as_str)
+        self.words.get(self.at).map(|w| w.text.as_str())
     }
 
     fn miss(&self, why: Why) -> Miss {
@@ -147,7 +152,7 @@ impl Cursor<'_> {
     }
 }
 
-fn match_form(form: &Form, words: &[String]) -> Result<Vec<Captured>, Miss> {
+fn match_form(form: &Form, words: &[Word]) -> Result<Vec<Captured>, Miss> {
     let mut cursor = Cursor {
         words,
         at: 0,
@@ -223,8 +228,14 @@ fn match_part(part: &Part, cursor: &mut Cursor) -> Result<(), Miss> {
             cursor.values.push(Captured::Page(page));
             Ok(())
         }
+        Part::Clause {
+            clause,
+            entity,
+            required,
+        } => take_clause(*clause, *entity, *required, cursor),
         Part::MigrateAction => {
-            let rest = &cursor.words[cursor.at..];
+            let rest = lexer::texts(&cursor.words[cursor.at..]);
+            let rest = rest.as_slice();
             match migrate::parse_in_shell(rest) {
                 Ok(action) => {
                     cursor.values.push(Captured::Migrate(action));
@@ -265,7 +276,7 @@ fn take_value(value: Value, cursor: &mut Cursor) -> Result<Captured, Miss> {
         Value::Body => validate::body(&word).map(|()| Captured::Text(word.clone())),
         Value::PostId => validate::id("post", &word).map(Captured::Id),
         Value::Topic | Value::Statement => {
-            let rest = cursor.words[cursor.at..].join(" ");
+            let rest = lexer::texts(&cursor.words[cursor.at..]).join(" ");
             cursor.at = cursor.words.len();
             return Ok(Captured::Text(rest));
         }
@@ -276,6 +287,111 @@ fn take_value(value: Value, cursor: &mut Cursor) -> Result<Captured, Miss> {
             Ok(captured)
         }
         Err(error) => Err(cursor.miss(Why::Invalid(error))),
+    }
+}
+
+/// A clause: its keywords, then what `clause` parses of the words that follow.
+fn take_clause(
+    kind: Clause,
+    entity: super::EntityKind,
+    required: bool,
+    cursor: &mut Cursor,
+) -> Result<(), Miss> {
+    let keywords = kind.keywords();
+    let introduced = cursor
+        .words
+        .get(cursor.at)
+        .is_some_and(|w| !w.is_quoted() && w.text.eq_ignore_ascii_case(keywords[0]));
+    if !introduced {
+        if required {
+            return Err(match cursor.peek() {
+                None => cursor.miss(Why::Missing),
+                Some(found) => cursor.miss(Why::Expected {
+                    keyword: keywords[0],
+                    found: found.to_string(),
+                }),
+            });
+        }
+        cursor.values.push(match kind {
+            Clause::Where => Captured::Filter(None),
+            Clause::OrderBy => Captured::Order(Vec::new()),
+            Clause::Set => Captured::Set(Vec::new()),
+        });
+        return Ok(());
+    }
+    for keyword in keywords {
+        match cursor.peek() {
+            None => return Err(cursor.miss(Why::Missing)),
+            Some(word) if word.eq_ignore_ascii_case(keyword) => cursor.at += 1,
+            Some(word) => {
+                return Err(cursor.miss(Why::Expected {
+                    keyword,
+                    found: word.to_string(),
+                }));
+            }
+        }
+    }
+    let base = cursor.at;
+    let tokens = clause::tokens(&cursor.words[base..]);
+    let next = match kind {
+        Clause::Where => clause::parse_where(&tokens, 0, entity)
+            .map(|p| captured(p, |c| Captured::Filter(Some(c)), cursor)),
+        Clause::OrderBy => {
+            clause::parse_order(&tokens, 0, entity).map(|p| captured(p, Captured::Order, cursor))
+        }
+        Clause::Set => {
+            clause::parse_set(&tokens, 0, entity).map(|p| captured(p, Captured::Set, cursor))
+        }
+    };
+    match next {
+        Ok(next) => match tokens.get(next) {
+            None => {
+                cursor.at = cursor.words.len();
+                Ok(())
+            }
+            Some(token) => {
+                cursor.at = base + token.word;
+                if token.starts_word {
+                    Ok(())
+                } else {
+                    Err(cursor.miss(Why::Unexpected(token.text.clone())))
+                }
+            }
+        },
+        Err(ClauseError::End(wanted)) => {
+            cursor.at = cursor.words.len();
+            Err(cursor.miss(Why::Incomplete(incomplete(&wanted))))
+        }
+        Err(ClauseError::At { token, error }) => {
+            cursor.at = base + tokens.get(token).map_or(0, |t: &Token| t.word);
+            Err(cursor.miss(Why::Invalid(error)))
+        }
+    }
+}
+
+fn captured<T>(parsed: Parsed<T>, wrap: impl FnOnce(T) -> Captured, cursor: &mut Cursor) -> usize {
+    cursor.values.push(wrap(parsed.value));
+    parsed.next
+}
+
+/// What a clause that stopped short still needs, in words.
+fn incomplete(wanted: &Wanted) -> String {
+    match wanted {
+        Wanted::Field { entity, clause, .. } => {
+            let names = clause::allowed_fields(*entity, *clause).join(", ");
+            format!(
+                "{} needs a field of {}: {names}",
+                clause.keywords().join(" "),
+                entity.plural()
+            )
+        }
+        Wanted::Words(words) => format!(
+            "expected {}",
+            super::error::alternatives(&words.iter().map(String::as_str).collect::<Vec<_>>())
+        ),
+        Wanted::Value(field) => format!("a value: {}", clause::value_shape(field)),
+        Wanted::MoreOrEnd { .. } => "a parenthesis is not closed: add \")\"".to_string(),
+        Wanted::DirectionOrEnd | Wanted::CommaOrEnd => "expected a field after \",\"".to_string(),
     }
 }
 
@@ -307,7 +423,7 @@ fn take_page(cursor: &mut Cursor) -> Result<Page, Miss> {
 mod tests {
     use super::*;
     use crate::command::{
-        EntityKind, Format, MigrateAction, PromptCommand, ReadCommand, TransactionCommand,
+        EntityKind, Format, MigrateAction, PromptCommand, Query, ReadCommand, TransactionCommand,
         WriteCommand,
     };
 
@@ -348,20 +464,17 @@ mod tests {
     fn lists_with_paging_in_any_order_and_case() {
         assert_eq!(
             ok("users"),
-            read(ReadCommand::List {
-                entity: EntityKind::User,
-                page: Page::default()
-            })
+            read(ReadCommand::List(Query::all(EntityKind::User)))
         );
         assert_eq!(
             ok("POSTS offset 5 LIMIT 2"),
-            read(ReadCommand::List {
-                entity: EntityKind::Post,
+            read(ReadCommand::List(Query {
                 page: Page {
                     limit: Some(2),
                     offset: Some(5)
-                }
-            })
+                },
+                ..Query::all(EntityKind::Post)
+            }))
         );
         assert_eq!(ok("user"), ok("users"));
         assert!(err("users limit").contains("missing argument"));
@@ -387,20 +500,21 @@ mod tests {
     fn posts_of_and_author_of() {
         assert_eq!(
             ok("posts of john limit 3"),
-            read(ReadCommand::PostsOf {
-                user: name("john"),
+            read(ReadCommand::List(Query {
+                of: Some(name("john")),
                 page: Page {
                     limit: Some(3),
                     offset: None
-                }
-            })
+                },
+                ..Query::all(EntityKind::Post)
+            }))
         );
         assert_eq!(
             ok("posts of 2"),
-            read(ReadCommand::PostsOf {
-                user: UserRef::Id(2),
-                page: Page::default()
-            })
+            read(ReadCommand::List(Query {
+                of: Some(UserRef::Id(2)),
+                ..Query::all(EntityKind::Post)
+            }))
         );
         assert_eq!(ok("author of post 4"), read(ReadCommand::AuthorOf(4)));
         assert_eq!(ok("author of 4"), read(ReadCommand::AuthorOf(4)));
@@ -474,14 +588,16 @@ mod tests {
             ok("count users"),
             read(ReadCommand::Count {
                 entity: EntityKind::User,
-                of: None
+                of: None,
+                filter: None
             })
         );
         assert_eq!(
             ok("count posts of john"),
             read(ReadCommand::Count {
                 entity: EntityKind::Post,
-                of: Some(name("john"))
+                of: Some(name("john")),
+                filter: None
             })
         );
         assert!(err("count users of john").contains("only posts"));

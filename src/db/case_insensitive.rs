@@ -64,7 +64,7 @@ pub fn same_text_ignoring_case<C: ColumnTrait + Copy>(
 
 /// `[from, to)` ranges, one per case spelling of the value's leading ASCII letters and digits
 /// (`to` is `None` when nothing sorts after the prefix, as for `zz`).
-fn prefix_ranges(value: &str) -> Vec<(String, Option<String>)> {
+pub fn prefix_ranges(value: &str) -> Vec<(String, Option<String>)> {
     let mut prefix = String::new();
     let mut letters = 0;
     for c in value.chars() {

@@ -89,6 +89,8 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
         // lets the worker run ahead instead of handing over (and waking us) row by row.
         let o = o
             .busy_timeout(LOCK_WAIT)
+            // `contains` and `starts with` ignore case beyond ASCII there (see `filter`).
+            .with_regexp()
             .row_buffer_size(super::listing::PAGE_ROWS as usize);
         if read_only {
             o.read_only(true).create_if_missing(false)

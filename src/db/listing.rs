@@ -1,86 +1,281 @@
-//! Lists of any length (`users`, `posts`, `posts of`), read a page at a time with keyset pagination:
-//! each page continues after the last row of the one before, through the indexes, so a million rows
-//! print in bounded memory and every page costs the same.
+//! Lists of any length (`users ...`, `posts ...`, `posts of ...`, with `where` and `order by`),
+//! read a page at a time with keyset pagination: each page continues after the last row of the
+//! one before, through the indexes, so a million rows print in bounded memory and every page
+//! costs the same. The sort keys end with the id, so the order is total even on a field many rows
+//! share, and the next page starts exactly where the last one ended.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+use sea_orm::sea_query::{
+    Alias, Condition as SqlCondition, Expr, ExprTrait, Order, Query, SelectStatement,
 };
+use sea_orm::{ConnectionTrait, QueryResult};
 
-use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user, post_row, user_row};
-use crate::command::{Page, UserRef};
-use crate::entities::{Post, User, post, user};
+use super::filter::{AuthorAccess, Sql, named_authors, post_count};
+use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
+use crate::command::query::{Field, FieldType, PostColumn, PostField, Sort, UserColumn, UserField};
+use crate::command::{EntityKind, Query as ListQuery, UserRef};
+use crate::entities::{post, user};
 use crate::error::Result;
 use crate::render::Cell;
-
-/// A post row with its author's username (`None` for a post whose author is gone).
-#[derive(Debug, FromQueryResult)]
-struct PostWithAuthor {
-    id: i32,
-    body: String,
-    timestamp: NaiveDateTime,
-    user_id: i32,
-    author: Option<String>,
-}
 
 /// Rows per page: large enough that per-query overhead vanishes, small enough to stay a few MB.
 pub const PAGE_ROWS: u64 = 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
-    Users,
-    Posts,
-    /// One user's posts, through the user -> posts relation.
-    PostsOf(user::Model),
+/// The column a user's post count is shown in.
+const POSTS_COLUMN: &str = "posts";
+
+/// A sort key: what it orders by, and the plain value read back to continue after a row.
+#[derive(Debug, Clone)]
+struct Key {
+    ordered: Expr,
+    value: Expr,
+    field_type: FieldType,
+    descending: bool,
 }
 
-/// Where the last page ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Key {
-    User(i32),
-    Post(NaiveDateTime, i32),
+/// A key's value in the last row of a page.
+#[derive(Debug, Clone, PartialEq)]
+enum KeyValue {
+    Integer(i64),
+    Text(String),
+    Time(NaiveDateTime),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Listing {
-    kind: Kind,
+    entity: EntityKind,
+    filter: SqlCondition,
+    keys: Vec<Key>,
+    /// Users: whether the `posts` column is shown (the query names it).
+    with_post_count: bool,
+    backend: sea_orm::DbBackend,
     remaining: Option<u64>,
     offset: Option<u64>,
-    after: Option<Key>,
+    after: Option<Vec<KeyValue>>,
     done: bool,
 }
 
+/// Looks up the users a condition names by name (`author = john`), once, before any row is read.
+pub async fn users_named<C: ConnectionTrait>(
+    db: &C,
+    filter: Option<&crate::command::Condition>,
+) -> Result<HashMap<String, i32>> {
+    let mut named = Vec::new();
+    if let Some(filter) = filter {
+        named_authors(filter, &mut named);
+    }
+    let mut ids = HashMap::new();
+    for user in named {
+        if let UserRef::Username(name) = &user {
+            ids.insert(name.clone(), find_user(db, &user).await?.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The rows a query selects, as an SQL condition (with `of USER` folded in).
+pub async fn selection<C: ConnectionTrait>(
+    db: &C,
+    entity: EntityKind,
+    of: Option<&UserRef>,
+    filter: Option<&crate::command::Condition>,
+    author: AuthorAccess,
+) -> Result<SqlCondition> {
+    let users = users_named(db, filter).await?;
+    let sql = Sql {
+        backend: db.get_database_backend(),
+        author,
+        users: &users,
+    };
+    let mut condition = SqlCondition::all();
+    if let Some(user) = of {
+        let id = find_user(db, user).await?.id;
+        condition = condition.add(Expr::col((post::Entity, post::Column::UserId)).eq(id));
+    }
+    if let Some(filter) = filter {
+        condition = condition.add(sql.condition(filter)?);
+    }
+    let _ = entity;
+    Ok(condition)
+}
+
 impl Listing {
-    fn new(kind: Kind, page: Page) -> Self {
-        Listing {
-            kind,
-            remaining: page.limit,
-            offset: page.offset,
+    /// Resolves the users the query names first, so an unknown one is an error before anything
+    /// prints.
+    pub async fn new<C: ConnectionTrait>(db: &C, query: &ListQuery) -> Result<Self> {
+        let backend = db.get_database_backend();
+        let filter = selection(
+            db,
+            query.entity,
+            query.of.as_ref(),
+            query.filter.as_ref(),
+            AuthorAccess::Joined,
+        )
+        .await?;
+        let no_users = HashMap::new();
+        let sql = Sql {
+            backend,
+            author: AuthorAccess::Joined,
+            users: &no_users,
+        };
+        let id = match query.entity {
+            EntityKind::User => Field::User(UserField::Column(UserColumn::Id)),
+            EntityKind::Post => Field::Post(PostField::Column(PostColumn::Id)),
+        };
+        let mut sorts = query.order.clone();
+        if sorts.is_empty() && query.entity == EntityKind::Post {
+            // Newest first.
+            sorts.push(Sort {
+                field: Field::Post(PostField::Column(PostColumn::Timestamp)),
+                descending: true,
+            });
+        }
+        if !sorts.iter().any(|s| s.field == id) {
+            let descending = sorts.last().is_some_and(|s| s.descending);
+            sorts.push(Sort {
+                field: id,
+                descending,
+            });
+        }
+        let keys = sorts
+            .iter()
+            .map(|sort| Key {
+                ordered: sql.sort_key(&sort.field),
+                value: sql.sort_value(&sort.field),
+                field_type: sort.field.field_type(),
+                descending: sort.descending,
+            })
+            .collect();
+        Ok(Listing {
+            entity: query.entity,
+            filter,
+            keys,
+            with_post_count: query.mentions(Field::User(UserField::Posts)),
+            backend,
+            remaining: query.page.limit,
+            offset: query.page.offset,
             after: None,
-            done: page.limit == Some(0),
+            done: query.page.limit == Some(0),
+        })
+    }
+
+    pub fn columns(&self) -> Vec<&'static str> {
+        match self.entity {
+            EntityKind::User => {
+                let mut columns = USER_COLUMNS.to_vec();
+                if self.with_post_count {
+                    columns.push(POSTS_COLUMN);
+                }
+                columns
+            }
+            EntityKind::Post => POST_COLUMNS.to_vec(),
         }
     }
 
-    pub fn users(page: Page) -> Self {
-        Self::new(Kind::Users, page)
-    }
-
-    pub fn posts(page: Page) -> Self {
-        Self::new(Kind::Posts, page)
-    }
-
-    /// Resolves the user first, so an unknown one is an error before anything prints.
-    pub async fn posts_of<C: ConnectionTrait>(db: &C, user: &UserRef, page: Page) -> Result<Self> {
-        Ok(Self::new(Kind::PostsOf(find_user(db, user).await?), page))
-    }
-
-    pub fn columns(&self) -> &'static [&'static str] {
-        match self.kind {
-            Kind::Users => USER_COLUMNS,
-            Kind::Posts | Kind::PostsOf(_) => POST_COLUMNS,
+    fn statement(&self, size: u64, offset: Option<u64>) -> SelectStatement {
+        let mut select = Query::select();
+        match self.entity {
+            EntityKind::User => {
+                select
+                    .from(user::Entity)
+                    .column((user::Entity, user::Column::Id))
+                    .column((user::Entity, user::Column::Username))
+                    .column((user::Entity, user::Column::Email))
+                    .column((user::Entity, user::Column::PasswordHash));
+                if self.with_post_count {
+                    select.expr_as(post_count(), Alias::new(POSTS_COLUMN));
+                }
+            }
+            EntityKind::Post => {
+                select
+                    .from(post::Entity)
+                    .column((post::Entity, post::Column::Id))
+                    .column((post::Entity, post::Column::Timestamp))
+                    .expr_as(
+                        Expr::col((user::Entity, user::Column::Username)),
+                        Alias::new("author"),
+                    )
+                    .column((post::Entity, post::Column::Body))
+                    .left_join(
+                        user::Entity,
+                        Expr::col((user::Entity, user::Column::Id))
+                            .equals((post::Entity, post::Column::UserId)),
+                    );
+            }
         }
+        for (i, key) in self.keys.iter().enumerate() {
+            select.expr_as(key.value.clone(), Alias::new(format!("k{i}")));
+        }
+        select.cond_where(self.filter.clone());
+        if let Some(after) = &self.after {
+            select.cond_where(self.after_row(after));
+        }
+        for key in &self.keys {
+            let order = if key.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            select.order_by_expr(key.ordered.clone(), order);
+        }
+        select.limit(size);
+        if let Some(offset) = offset {
+            select.offset(offset);
+        }
+        select
+    }
+
+    /// Rows after the last one read: `(k1, k2, ..., id) > (v1, v2, ..., id)` in the keys'
+    /// directions, written out term by term (row values compare differently across backends),
+    /// with the first key's range first so that its index can answer.
+    fn after_row(&self, last: &[KeyValue]) -> SqlCondition {
+        let sql = Sql {
+            backend: self.backend,
+            author: AuthorAccess::Joined,
+            users: &HashMap::new(),
+        };
+        let value = |key: &Key, v: &KeyValue| -> Expr {
+            let bound = match v {
+                KeyValue::Integer(n) => Expr::val(*n),
+                KeyValue::Text(t) => Expr::val(t.as_str()),
+                KeyValue::Time(t) => Expr::val(*t),
+            };
+            if key.field_type == FieldType::Text {
+                sql.ordered_text(bound)
+            } else {
+                bound
+            }
+        };
+        let mut any = SqlCondition::any();
+        for i in 0..self.keys.len() {
+            let mut term = SqlCondition::all();
+            for j in 0..i {
+                term = term.add(
+                    self.keys[j]
+                        .ordered
+                        .clone()
+                        .eq(value(&self.keys[j], &last[j])),
+                );
+            }
+            let key = &self.keys[i];
+            let bound = value(key, &last[i]);
+            term = term.add(if key.descending {
+                key.ordered.clone().lt(bound)
+            } else {
+                key.ordered.clone().gt(bound)
+            });
+            any = any.add(term);
+        }
+        let first = &self.keys[0];
+        let bound = value(first, &last[0]);
+        let range = if first.descending {
+            first.ordered.clone().lte(bound)
+        } else {
+            first.ordered.clone().gte(bound)
+        };
+        SqlCondition::all().add(range).add(any)
     }
 
     /// The next page of rows, or `None` when the list is complete.
@@ -91,58 +286,19 @@ impl Listing {
         if self.done {
             return Ok(None);
         }
-        let size = self.remaining.map_or(PAGE_ROWS, |r| r.min(PAGE_ROWS));
+        let size = self.remaining.map_or(PAGE_ROWS, |r| Ord::min(r, PAGE_ROWS));
         let offset = self.offset.take();
-        let (rows, last) = match &self.kind {
-            Kind::Users => {
-                let mut select = User::find().order_by_asc(user::Column::Id);
-                if let Some(Key::User(id)) = self.after {
-                    select = select.filter(user::Column::Id.gt(id));
-                }
-                let users = limited(select, size, offset).all(db).await?;
-                let last = users.last().map(|u| Key::User(u.id));
-                (users.into_iter().map(user_row).collect::<Vec<_>>(), last)
-            }
-            Kind::Posts => {
-                // Only the author's name, under a plain column name: joining whole user models
-                // (sea-orm's find_also_related) costs a third of a full export.
-                let select = self.newest_first(Post::find());
-                let posts = limited(select, size, offset)
-                    .left_join(User)
-                    .column_as(user::Column::Username, "author")
-                    .into_model::<PostWithAuthor>()
-                    .all(db)
-                    .await?;
-                let last = posts.last().map(|p| Key::Post(p.timestamp, p.id));
-                let rows = posts
-                    .into_iter()
-                    .map(|p| {
-                        let author = p.author;
-                        let post = post::Model {
-                            id: p.id,
-                            body: p.body,
-                            timestamp: p.timestamp,
-                            user_id: p.user_id,
-                        };
-                        post_row(post, author)
-                    })
-                    .collect::<Vec<_>>();
-                (rows, last)
-            }
-            Kind::PostsOf(author) => {
-                let select = self.newest_first(author.find_related(Post));
-                let posts = limited(select, size, offset).all(db).await?;
-                let last = posts.last().map(|p| Key::Post(p.timestamp, p.id));
-                let name = &author.username;
-                let rows = posts
-                    .into_iter()
-                    .map(|p| post_row(p, Some(name.clone())))
-                    .collect::<Vec<_>>();
-                (rows, last)
-            }
-        };
+        let found = db.query_all(&self.statement(size, offset)).await?;
+        let mut rows = Vec::with_capacity(found.len());
+        let mut last = None;
+        for row in &found {
+            rows.push(self.cells(row)?);
+            last = Some(row);
+        }
+        if let Some(row) = last {
+            self.after = Some(self.key_values(row)?);
+        }
         let fetched = rows.len() as u64;
-        self.after = last;
         if let Some(remaining) = &mut self.remaining {
             *remaining -= fetched;
         }
@@ -150,30 +306,52 @@ impl Listing {
         Ok((fetched > 0).then_some(rows))
     }
 
-    /// Newest first, the id breaking ties, continuing after the last page's row.
-    fn newest_first(&self, select: Select<Post>) -> Select<Post> {
-        let mut select = select
-            .order_by_desc(post::Column::Timestamp)
-            .order_by_desc(post::Column::Id);
-        if let Some(Key::Post(timestamp, id)) = self.after {
-            // `timestamp <= t` first: a range on ix_post_timestamp, so each page starts where the
-            // last one ended instead of scanning from the top (an OR alone defeats the index).
-            select = select
-                .filter(post::Column::Timestamp.lte(timestamp))
-                .filter(
-                    Condition::any()
-                        .add(post::Column::Timestamp.lt(timestamp))
-                        .add(post::Column::Id.lt(id)),
-                );
-        }
-        select
+    fn cells(&self, row: &QueryResult) -> Result<Vec<Cell>> {
+        Ok(match self.entity {
+            EntityKind::User => {
+                let hash: Option<String> = row.try_get("", "password_hash")?;
+                let mut cells = vec![
+                    row.try_get::<i32>("", "id")?.into(),
+                    row.try_get::<String>("", "username")?.into(),
+                    row.try_get::<String>("", "email")?.into(),
+                    hash.is_some().into(),
+                ];
+                if self.with_post_count {
+                    cells.push(integer(row, POSTS_COLUMN)?.into());
+                }
+                cells
+            }
+            EntityKind::Post => vec![
+                row.try_get::<i32>("", "id")?.into(),
+                row.try_get::<NaiveDateTime>("", "timestamp")?.into(),
+                Cell::from(row.try_get::<Option<String>>("", "author")?),
+                row.try_get::<String>("", "body")?.into(),
+            ],
+        })
+    }
+
+    fn key_values(&self, row: &QueryResult) -> Result<Vec<KeyValue>> {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let name = format!("k{i}");
+                Ok(match key.field_type {
+                    FieldType::Text => KeyValue::Text(row.try_get("", &name)?),
+                    FieldType::Timestamp => KeyValue::Time(row.try_get("", &name)?),
+                    FieldType::Integer | FieldType::Secret | FieldType::User => {
+                        KeyValue::Integer(integer(row, &name)?)
+                    }
+                })
+            })
+            .collect()
     }
 }
 
-fn limited<E: EntityTrait>(select: Select<E>, size: u64, offset: Option<u64>) -> Select<E> {
-    let select = select.limit(size);
-    match offset {
-        Some(offset) => select.offset(offset),
-        None => select,
+/// An integer column, whatever width the backend gives it (`COUNT` is 64-bit, ids 32-bit).
+fn integer(row: &QueryResult, name: &str) -> Result<i64> {
+    match row.try_get::<i64>("", name) {
+        Ok(n) => Ok(n),
+        Err(_) => Ok(i64::from(row.try_get::<i32>("", name)?)),
     }
 }

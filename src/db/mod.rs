@@ -12,10 +12,12 @@
 
 pub mod bulk;
 pub mod case_insensitive;
+pub mod changes;
 pub mod config;
 pub mod connect;
 pub mod describe;
 pub mod error;
+pub mod filter;
 pub mod flask_sqlite;
 pub mod listing;
 pub mod password;

@@ -115,45 +115,7 @@ pub async fn author_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
 }
 
 pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -> Result<Outcome> {
-    // Checked first for a clear message; the unique indexes still guard against a race. Case is
-    // ignored, as MySQL's unique indexes do, so "John" is refused beside "john" on every backend.
-    // One query for both columns: each round trip to the database costs more than the lookups.
-    let backend = db.get_database_backend();
-    let holders = User::find()
-        .filter(
-            Condition::any()
-                .add(same_text_ignoring_case(
-                    backend,
-                    user::Column::Username,
-                    username,
-                ))
-                .add(same_text_ignoring_case(backend, user::Column::Email, email)),
-        )
-        .order_by_asc(user::Column::Id)
-        .all(db)
-        .await?;
-    let email_owner = holders.iter().find(|u| same_ignoring_case(&u.email, email));
-    let taken = holders.iter().find(|u| u.username == username).or_else(|| {
-        holders
-            .iter()
-            .find(|u| same_ignoring_case(&u.username, username))
-    });
-    if let Some(taken) = taken {
-        let as_spelled = if taken.username == username {
-            String::new()
-        } else {
-            format!(" (as {:?})", taken.username)
-        };
-        return Err(Error::new(format!(
-            "username {username:?} is already taken{as_spelled}"
-        )));
-    }
-    if let Some(owner) = email_owner {
-        return Err(Error::new(format!(
-            "email {email:?} is already used by user {:?}",
-            owner.username
-        )));
-    }
+    ensure_available(db, Some(username), Some(email), None).await?;
     let created = user::ActiveModel {
         username: Set(username.to_string()),
         email: Set(email.to_string()),
@@ -165,6 +127,64 @@ pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -
         "Added user {} (id {})",
         created.username, created.id
     )))
+}
+
+/// Checks that no user (other than `except`) has this username or email, regardless of case.
+/// Checked first for a clear message; the unique indexes still guard against a race. Case is
+/// compared as the Flask app's users would expect: `John` and `john` are the same name.
+pub async fn ensure_available<C: ConnectionTrait>(
+    db: &C,
+    username: Option<&str>,
+    email: Option<&str>,
+    except: Option<i32>,
+) -> Result<()> {
+    // One query for both columns: each round trip to the database costs more than the lookups.
+    let backend = db.get_database_backend();
+    let mut wanted = Condition::any();
+    if let Some(username) = username {
+        wanted = wanted.add(same_text_ignoring_case(
+            backend,
+            user::Column::Username,
+            username,
+        ));
+    }
+    if let Some(email) = email {
+        wanted = wanted.add(same_text_ignoring_case(backend, user::Column::Email, email));
+    }
+    let holders: Vec<user::Model> = User::find()
+        .filter(wanted)
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| Some(u.id) != except)
+        .collect();
+    if let Some(username) = username {
+        let taken = holders.iter().find(|u| u.username == username).or_else(|| {
+            holders
+                .iter()
+                .find(|u| same_ignoring_case(&u.username, username))
+        });
+        if let Some(taken) = taken {
+            let as_spelled = if taken.username == username {
+                String::new()
+            } else {
+                format!(" (as {:?})", taken.username)
+            };
+            return Err(Error::new(format!(
+                "username {username:?} is already taken{as_spelled}"
+            )));
+        }
+    }
+    if let Some(email) = email
+        && let Some(owner) = holders.iter().find(|u| same_ignoring_case(&u.email, email))
+    {
+        return Err(Error::new(format!(
+            "email {email:?} is already used by user {:?}",
+            owner.username
+        )));
+    }
+    Ok(())
 }
 
 pub async fn add_post<C: ConnectionTrait>(db: &C, body: &str, author: &UserRef) -> Result<Outcome> {
@@ -255,25 +275,6 @@ pub async fn delete_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome>
         return Err(Error::new(format!("there is no post with id {id}")));
     }
     Ok(Outcome::Message(format!("Deleted post {id}")))
-}
-
-pub async fn count<C: ConnectionTrait>(
-    db: &C,
-    entity: EntityKind,
-    of: Option<&UserRef>,
-) -> Result<Outcome> {
-    let count = match (entity, of) {
-        (EntityKind::User, _) => User::find().count(db).await?,
-        (EntityKind::Post, None) => Post::find().count(db).await?,
-        (EntityKind::Post, Some(user)) => {
-            find_user(db, user)
-                .await?
-                .find_related(Post)
-                .count(db)
-                .await?
-        }
-    };
-    Ok(Outcome::Count { count, entity })
 }
 
 /// Rows in an entity's table, for `context`.

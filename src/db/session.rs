@@ -14,8 +14,10 @@ use super::bulk::{self, PendingPost};
 use super::config::DatabaseTarget;
 use super::flask_sqlite::FlaskCompat;
 use super::listing::Listing;
-use super::{describe, password, queries, raw_sql};
-use crate::command::{EntityKind, Format, ReadCommand, TransactionCommand, UserRef, WriteCommand};
+use super::{changes, describe, password, queries, raw_sql};
+use crate::command::{
+    Condition, EntityKind, Format, ReadCommand, TransactionCommand, UserRef, WriteCommand,
+};
 use crate::entities::{self, post};
 use crate::error::{Error, Result};
 use crate::render::{Cell, Outcome, PageSource, Rows};
@@ -202,6 +204,14 @@ impl Session {
             .await
     }
 
+    /// How many rows an `update` or `delete` with this condition would change (asked first).
+    pub async fn count_matching(&self, entity: EntityKind, filter: &Condition) -> Result<u64> {
+        match &self.transaction {
+            Some(open) => changes::count_matching(&FlaskCompat(open), entity, filter).await,
+            None => changes::count_matching(&FlaskCompat(&self.db), entity, filter).await,
+        }
+    }
+
     /// A listing's pages, read in the open transaction if there is one.
     pub fn pages(&self, listing: Listing) -> Pages<'_> {
         Pages {
@@ -262,8 +272,8 @@ impl PageSource for Pages<'_> {
     fn columns(&self) -> Vec<String> {
         self.listing
             .columns()
-            .iter()
-            .map(|c| c.to_string())
+            .into_iter()
+            .map(str::to_string)
             .collect()
     }
 
@@ -277,21 +287,13 @@ impl PageSource for Pages<'_> {
 
 async fn read<C: ConnectionTrait>(db: &C, command: &ReadCommand) -> Result<Answer> {
     let outcome = match command {
-        ReadCommand::List {
-            entity: EntityKind::User,
-            page,
-        } => return Ok(Answer::Listing(Listing::users(*page))),
-        ReadCommand::List {
-            entity: EntityKind::Post,
-            page,
-        } => return Ok(Answer::Listing(Listing::posts(*page))),
-        ReadCommand::PostsOf { user, page } => {
-            return Ok(Answer::Listing(Listing::posts_of(db, user, *page).await?));
-        }
+        ReadCommand::List(query) => return Ok(Answer::Listing(Listing::new(db, query).await?)),
         ReadCommand::GetUser(user) => queries::get_user(db, user).await?,
         ReadCommand::GetPost(id) => queries::get_post(db, *id).await?,
         ReadCommand::AuthorOf(id) => queries::author_of(db, *id).await?,
-        ReadCommand::Count { entity, of } => queries::count(db, *entity, of.as_ref()).await?,
+        ReadCommand::Count { entity, of, filter } => {
+            changes::count(db, *entity, of.as_ref(), filter.as_ref()).await?
+        }
         ReadCommand::Describe(entity) => describe::describe(db, *entity).await?,
         ReadCommand::CheckPassword { user, password } => {
             queries::check_password(db, user, &password.0).await?
@@ -308,6 +310,13 @@ async fn write<C: ConnectionTrait>(db: &C, command: &WriteCommand) -> Result<Out
             queries::delete_user(db, user, *cascade).await
         }
         WriteCommand::DeletePost(id) => queries::delete_post(db, *id).await,
+        WriteCommand::DeleteWhere {
+            entity,
+            filter,
+            cascade,
+            ..
+        } => changes::delete_where(db, *entity, filter, *cascade).await,
+        WriteCommand::Update { targets, set, .. } => changes::update(db, targets, set).await,
         WriteCommand::SetPassword { user, password } => {
             if password.0.is_empty() {
                 return Err(Error::new(

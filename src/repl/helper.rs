@@ -202,7 +202,7 @@ impl Validator for ShellHelper {
         {
             return Ok(ValidationResult::Valid(None));
         }
-        Ok(match shell_words::split(input) {
+        Ok(match crate::command::lexer::split(input) {
             Err(_) => ValidationResult::Incomplete,
             Ok(_) => ValidationResult::Valid(None),
         })

@@ -111,7 +111,9 @@ fn start_pager() -> std::io::Result<Child> {
         .ok()
         .filter(|p| !p.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_PAGER.to_string());
-    let words = shell_words::split(&pager).map_err(std::io::Error::other)?;
+    let words = crate::command::lexer::split(&pager)
+        .map(|words| crate::command::lexer::texts(&words))
+        .map_err(|_| std::io::Error::other("PAGER has an unterminated quote"))?;
     let Some((program, args)) = words.split_first() else {
         return Err(std::io::Error::other("empty PAGER"));
     };

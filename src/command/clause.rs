@@ -1,0 +1,755 @@
+//! The query clauses a command can carry: `where CONDITION`, `order by FIELD [asc|desc], ...` and
+//! `set FIELD = VALUE, ...`, parsed from the words after the fixed part of a command. The same
+//! parser serves completion: where the words run out, it says what it wanted next.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::error::{ParseError, alternatives, quoted};
+use super::lexer::Word;
+use super::query::{
+    Assignment, Comparison, Condition, Field, FieldType, Literal, Operator, Sort, Test,
+};
+use super::{EntityKind, user_ref, validate};
+
+/// The kinds of clause, each introduced by its keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clause {
+    Where,
+    OrderBy,
+    Set,
+}
+
+impl Clause {
+    pub fn keywords(self) -> &'static [&'static str] {
+        match self {
+            Clause::Where => &["where"],
+            Clause::OrderBy => &["order", "by"],
+            Clause::Set => &["set"],
+        }
+    }
+
+    /// As usage shows it.
+    pub fn shown(self) -> &'static str {
+        match self {
+            Clause::Where => "where CONDITION",
+            Clause::OrderBy => "order by FIELD [asc|desc], ...",
+            Clause::Set => "set FIELD = VALUE, ...",
+        }
+    }
+}
+
+/// The directions of a sort key.
+pub const DIRECTIONS: [&str; 2] = ["asc", "desc"];
+/// The words that join conditions.
+pub const CONNECTIVES: [&str; 2] = ["and", "or"];
+const SYMBOLS: [&str; 10] = ["<=", ">=", "!=", "<>", "=", "<", ">", "(", ")", ","];
+
+/// A token of a clause: a word or a symbol, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    /// Quoted text is always a value, never a keyword or a symbol.
+    pub quoted: bool,
+    pub symbol: bool,
+    /// The index of the word it is part of, and whether it starts that word.
+    pub word: usize,
+    pub starts_word: bool,
+}
+
+/// Splits words into tokens: symbols outside quotes stand alone (`id>3`, `(1,3)`).
+pub fn tokens(words: &[Word]) -> Vec<Token> {
+    let mut out = Vec::new();
+    for (index, word) in words.iter().enumerate() {
+        let first = out.len();
+        let mut current: Option<Token> = None;
+        let new = |text: String, quoted: bool, symbol: bool| Token {
+            text,
+            quoted,
+            symbol,
+            word: index,
+            starts_word: false,
+        };
+        for piece in &word.pieces {
+            if piece.quoted {
+                let token = current.get_or_insert_with(|| new(String::new(), true, false));
+                token.text.push_str(&piece.text);
+                token.quoted = true;
+                continue;
+            }
+            let mut rest = piece.text.as_str();
+            while !rest.is_empty() {
+                if let Some(symbol) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
+                    out.extend(current.take());
+                    out.push(new(symbol.to_string(), false, true));
+                    rest = &rest[symbol.len()..];
+                    continue;
+                }
+                let c = rest.chars().next().unwrap_or_default();
+                current
+                    .get_or_insert_with(|| new(String::new(), false, false))
+                    .text
+                    .push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        out.extend(current.take());
+        if word.pieces.is_empty() {
+            // `""`: an empty value.
+            out.push(new(String::new(), true, false));
+        }
+        if let Some(token) = out.get_mut(first) {
+            token.starts_word = true;
+        }
+    }
+    out
+}
+
+/// What the parser wanted where the tokens ran out: what completion offers there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// A field of the entity (in `where`, also `not` and `(`).
+    Field {
+        entity: EntityKind,
+        clause: Clause,
+        /// Fields `set` has assigned already.
+        taken: Vec<String>,
+    },
+    /// An operator for this field (or the rest of one: `starts` -> `with`).
+    Words(Vec<String>),
+    /// A value for this field.
+    Value(Field),
+    /// The condition could end here or go on with `and`/`or` (or close a parenthesis).
+    MoreOrEnd { close: bool },
+    /// A sort key could end here, take a direction, or be followed by another.
+    DirectionOrEnd,
+    /// A `set` could end here or assign another field.
+    CommaOrEnd,
+}
+
+/// Why a clause did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClauseError {
+    /// The tokens ran out where something was required.
+    End(Wanted),
+    /// A token that cannot be there, and why.
+    At { token: usize, error: ParseError },
+}
+
+/// A parsed clause and the index of the first token after it, or what went wrong. When the clause
+/// is complete at the end of the tokens, `open` says what could still extend it.
+pub struct Parsed<T> {
+    pub value: T,
+    pub next: usize,
+    pub open: Option<Wanted>,
+}
+
+type Parse<T> = Result<T, ClauseError>;
+
+struct Parser<'a> {
+    tokens: &'a [Token],
+    at: usize,
+    entity: EntityKind,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<&'a Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn peek_keyword(&self, word: &str) -> bool {
+        self.peek()
+            .is_some_and(|t| !t.quoted && !t.symbol && t.text.eq_ignore_ascii_case(word))
+    }
+
+    fn peek_symbol(&self, symbol: &str) -> bool {
+        self.peek().is_some_and(|t| t.symbol && t.text == symbol)
+    }
+
+    fn error(&self, message: impl Into<String>) -> ClauseError {
+        ClauseError::At {
+            token: self.at,
+            error: ParseError::new(message),
+        }
+    }
+
+    fn expect_keyword(&mut self, word: &'static str, wanted: Wanted, context: &str) -> Parse<()> {
+        match self.peek() {
+            None => Err(ClauseError::End(wanted)),
+            Some(_) if self.peek_keyword(word) => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(token) => Err(self.error(format!(
+                "expected {word:?} {context} but found {}",
+                quoted(&token.text)
+            ))),
+        }
+    }
+
+    // condition := and ("or" and)*
+    fn condition(&mut self) -> Parse<Condition> {
+        let mut terms = vec![self.conjunction()?];
+        while self.peek_keyword("or") {
+            self.at += 1;
+            terms.push(self.conjunction()?);
+        }
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Condition::Or(terms)
+        })
+    }
+
+    // and := not ("and" not)*
+    fn conjunction(&mut self) -> Parse<Condition> {
+        let mut terms = vec![self.negation()?];
+        while self.peek_keyword("and") {
+            self.at += 1;
+            terms.push(self.negation()?);
+        }
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Condition::And(terms)
+        })
+    }
+
+    // not := "not" not | "(" condition ")" | test
+    fn negation(&mut self) -> Parse<Condition> {
+        if self.peek_keyword("not") {
+            self.at += 1;
+            return Ok(Condition::Not(Box::new(self.negation()?)));
+        }
+        if self.peek_symbol("(") {
+            self.at += 1;
+            let inner = self.condition()?;
+            return match self.peek() {
+                None => Err(ClauseError::End(Wanted::MoreOrEnd { close: true })),
+                Some(_) if self.peek_symbol(")") => {
+                    self.at += 1;
+                    Ok(inner)
+                }
+                Some(token) => Err(self.error(format!(
+                    "expected \")\" to close the parenthesis, or and/or, but found {}",
+                    quoted(&token.text)
+                ))),
+            };
+        }
+        self.test()
+    }
+
+    fn field(&mut self, clause: Clause) -> Parse<Field> {
+        let Some(token) = self.peek() else {
+            return Err(ClauseError::End(Wanted::Field {
+                entity: self.entity,
+                clause,
+                taken: Vec::new(),
+            }));
+        };
+        match Field::named(self.entity, &token.text).filter(|_| !token.symbol) {
+            Some(field) => {
+                self.at += 1;
+                Ok(field)
+            }
+            None => Err(self.error(unknown_field(self.entity, &token.text))),
+        }
+    }
+
+    fn test(&mut self) -> Parse<Condition> {
+        let field = self.field(Clause::Where)?;
+        let negated = self.peek_keyword("not") && {
+            self.at += 1;
+            true
+        };
+        let operator = self.operator(&field, negated)?;
+        if !operator.applies_to(&field) {
+            return Err(ClauseError::At {
+                token: self.at - 1,
+                error: ParseError::new(refused_operator(&field, operator)),
+            });
+        }
+        let test = match operator {
+            Operator::Compare(comparison) => Test::Compare(comparison, self.value(&field)?),
+            Operator::Like => Test::Like(self.text(&field)?),
+            Operator::Contains => Test::Contains(self.text(&field)?),
+            Operator::StartsWith => Test::StartsWith(self.text(&field)?),
+            Operator::In => Test::In(self.list(&field)?),
+            Operator::Between => {
+                let low = self.value(&field)?;
+                self.expect_keyword(
+                    "and",
+                    Wanted::Words(vec!["and".into()]),
+                    "between the two values of between",
+                )?;
+                Test::Between(low, self.value(&field)?)
+            }
+            Operator::IsNull => Test::IsNull,
+            Operator::IsNotNull => Test::IsNotNull,
+        };
+        let test = Condition::Test { field, test };
+        Ok(if negated {
+            Condition::Not(Box::new(test))
+        } else {
+            test
+        })
+    }
+
+    /// The operator after a field (after `not`, only those that can be negated).
+    fn operator(&mut self, field: &Field, negated: bool) -> Parse<Operator> {
+        let candidates: Vec<Operator> = Operator::all()
+            .into_iter()
+            .filter(|o| !negated || o.negatable())
+            .collect();
+        let start = self.at;
+        let mut typed = 0;
+        loop {
+            let matching: Vec<Operator> = candidates
+                .iter()
+                .copied()
+                .filter(|o| self.starts_operator(start, typed + 1, o.words()))
+                .collect();
+            if let Some(done) = matching.iter().find(|o| o.words().len() == typed + 1) {
+                // `is null` and `is not null` share `is`: the longer one needs its next word.
+                if matching.iter().all(|o| o.words().len() == typed + 1)
+                    || !self.more_words(start, typed + 1)
+                {
+                    self.at = start + typed + 1;
+                    return Ok(*done);
+                }
+            }
+            if matching.is_empty() {
+                self.at = start + typed;
+                return Err(match self.peek() {
+                    None => ClauseError::End(Wanted::Words(next_operator_words(
+                        field,
+                        &candidates,
+                        start,
+                        typed,
+                        self,
+                    ))),
+                    Some(token) => self.error(unknown_operator(field, &token.text, negated)),
+                });
+            }
+            typed += 1;
+        }
+    }
+
+    /// Whether tokens `start..start + count` spell the first `count` words of `words`.
+    fn starts_operator(&self, start: usize, count: usize, words: &[&str]) -> bool {
+        count <= words.len()
+            && (0..count).all(|i| {
+                self.tokens.get(start + i).is_some_and(|t| {
+                    !t.quoted && t.text.eq_ignore_ascii_case(words[i])
+                        || (words[i] == "!=" && t.symbol && t.text == "<>")
+                })
+            })
+    }
+
+    fn more_words(&self, start: usize, count: usize) -> bool {
+        self.tokens.get(start + count).is_some()
+    }
+
+    fn value_token(&mut self, field: &Field) -> Parse<&'a Token> {
+        match self.peek() {
+            None => Err(ClauseError::End(Wanted::Value(*field))),
+            Some(token) if token.symbol => Err(self.error(format!(
+                "expected a value for {} but found {}: {}",
+                field.name(),
+                quoted(&token.text),
+                value_shape(field)
+            ))),
+            Some(token) => {
+                self.at += 1;
+                Ok(token)
+            }
+        }
+    }
+
+    fn text(&mut self, field: &Field) -> Parse<String> {
+        Ok(self.value_token(field)?.text.clone())
+    }
+
+    fn value(&mut self, field: &Field) -> Parse<Literal> {
+        let at = self.at;
+        let token = self.value_token(field)?;
+        let mut text = token.text.clone();
+        // An unquoted date may be followed by its time: `timestamp > 2024-01-01 12:00`.
+        if field.field_type() == FieldType::Timestamp
+            && !token.quoted
+            && let Some(next) = self.peek()
+            && !next.quoted
+            && !next.symbol
+            && looks_like_time(&next.text)
+        {
+            text = format!("{text} {}", next.text);
+            self.at += 1;
+        }
+        literal(field, &text).map_err(|error| ClauseError::At { token: at, error })
+    }
+
+    fn list(&mut self, field: &Field) -> Parse<Vec<Literal>> {
+        match self.peek() {
+            None => return Err(ClauseError::End(Wanted::Words(vec!["(".into()]))),
+            Some(_) if self.peek_symbol("(") => self.at += 1,
+            Some(token) => {
+                return Err(self.error(format!(
+                    "in takes a list in parentheses, as in {} in (1, 2, 3), not {}",
+                    field.name(),
+                    quoted(&token.text)
+                )));
+            }
+        }
+        let mut values = vec![self.value(field)?];
+        loop {
+            match self.peek() {
+                None => {
+                    return Err(ClauseError::End(Wanted::Words(vec![
+                        ",".into(),
+                        ")".into(),
+                    ])));
+                }
+                Some(_) if self.peek_symbol(",") => {
+                    self.at += 1;
+                    values.push(self.value(field)?);
+                }
+                Some(_) if self.peek_symbol(")") => {
+                    self.at += 1;
+                    return Ok(values);
+                }
+                Some(token) => {
+                    return Err(self.error(format!(
+                        "expected \",\" or \")\" in the list but found {}",
+                        quoted(&token.text)
+                    )));
+                }
+            }
+        }
+    }
+
+    fn sorts(&mut self) -> Parse<Vec<Sort>> {
+        let mut sorts = Vec::new();
+        loop {
+            let at = self.at;
+            let field = self.field(Clause::OrderBy)?;
+            if let Some(why) = field.refuses_order() {
+                return Err(ClauseError::At {
+                    token: at,
+                    error: ParseError::new(why),
+                });
+            }
+            let mut descending = false;
+            if let Some(index) = DIRECTIONS.iter().position(|d| self.peek_keyword(d)) {
+                descending = index == 1;
+                self.at += 1;
+            }
+            sorts.push(Sort { field, descending });
+            if !self.peek_symbol(",") {
+                return Ok(sorts);
+            }
+            self.at += 1;
+        }
+    }
+
+    fn assignments(&mut self) -> Parse<Vec<Assignment>> {
+        let mut assignments: Vec<Assignment> = Vec::new();
+        loop {
+            let at = self.at;
+            let field = self.field(Clause::Set).map_err(|error| match error {
+                ClauseError::End(Wanted::Field { entity, clause, .. }) => {
+                    ClauseError::End(Wanted::Field {
+                        entity,
+                        clause,
+                        taken: assignments.iter().map(|a| a.field.name()).collect(),
+                    })
+                }
+                other => other,
+            })?;
+            let refused = field.refuses_set().or_else(|| {
+                assignments
+                    .iter()
+                    .any(|a| a.field == field)
+                    .then(|| format!("{} is set twice", field.name()))
+            });
+            if let Some(why) = refused {
+                return Err(ClauseError::At {
+                    token: at,
+                    error: ParseError::new(why),
+                });
+            }
+            match self.peek() {
+                None => return Err(ClauseError::End(Wanted::Words(vec!["=".into()]))),
+                Some(_) if self.peek_symbol("=") => self.at += 1,
+                Some(token) => {
+                    return Err(self.error(format!(
+                        "expected \"=\" after {} in set but found {}",
+                        field.name(),
+                        quoted(&token.text)
+                    )));
+                }
+            }
+            let value_at = self.at;
+            let value = self.value(&field)?;
+            checked_for_set(&field, &value).map_err(|error| ClauseError::At {
+                token: value_at,
+                error,
+            })?;
+            assignments.push(Assignment { field, value });
+            if !self.peek_symbol(",") {
+                return Ok(assignments);
+            }
+            self.at += 1;
+        }
+    }
+}
+
+fn next_operator_words(
+    field: &Field,
+    candidates: &[Operator],
+    start: usize,
+    typed: usize,
+    parser: &Parser,
+) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    if typed == 0
+        && candidates
+            .iter()
+            .any(|o| o.negatable() && o.applies_to(field))
+    {
+        // `not` may come first only when no operator was begun and it was not typed already.
+        let after_not = start > 0 && parser.tokens[start - 1].text.eq_ignore_ascii_case("not");
+        if !after_not {
+            words.push("not".into());
+        }
+    }
+    for operator in candidates.iter().filter(|o| o.applies_to(field)) {
+        if parser.starts_operator(start, typed, operator.words())
+            && let Some(next) = operator.words().get(typed)
+            && !words.iter().any(|w| w == next)
+        {
+            words.push(next.to_string());
+        }
+    }
+    words
+}
+
+fn looks_like_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 4 && bytes[0].is_ascii_digit() && text.contains(':')
+}
+
+/// How a value of this field is written, for messages.
+pub fn value_shape(field: &Field) -> String {
+    match field.field_type() {
+        FieldType::Integer => format!("{} takes a whole number", field.name()),
+        FieldType::Text => format!("{} takes text (quote it if it has spaces)", field.name()),
+        FieldType::Timestamp => format!(
+            "{} takes a date as YYYY-MM-DD or \"YYYY-MM-DD HH:MM[:SS]\", in UTC",
+            field.name()
+        ),
+        FieldType::Secret => format!(
+            "{} can only be tested with is null or is not null",
+            field.name()
+        ),
+        FieldType::User => format!("{} takes a username or a user id", field.name()),
+    }
+}
+
+/// A value typed by its field.
+pub fn literal(field: &Field, text: &str) -> Result<Literal, ParseError> {
+    let wrong = || ParseError::new(format!("{}, not {}", value_shape(field), quoted(text)));
+    match field.field_type() {
+        FieldType::Integer => text
+            .trim()
+            .parse::<i64>()
+            .map(Literal::Integer)
+            .map_err(|_| wrong()),
+        FieldType::Text => Ok(Literal::Text(text.to_string())),
+        FieldType::Timestamp => timestamp(text).map(Literal::Timestamp).ok_or_else(wrong),
+        FieldType::Secret => Err(wrong()),
+        FieldType::User => user_ref(text).map(Literal::User),
+    }
+}
+
+/// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM`, `YYYY-MM-DD HH:MM:SS[.ffffff]` (or with a `T`), in UTC.
+pub fn timestamp(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return date.and_hms_opt(0, 0, 0);
+    }
+    [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+/// `set` applies the rules `add` does.
+fn checked_for_set(field: &Field, value: &Literal) -> Result<(), ParseError> {
+    use super::query::{PostColumn, PostField, UserColumn, UserField};
+    match (field, value) {
+        (Field::User(UserField::Column(UserColumn::Username)), Literal::Text(text)) => {
+            validate::username(text)
+        }
+        (Field::User(UserField::Column(UserColumn::Email)), Literal::Text(text)) => {
+            validate::email(text)
+        }
+        (Field::Post(PostField::Column(PostColumn::Body)), Literal::Text(text)) => {
+            validate::body(text)
+        }
+        (Field::Post(PostField::Column(PostColumn::UserId)), Literal::Integer(id)) => {
+            validate::id("user", &id.to_string()).map(|_| ())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn unknown_field(entity: EntityKind, word: &str) -> String {
+    let names = Field::names(entity);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let lower = word.to_lowercase();
+    let nearest = refs
+        .iter()
+        .map(|name| (name, strsim::damerau_levenshtein(&lower, name)))
+        .filter(|(name, distance)| *distance <= 2.max(name.len() / 3))
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(name, _)| format!("did you mean {name}? "))
+        .unwrap_or_default();
+    format!(
+        "{} has no field {}: {nearest}its fields are {}",
+        entity.plural(),
+        quoted(word),
+        alternatives(&refs).replacen(" or ", " and ", 1)
+    )
+}
+
+fn unknown_operator(field: &Field, word: &str, negated: bool) -> String {
+    let operators: Vec<String> = Operator::for_field(field)
+        .into_iter()
+        .filter(|o| !negated || o.negatable())
+        .map(Operator::shown)
+        .collect();
+    let lower = word.to_lowercase();
+    let nearest = operators
+        .iter()
+        .filter(|o| o.len() > 2)
+        .map(|o| {
+            (
+                o,
+                strsim::damerau_levenshtein(&lower, o.split(' ').next().unwrap_or(o)),
+            )
+        })
+        .filter(|(_, distance)| *distance <= 2)
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(o, _)| format!("did you mean {o}? "))
+        .unwrap_or_default();
+    let refs: Vec<&str> = operators.iter().map(String::as_str).collect();
+    format!(
+        "unknown operator {} after {}: {nearest}use {}",
+        quoted(word),
+        field.name(),
+        alternatives(&refs)
+    )
+}
+
+fn refused_operator(field: &Field, operator: Operator) -> String {
+    let operators: Vec<String> = Operator::for_field(field)
+        .into_iter()
+        .map(Operator::shown)
+        .collect();
+    let refs: Vec<&str> = operators.iter().map(String::as_str).collect();
+    let reason = match field.field_type() {
+        FieldType::Secret => "it can only be tested for being set".to_string(),
+        FieldType::User => format!(
+            "it names the author: for other tests use {}.username or {}.id",
+            field.name(),
+            field.name()
+        ),
+        FieldType::Integer | FieldType::Timestamp | FieldType::Text => {
+            format!("{} is not text", field.name())
+        }
+    };
+    format!(
+        "{} cannot be used with {}: {reason}; use {}",
+        operator.shown(),
+        field.name(),
+        alternatives(&refs)
+    )
+}
+
+/// Parses one clause of `entity` from `tokens[start..]` (its keywords already taken).
+pub fn parse_where(
+    tokens: &[Token],
+    start: usize,
+    entity: EntityKind,
+) -> Result<Parsed<Condition>, ClauseError> {
+    let mut parser = Parser {
+        tokens,
+        at: start,
+        entity,
+    };
+    let value = parser.condition()?;
+    let next = parser.at;
+    let open = (next == tokens.len()).then_some(Wanted::MoreOrEnd { close: false });
+    Ok(Parsed { value, next, open })
+}
+
+pub fn parse_order(
+    tokens: &[Token],
+    start: usize,
+    entity: EntityKind,
+) -> Result<Parsed<Vec<Sort>>, ClauseError> {
+    let mut parser = Parser {
+        tokens,
+        at: start,
+        entity,
+    };
+    let value = parser.sorts()?;
+    let next = parser.at;
+    let directed = next > start
+        && DIRECTIONS
+            .iter()
+            .any(|d| tokens[next - 1].text.eq_ignore_ascii_case(d) && !tokens[next - 1].quoted);
+    let open = (next == tokens.len()).then_some(if directed {
+        Wanted::CommaOrEnd
+    } else {
+        Wanted::DirectionOrEnd
+    });
+    Ok(Parsed { value, next, open })
+}
+
+pub fn parse_set(
+    tokens: &[Token],
+    start: usize,
+    entity: EntityKind,
+) -> Result<Parsed<Vec<Assignment>>, ClauseError> {
+    let mut parser = Parser {
+        tokens,
+        at: start,
+        entity,
+    };
+    let value = parser.assignments()?;
+    let next = parser.at;
+    let open = (next == tokens.len()).then_some(Wanted::CommaOrEnd);
+    Ok(Parsed { value, next, open })
+}
+
+/// The fields a clause can name: `where` all of them, `order by` the sortable, `set` the settable.
+pub fn allowed_fields(entity: EntityKind, clause: Clause) -> Vec<String> {
+    Field::all(entity)
+        .into_iter()
+        .filter(|f| match clause {
+            Clause::Where => true,
+            Clause::OrderBy => f.refuses_order().is_none(),
+            Clause::Set => f.refuses_set().is_none(),
+        })
+        .map(|f| f.name())
+        .collect()
+}
+
+/// Whether `word` is the comparison that `symbol` writes (for tests and completion).
+pub fn comparison(symbol: &str) -> Option<Comparison> {
+    Comparison::ALL.into_iter().find(|c| c.symbol() == symbol)
+}

@@ -1,0 +1,432 @@
+//! The query language's vocabulary: the fields of each entity (its columns and relation paths),
+//! the operators, and what a parsed `where`, `order by` and `set` hold. Each field and operator is
+//! declared here once; parsing, errors, completion and help read these tables. The columns must
+//! match the SeaORM entities', which a test in `src/entities` checks.
+
+use chrono::NaiveDateTime;
+
+use super::{EntityKind, Page, UserRef};
+
+/// A column of the user table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserColumn {
+    Id,
+    Username,
+    Email,
+    PasswordHash,
+}
+
+/// A column of the post table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PostColumn {
+    Id,
+    Body,
+    Timestamp,
+    UserId,
+}
+
+/// What can be named on users: a column, or the number of their posts (the user -> posts relation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserField {
+    Column(UserColumn),
+    Posts,
+}
+
+/// What can be named on posts: a column, the author (short for "the author is this user"), or a
+/// column of the author through the post -> author relation (`author.username`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PostField {
+    Column(PostColumn),
+    Author,
+    AuthorColumn(UserColumn),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    User(UserField),
+    Post(PostField),
+}
+
+/// How a field's values are written and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Integer,
+    Text,
+    /// `YYYY-MM-DD` or `YYYY-MM-DD HH:MM[:SS]`, in UTC.
+    Timestamp,
+    /// Only ever tested for being set: `password_hash is null`.
+    Secret,
+    /// A user by name or id: `author = john`.
+    User,
+}
+
+impl UserColumn {
+    pub const ALL: [UserColumn; 4] = [
+        UserColumn::Id,
+        UserColumn::Username,
+        UserColumn::Email,
+        UserColumn::PasswordHash,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            UserColumn::Id => "id",
+            UserColumn::Username => "username",
+            UserColumn::Email => "email",
+            UserColumn::PasswordHash => "password_hash",
+        }
+    }
+
+    pub fn field_type(self) -> FieldType {
+        match self {
+            UserColumn::Id => FieldType::Integer,
+            UserColumn::Username | UserColumn::Email => FieldType::Text,
+            UserColumn::PasswordHash => FieldType::Secret,
+        }
+    }
+}
+
+impl PostColumn {
+    pub const ALL: [PostColumn; 4] = [
+        PostColumn::Id,
+        PostColumn::Body,
+        PostColumn::Timestamp,
+        PostColumn::UserId,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PostColumn::Id => "id",
+            PostColumn::Body => "body",
+            PostColumn::Timestamp => "timestamp",
+            PostColumn::UserId => "user_id",
+        }
+    }
+
+    pub fn field_type(self) -> FieldType {
+        match self {
+            PostColumn::Id | PostColumn::UserId => FieldType::Integer,
+            PostColumn::Body => FieldType::Text,
+            PostColumn::Timestamp => FieldType::Timestamp,
+        }
+    }
+}
+
+/// The relation from a post to its author, as it is written in a path.
+pub const AUTHOR: &str = "author";
+/// The relation from a user to their posts, counted.
+pub const POSTS: &str = "posts";
+
+impl Field {
+    /// Every field of an entity, in the order help and completion list them.
+    pub fn all(entity: EntityKind) -> Vec<Field> {
+        match entity {
+            EntityKind::User => UserColumn::ALL
+                .into_iter()
+                .map(|c| Field::User(UserField::Column(c)))
+                .chain([Field::User(UserField::Posts)])
+                .collect(),
+            EntityKind::Post => PostColumn::ALL
+                .into_iter()
+                .map(|c| Field::Post(PostField::Column(c)))
+                .chain([Field::Post(PostField::Author)])
+                .chain(
+                    UserColumn::ALL
+                        .into_iter()
+                        .map(|c| Field::Post(PostField::AuthorColumn(c))),
+                )
+                .collect(),
+        }
+    }
+
+    /// The field of `entity` called `word` (any case).
+    pub fn named(entity: EntityKind, word: &str) -> Option<Field> {
+        Field::all(entity)
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(word))
+    }
+
+    pub fn names(entity: EntityKind) -> Vec<String> {
+        Field::all(entity).iter().map(Field::name).collect()
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Field::User(UserField::Column(c)) => c.name().to_string(),
+            Field::User(UserField::Posts) => POSTS.to_string(),
+            Field::Post(PostField::Column(c)) => c.name().to_string(),
+            Field::Post(PostField::Author) => AUTHOR.to_string(),
+            Field::Post(PostField::AuthorColumn(c)) => format!("{AUTHOR}.{}", c.name()),
+        }
+    }
+
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            Field::User(UserField::Column(c)) | Field::Post(PostField::AuthorColumn(c)) => {
+                c.field_type()
+            }
+            Field::User(UserField::Posts) => FieldType::Integer,
+            Field::Post(PostField::Column(c)) => c.field_type(),
+            Field::Post(PostField::Author) => FieldType::User,
+        }
+    }
+
+    /// Why this field cannot be sorted on, if it cannot.
+    pub fn refuses_order(&self) -> Option<String> {
+        match self.field_type() {
+            FieldType::Secret => Some(format!(
+                "{} cannot be sorted on: it can only be tested with is null or is not null",
+                self.name()
+            )),
+            FieldType::User => Some(format!(
+                "sort on a column of the author, such as {AUTHOR}.username or {AUTHOR}.id"
+            )),
+            FieldType::Integer | FieldType::Text | FieldType::Timestamp => None,
+        }
+    }
+
+    /// Why `set` cannot change this field, if it cannot.
+    pub fn refuses_set(&self) -> Option<String> {
+        let name = self.name();
+        match self {
+            Field::User(UserField::Column(UserColumn::Id))
+            | Field::Post(PostField::Column(PostColumn::Id)) => {
+                Some("id cannot be changed: it is how the rows are known".into())
+            }
+            Field::User(UserField::Posts) => Some(format!(
+                "{POSTS} is the number of the user's posts: it cannot be set (add or delete posts)"
+            )),
+            Field::User(UserField::Column(UserColumn::PasswordHash)) => {
+                Some("password_hash cannot be set directly: use set password USER".into())
+            }
+            Field::Post(PostField::AuthorColumn(_)) => Some(format!(
+                "{name} belongs to the author: change it with update user ..."
+            )),
+            Field::User(UserField::Column(_))
+            | Field::Post(PostField::Column(_))
+            | Field::Post(PostField::Author) => None,
+        }
+    }
+}
+
+/// The comparison operators, written as symbols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Comparison {
+    pub const ALL: [Comparison; 6] = [
+        Comparison::Eq,
+        Comparison::Ne,
+        Comparison::Lt,
+        Comparison::Le,
+        Comparison::Gt,
+        Comparison::Ge,
+    ];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Eq => "=",
+            Comparison::Ne => "!=",
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+        }
+    }
+}
+
+/// Every operator, as written after a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Compare(Comparison),
+    Like,
+    Contains,
+    StartsWith,
+    In,
+    Between,
+    IsNull,
+    IsNotNull,
+}
+
+impl Operator {
+    pub fn all() -> Vec<Operator> {
+        Comparison::ALL
+            .into_iter()
+            .map(Operator::Compare)
+            .chain([
+                Operator::Like,
+                Operator::Contains,
+                Operator::StartsWith,
+                Operator::In,
+                Operator::Between,
+                Operator::IsNull,
+                Operator::IsNotNull,
+            ])
+            .collect()
+    }
+
+    /// The words of the operator (`starts with` is two).
+    pub fn words(self) -> &'static [&'static str] {
+        match self {
+            Operator::Compare(Comparison::Eq) => &["="],
+            Operator::Compare(Comparison::Ne) => &["!="],
+            Operator::Compare(Comparison::Lt) => &["<"],
+            Operator::Compare(Comparison::Le) => &["<="],
+            Operator::Compare(Comparison::Gt) => &[">"],
+            Operator::Compare(Comparison::Ge) => &[">="],
+            Operator::Like => &["like"],
+            Operator::Contains => &["contains"],
+            Operator::StartsWith => &["starts", "with"],
+            Operator::In => &["in"],
+            Operator::Between => &["between"],
+            Operator::IsNull => &["is", "null"],
+            Operator::IsNotNull => &["is", "not", "null"],
+        }
+    }
+
+    pub fn shown(self) -> String {
+        self.words().join(" ")
+    }
+
+    /// Whether `not` may stand before it (`id not in (1, 2)`).
+    pub fn negatable(self) -> bool {
+        matches!(
+            self,
+            Operator::Like
+                | Operator::Contains
+                | Operator::StartsWith
+                | Operator::In
+                | Operator::Between
+        )
+    }
+
+    /// Whether it can test a field of this type (and, for `author`, only `=`).
+    pub fn applies_to(self, field: &Field) -> bool {
+        let nullable = matches!(
+            field,
+            Field::User(UserField::Column(_))
+                | Field::Post(PostField::Column(_))
+                | Field::Post(PostField::AuthorColumn(_))
+        );
+        match (self, field.field_type()) {
+            (Operator::IsNull | Operator::IsNotNull, _) => nullable,
+            (_, FieldType::Secret) => false,
+            (Operator::Compare(Comparison::Eq), FieldType::User) => true,
+            (_, FieldType::User) => false,
+            (Operator::Like | Operator::Contains | Operator::StartsWith, t) => t == FieldType::Text,
+            (Operator::Compare(_) | Operator::In | Operator::Between, _) => true,
+        }
+    }
+
+    /// The operators that can test this field.
+    pub fn for_field(field: &Field) -> Vec<Operator> {
+        Operator::all()
+            .into_iter()
+            .filter(|o| o.applies_to(field))
+            .collect()
+    }
+}
+
+/// A value typed by the field it is compared with or assigned to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    Integer(i64),
+    Text(String),
+    Timestamp(NaiveDateTime),
+    User(UserRef),
+}
+
+/// What a field is tested for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Test {
+    Compare(Comparison, Literal),
+    /// An SQL pattern (`%` any run, `_` one character), case-sensitive on every backend.
+    Like(String),
+    /// The text anywhere in the value, ignoring case; `%` and `_` are plain characters.
+    Contains(String),
+    /// The value begins with the text, ignoring case; `%` and `_` are plain characters.
+    StartsWith(String),
+    In(Vec<Literal>),
+    Between(Literal, Literal),
+    IsNull,
+    IsNotNull,
+}
+
+/// A `where` condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    Test { field: Field, test: Test },
+    Not(Box<Condition>),
+    And(Vec<Condition>),
+    Or(Vec<Condition>),
+}
+
+impl Condition {
+    /// Every field the condition names.
+    pub fn fields(&self) -> Vec<Field> {
+        match self {
+            Condition::Test { field, .. } => vec![*field],
+            Condition::Not(inner) => inner.fields(),
+            Condition::And(all) | Condition::Or(all) => {
+                all.iter().flat_map(|c| c.fields()).collect()
+            }
+        }
+    }
+}
+
+/// One key of `order by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub field: Field,
+    pub descending: bool,
+}
+
+/// One `FIELD = VALUE` of `set`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub field: Field,
+    pub value: Literal,
+}
+
+/// Which rows of an entity, in which order, how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub entity: EntityKind,
+    /// `posts of USER`: the same as `author = USER`, and read through the timeline index.
+    pub of: Option<UserRef>,
+    pub filter: Option<Condition>,
+    /// Empty: the entity's own order (users by id, posts newest first).
+    pub order: Vec<Sort>,
+    pub page: Page,
+}
+
+impl Query {
+    pub fn all(entity: EntityKind) -> Self {
+        Query {
+            entity,
+            of: None,
+            filter: None,
+            order: Vec::new(),
+            page: Page::default(),
+        }
+    }
+
+    /// Whether the query names a field, in its filter or its order.
+    pub fn mentions(&self, field: Field) -> bool {
+        self.order.iter().any(|s| s.field == field)
+            || self
+                .filter
+                .as_ref()
+                .is_some_and(|f| f.fields().contains(&field))
+    }
+}
+
+/// The one line of help about the language, shared by `help where` and the errors that need it.
+pub const CONDITION_SHAPE: &str = "FIELD OPERATOR VALUE, joined with and, or, not and parentheses";

@@ -1,0 +1,347 @@
+//! Counting, changing and deleting the rows a query selects: `count ... where`, `update ... set`
+//! and `delete ... where`. Each runs inside the unit of work the session opened, so a rule that
+//! fails on any row (a taken username, a user with posts) changes nothing at all.
+
+use sea_orm::sea_query::{
+    Condition as SqlCondition, Expr, ExprTrait, Func, Query, SelectStatement,
+};
+use sea_orm::{ConnectionTrait, QueryResult};
+
+use super::filter::{AuthorAccess, Sql, post_column, user_column};
+use super::listing::selection;
+use super::queries::{ensure_available, find_user};
+use crate::command::query::{Assignment, Field, Literal, PostField, UserColumn, UserField};
+use crate::command::{Condition, EntityKind, Targets, UserRef};
+use crate::entities::{post, user};
+use crate::error::{Error, Result};
+use crate::render::Outcome;
+
+/// Ids are deleted in groups of this many: well under every backend's limit on bound values.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// `3 posts`, `1 user`.
+pub fn rows_of(entity: EntityKind, n: u64) -> String {
+    match n {
+        1 => format!("1 {}", entity.singular()),
+        n => format!("{n} {}", entity.plural()),
+    }
+}
+
+/// Whether a condition reaches the author's columns (then the post table is joined to users).
+fn names_author_columns(filter: Option<&Condition>) -> bool {
+    filter.is_some_and(|f| {
+        f.fields()
+            .iter()
+            .any(|field| matches!(field, Field::Post(PostField::AuthorColumn(_))))
+    })
+}
+
+/// `count users|posts [of USER] [where ...]`.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    entity: EntityKind,
+    of: Option<&UserRef>,
+    filter: Option<&Condition>,
+) -> Result<Outcome> {
+    let access = if names_author_columns(filter) {
+        AuthorAccess::Joined
+    } else {
+        AuthorAccess::Correlated
+    };
+    let condition = selection(db, entity, of, filter, access).await?;
+    let count = count_rows(db, entity, condition, access).await?;
+    Ok(Outcome::Count { count, entity })
+}
+
+/// How many rows `update` or `delete` with this condition would change, asked before they run.
+pub async fn count_matching<C: ConnectionTrait>(
+    db: &C,
+    entity: EntityKind,
+    filter: &Condition,
+) -> Result<u64> {
+    let condition = selection(db, entity, None, Some(filter), AuthorAccess::Correlated).await?;
+    count_rows(db, entity, condition, AuthorAccess::Correlated).await
+}
+
+async fn count_rows<C: ConnectionTrait>(
+    db: &C,
+    entity: EntityKind,
+    condition: SqlCondition,
+    access: AuthorAccess,
+) -> Result<u64> {
+    let mut select = Query::select();
+    match entity {
+        EntityKind::User => select
+            .expr(Func::count(Expr::col((user::Entity, user::Column::Id))))
+            .from(user::Entity),
+        EntityKind::Post => {
+            select
+                .expr(Func::count(Expr::col((post::Entity, post::Column::Id))))
+                .from(post::Entity);
+            if access == AuthorAccess::Joined {
+                select.left_join(
+                    user::Entity,
+                    Expr::col((user::Entity, user::Column::Id))
+                        .equals((post::Entity, post::Column::UserId)),
+                );
+            }
+            &mut select
+        }
+    };
+    select.cond_where(condition);
+    first_integer(db, &select).await
+}
+
+async fn first_integer<C: ConnectionTrait>(db: &C, select: &SelectStatement) -> Result<u64> {
+    let row = db
+        .query_one(select)
+        .await?
+        .ok_or_else(|| Error::new("the database returned no count"))?;
+    Ok(u64::try_from(integer_at(&row, 0)?).unwrap_or(0))
+}
+
+fn integer_at(row: &QueryResult, index: usize) -> Result<i64> {
+    match row.try_get_by_index::<i64>(index) {
+        Ok(n) => Ok(n),
+        Err(_) => Ok(i64::from(row.try_get_by_index::<i32>(index)?)),
+    }
+}
+
+/// The ids of the users a condition selects, in order.
+async fn user_ids<C: ConnectionTrait>(db: &C, condition: SqlCondition) -> Result<Vec<i32>> {
+    let select = Query::select()
+        .column((user::Entity, user::Column::Id))
+        .from(user::Entity)
+        .cond_where(condition)
+        .order_by(
+            (user::Entity, user::Column::Id),
+            sea_orm::sea_query::Order::Asc,
+        )
+        .to_owned();
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| Ok(integer_at(row, 0)? as i32))
+        .collect()
+}
+
+/// `update user X set ...`, `update post N set ...`, `update users|posts where ... set ...`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    targets: &Targets,
+    set: &[Assignment],
+) -> Result<Outcome> {
+    let entity = targets.entity();
+    let condition = match targets {
+        Targets::User(user) => {
+            let found = find_user(db, user).await?;
+            SqlCondition::all().add(Expr::col((user::Entity, user::Column::Id)).eq(found.id))
+        }
+        Targets::Post(id) => {
+            let exists = count_rows(
+                db,
+                EntityKind::Post,
+                SqlCondition::all().add(Expr::col((post::Entity, post::Column::Id)).eq(*id)),
+                AuthorAccess::Correlated,
+            )
+            .await?;
+            if exists == 0 {
+                return Err(Error::new(format!("there is no post with id {id}")));
+            }
+            SqlCondition::all().add(Expr::col((post::Entity, post::Column::Id)).eq(*id))
+        }
+        Targets::Where { entity, filter } => {
+            selection(db, *entity, None, Some(filter), AuthorAccess::Correlated).await?
+        }
+    };
+    let matched = count_rows(db, entity, condition.clone(), AuthorAccess::Correlated).await?;
+    if matched == 0 {
+        return Ok(Outcome::Message(format!(
+            "No {} match: nothing was changed",
+            entity.plural()
+        )));
+    }
+    let no_users = Default::default();
+    let sql = Sql {
+        backend: db.get_database_backend(),
+        author: AuthorAccess::Correlated,
+        users: &no_users,
+    };
+    let mut statement = Query::update();
+    match entity {
+        EntityKind::User => {
+            check_unique(db, set, condition.clone(), matched).await?;
+            statement.table(user::Entity);
+        }
+        EntityKind::Post => {
+            statement.table(post::Entity);
+        }
+    }
+    for assignment in set {
+        let value = assigned_value(db, &sql, assignment).await?;
+        match assignment.field {
+            Field::User(UserField::Column(column)) => {
+                statement.value(user_column(column), value);
+            }
+            Field::Post(PostField::Column(column)) => {
+                statement.value(post_column(column), value);
+            }
+            Field::Post(PostField::Author) => {
+                statement.value(post::Column::UserId, value);
+            }
+            Field::User(UserField::Posts) | Field::Post(PostField::AuthorColumn(_)) => {
+                return Err(Error::new(
+                    assignment.field.refuses_set().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    statement.cond_where(condition);
+    db.execute(&statement).await?;
+    Ok(Outcome::Message(format!(
+        "Updated {}",
+        rows_of(entity, matched)
+    )))
+}
+
+/// A value for `set`: an author (by name or id) must exist.
+async fn assigned_value<C: ConnectionTrait>(
+    db: &C,
+    sql: &Sql<'_>,
+    assignment: &Assignment,
+) -> Result<Expr> {
+    match (&assignment.field, &assignment.value) {
+        (Field::Post(PostField::Author), Literal::User(user)) => {
+            Ok(Expr::val(find_user(db, user).await?.id))
+        }
+        (
+            Field::Post(PostField::Column(crate::command::query::PostColumn::UserId)),
+            Literal::Integer(id),
+        ) => {
+            let id = i32::try_from(*id)
+                .map_err(|_| Error::new(format!("there is no user with id {id}")))?;
+            Ok(Expr::val(find_user(db, &UserRef::Id(id)).await?.id))
+        }
+        (_, value) => sql.value(value),
+    }
+}
+
+/// Usernames and emails stay unique regardless of case, as `add user` keeps them.
+async fn check_unique<C: ConnectionTrait>(
+    db: &C,
+    set: &[Assignment],
+    condition: SqlCondition,
+    matched: u64,
+) -> Result<()> {
+    let text = |column: UserColumn| {
+        set.iter().find_map(|a| match (&a.field, &a.value) {
+            (Field::User(UserField::Column(c)), Literal::Text(t)) if *c == column => {
+                Some(t.as_str())
+            }
+            _ => None,
+        })
+    };
+    let (username, email) = (text(UserColumn::Username), text(UserColumn::Email));
+    if username.is_none() && email.is_none() {
+        return Ok(());
+    }
+    if matched > 1 {
+        let what = if username.is_some() {
+            "username"
+        } else {
+            "email"
+        };
+        return Err(Error::new(format!(
+            "{matched} users match, and each {what} belongs to one user only: nothing was changed"
+        )));
+    }
+    let ids = user_ids(db, condition).await?;
+    ensure_available(db, username, email, ids.first().copied()).await
+}
+
+/// `delete users|posts where ...`: a user with posts only with `cascade`, their posts first.
+pub async fn delete_where<C: ConnectionTrait>(
+    db: &C,
+    entity: EntityKind,
+    filter: &Condition,
+    cascade: bool,
+) -> Result<Outcome> {
+    let condition = selection(db, entity, None, Some(filter), AuthorAccess::Correlated).await?;
+    match entity {
+        EntityKind::Post => {
+            let matched =
+                count_rows(db, entity, condition.clone(), AuthorAccess::Correlated).await?;
+            if matched > 0 {
+                let statement = Query::delete()
+                    .from_table(post::Entity)
+                    .cond_where(condition)
+                    .to_owned();
+                db.execute(&statement).await?;
+            }
+            Ok(Outcome::Message(deleted(entity, matched, None)))
+        }
+        EntityKind::User => {
+            let ids = user_ids(db, condition).await?;
+            let (mut posts, mut authors) = (0, 0);
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                let select = Query::select()
+                    .expr(Func::count(Expr::col((post::Entity, post::Column::Id))))
+                    .expr(Func::count_distinct(Expr::col((
+                        post::Entity,
+                        post::Column::UserId,
+                    ))))
+                    .from(post::Entity)
+                    .and_where(
+                        Expr::col((post::Entity, post::Column::UserId))
+                            .is_in(chunk.iter().copied()),
+                    )
+                    .to_owned();
+                if let Some(row) = db.query_one(&select).await? {
+                    posts += u64::try_from(integer_at(&row, 0)?).unwrap_or(0);
+                    authors += u64::try_from(integer_at(&row, 1)?).unwrap_or(0);
+                }
+            }
+            if posts > 0 && !cascade {
+                return Err(Error::new(format!(
+                    "{} of the {} have posts ({} in all): add cascade to delete their posts \
+                     too; nothing was deleted",
+                    authors,
+                    rows_of(EntityKind::User, ids.len() as u64),
+                    posts
+                )));
+            }
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                let ids = chunk.iter().copied();
+                if posts > 0 {
+                    let statement = Query::delete()
+                        .from_table(post::Entity)
+                        .and_where(Expr::col(post::Column::UserId).is_in(ids.clone()))
+                        .to_owned();
+                    db.execute(&statement).await?;
+                }
+                let statement = Query::delete()
+                    .from_table(user::Entity)
+                    .and_where(Expr::col(user::Column::Id).is_in(ids))
+                    .to_owned();
+                db.execute(&statement).await?;
+            }
+            Ok(Outcome::Message(deleted(
+                entity,
+                ids.len() as u64,
+                Some(posts),
+            )))
+        }
+    }
+}
+
+fn deleted(entity: EntityKind, n: u64, posts: Option<u64>) -> String {
+    match (n, posts) {
+        (0, _) => format!("No {} match: nothing was deleted", entity.plural()),
+        (n, Some(p)) if p > 0 => format!(
+            "Deleted {} and their {}",
+            rows_of(entity, n),
+            rows_of(EntityKind::Post, p)
+        ),
+        (n, _) => format!("Deleted {}", rows_of(entity, n)),
+    }
+}
