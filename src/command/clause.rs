@@ -661,6 +661,9 @@ fn refused_operator(field: &Field, operator: Operator) -> String {
         .collect();
     let refs: Vec<&str> = operators.iter().map(String::as_str).collect();
     let reason = match field.field_type() {
+        _ if matches!(operator, Operator::IsNull | Operator::IsNotNull) => {
+            format!("{} always has a value", field.name())
+        }
         FieldType::Secret => "it can only be tested for being set".to_string(),
         FieldType::User => format!(
             "it names the author: for other tests use {}.username or {}.id",

@@ -59,6 +59,27 @@ pub struct Page {
     pub offset: Option<u64>,
 }
 
+impl WriteCommand {
+    /// A change of every row a condition selects, not yet confirmed with `--yes`: at a terminal
+    /// it says how many rows first and asks.
+    pub fn unconfirmed(&self) -> Option<(&'static str, EntityKind, &Condition)> {
+        match self {
+            WriteCommand::DeleteWhere {
+                entity,
+                filter,
+                confirmed: false,
+                ..
+            } => Some(("Delete", *entity, filter)),
+            WriteCommand::Update {
+                targets: Targets::Where { entity, filter },
+                confirmed: false,
+                ..
+            } => Some(("Update", *entity, filter)),
+            _ => None,
+        }
+    }
+}
+
 /// The rows an `update` changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Targets {

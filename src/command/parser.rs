@@ -385,10 +385,11 @@ fn incomplete(wanted: &Wanted) -> String {
                 entity.plural()
             )
         }
-        Wanted::Words(words) => format!(
-            "expected {}",
-            super::error::alternatives(&words.iter().map(String::as_str).collect::<Vec<_>>())
-        ),
+        Wanted::Words(words) => {
+            let quoted: Vec<String> = words.iter().map(|w| quoted(w)).collect();
+            let refs: Vec<&str> = quoted.iter().map(String::as_str).collect();
+            format!("expected {}", super::error::alternatives(&refs))
+        }
         Wanted::Value(field) => format!("a value: {}", clause::value_shape(field)),
         Wanted::MoreOrEnd { .. } => "a parenthesis is not closed: add \")\"".to_string(),
         Wanted::DirectionOrEnd | Wanted::CommaOrEnd => "expected a field after \",\"".to_string(),

@@ -27,6 +27,8 @@ pub enum PromptMode {
     Author,
     /// A password: shown as asterisks, never hinted, completed or remembered.
     Secret,
+    /// A yes or no before a change of many rows: nothing completed or hinted.
+    Confirm,
 }
 
 pub struct ShellHelper {
@@ -80,7 +82,9 @@ impl Completer for ShellHelper {
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         match self.mode.get() {
-            PromptMode::Body | PromptMode::Secret => return Ok((0, Vec::new())),
+            PromptMode::Body | PromptMode::Secret | PromptMode::Confirm => {
+                return Ok((0, Vec::new()));
+            }
             PromptMode::Author => {
                 let prefix = line[..pos].trim_start();
                 let start = pos - prefix.len();
@@ -114,7 +118,7 @@ impl Hinter for ShellHelper {
                     None => format!("  ({} over the {BODY_MAX} allowed)", used - BODY_MAX),
                 });
             }
-            PromptMode::Author | PromptMode::Secret => return None,
+            PromptMode::Author | PromptMode::Secret | PromptMode::Confirm => return None,
             PromptMode::Command => {}
         }
         if pos < line.len() {

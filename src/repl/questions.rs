@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 pub fn answer(input: &mut dyn Input, prompt: &str, mode: PromptMode) -> Result<String> {
     let read = match mode {
         PromptMode::Secret => input.read_secret(prompt)?,
-        PromptMode::Command | PromptMode::Body | PromptMode::Author => input.ask(prompt, mode)?,
+        PromptMode::Command | PromptMode::Body | PromptMode::Author | PromptMode::Confirm => {
+            input.ask(prompt, mode)?
+        }
     };
     match read {
         Read::Line(line) => Ok(line),
@@ -60,4 +62,10 @@ pub fn new_password(input: &mut dyn Input) -> Result<Secret> {
         }
     }
     Ok(first)
+}
+
+/// Whether the user agrees to go on: `y` or `yes`, in any case; anything else is no.
+pub fn agrees(input: &mut dyn Input, question: &str) -> Result<bool> {
+    let reply = answer(input, &format!("{question} [y/N] "), PromptMode::Confirm)?;
+    Ok(matches!(reply.trim().to_lowercase().as_str(), "y" | "yes"))
 }

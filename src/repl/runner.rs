@@ -20,6 +20,7 @@ use crate::command::{
     WriteCommand, help,
 };
 use crate::db::bulk::{PendingPost, PostBatch};
+use crate::db::changes::rows_of;
 use crate::db::session::{Answer, Session};
 use crate::entities::{self, post::now_utc};
 use crate::error::{Error, Result};
@@ -207,12 +208,34 @@ impl Runner<'_> {
             },
             Command::Transaction(t) => Answer::Done(self.session.transaction_command(t).await?),
             Command::Read(read) => self.session.read(&read).await?,
-            Command::Write(write) => Answer::Done(self.session.write(&write).await?),
+            Command::Write(write) => match self.confirmed(&write).await? {
+                true => Answer::Done(self.session.write(&write).await?),
+                false => Answer::Done(Outcome::Message(
+                    "Cancelled: nothing was changed".to_string(),
+                )),
+            },
             Command::Sql(statement) => Answer::Done(self.session.sql(&statement).await?),
             Command::Migrate(action) => Answer::Done(self.migrate(action).await?),
         };
         let passed = self.show(answer, started).await?;
         Ok(if passed { Step::Continue } else { Step::Failed })
+    }
+
+    /// At a terminal, a change of more than one row says how many and asks first (`--yes` does
+    /// not ask); scripts and `-c` never ask.
+    async fn confirmed(&mut self, write: &WriteCommand) -> Result<bool> {
+        let Some((verb, entity, filter)) = write.unconfirmed() else {
+            return Ok(true);
+        };
+        if !(self.input.is_interactive() && self.terminal) {
+            return Ok(true);
+        }
+        let rows = self.session.count_matching(entity, filter).await?;
+        if rows <= 1 {
+            return Ok(true);
+        }
+        let question = format!("{verb} {}?", rows_of(entity, rows));
+        questions::agrees(self.input, &question)
     }
 
     /// The commands the prompt carries out itself, or after asking its questions; `None` to leave.
