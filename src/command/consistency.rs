@@ -255,9 +255,8 @@ fn every_command_word_is_completed_and_parses() {
 #[test]
 fn every_alias_means_its_command() {
     for spec in COMMANDS {
-        let example = parse(spec.example);
-        let rest = spec
-            .example
+        let example = parse(spec.examples[0]);
+        let rest = spec.examples[0]
             .strip_prefix(spec.name)
             .unwrap_or_else(|| panic!("{}: the example starts with another word", spec.name));
         for alias in spec.aliases {
@@ -276,18 +275,21 @@ fn every_command_has_help_and_an_example_that_parses() {
     let overview = help::overview(&[]);
     for spec in COMMANDS {
         assert!(!spec.summary.is_empty(), "{}", spec.name);
-        assert!(
-            matches!(parse(spec.example), Ok(Some(_))),
-            "{}: {:?}",
-            spec.example,
-            parse(spec.example)
-        );
+        for example in spec.examples {
+            assert!(
+                matches!(parse(example), Ok(Some(_))),
+                "{example}: {:?}",
+                parse(example)
+            );
+        }
         for usage in spec.usage() {
             assert!(overview.contains(&usage), "{usage}");
         }
         for word in std::iter::once(&spec.name).chain(spec.aliases) {
             let page = help::topic(word).unwrap();
-            assert!(page.contains(spec.example), "{word}");
+            for example in spec.examples {
+                assert!(page.contains(example), "{word}");
+            }
         }
     }
 }

@@ -17,7 +17,8 @@ pub struct CommandSpec {
     /// Other words accepted for the same command.
     pub aliases: &'static [&'static str],
     pub summary: &'static str,
-    pub example: &'static str,
+    /// What `help COMMAND` shows; the first is the one the overview points to. Each must parse.
+    pub examples: &'static [&'static str],
     pub forms: &'static [Form],
 }
 
@@ -270,7 +271,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "help",
         aliases: &["?"],
         summary: "list the commands, or show one command's usage and an example",
-        example: "help posts",
+        examples: &["help posts"],
         forms: &[form!(
             &[Part::Optional(&Part::Value {
                 value: Value::Topic,
@@ -286,14 +287,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "context",
         aliases: &[],
         summary: "what is preloaded: the database, each entity with its table, columns and rows",
-        example: "context",
+        examples: &["context"],
         forms: &[form!(&[], |_| prompt(PromptCommand::Context))],
     },
     CommandSpec {
         name: "users",
         aliases: &["user"],
         summary: "list users, by id unless ordered; `where` picks them (help where)",
-        example: "users where username like \"s%\" order by username desc",
+        examples: &[
+            "users where username like \"s%\" order by username desc",
+            "users where email contains \"@example\" and not username = john limit 5",
+            "users where posts > 3 order by posts desc",
+            "users where id in (1, 3, 5)",
+        ],
         forms: &[form!(
             &[
                 filter(EntityKind::User, false),
@@ -307,7 +313,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "posts",
         aliases: &["post"],
         summary: "list posts, newest first unless ordered; `of` lists one user's posts",
-        example: "posts of john where body contains \"flask\" limit 5",
+        examples: &[
+            "posts of john where body contains \"flask\" limit 5",
+            "posts where author = susan order by timestamp",
+            "posts where author.username like \"j%\" and timestamp >= 2024-01-01 order by timestamp desc",
+            "posts where body contains \"Flask\" or (timestamp between 2024-01-01 and \"2024-02-01 12:00\" and id > 3)",
+        ],
         forms: &[
             form!(
                 &[
@@ -336,7 +347,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "get",
         aliases: &["show"],
         summary: "show one user, or one post with its author",
-        example: "get user john",
+        examples: &["get user john"],
         forms: &[
             form!(
                 &[
@@ -361,7 +372,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "author",
         aliases: &[],
         summary: "show the user who wrote a post",
-        example: "author of post 1",
+        examples: &["author of post 1"],
         forms: &[
             form!(
                 &[Part::Keyword("of"), Part::Keyword("post"), POST_ID],
@@ -376,7 +387,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "add",
         aliases: &["new"],
         summary: "add a user, or a post (alone, `add post` asks for the body and the author)",
-        example: "add post \"my first post!\" by john",
+        examples: &["add post \"my first post!\" by john"],
         forms: &[
             form!(
                 &[
@@ -426,7 +437,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "delete",
         aliases: &["remove", "rm"],
         summary: "delete a post, or a user (with `cascade`, also their posts), or all that match",
-        example: "delete post 3",
+        examples: &[
+            "delete post 3",
+            "delete user john cascade",
+            "delete posts where timestamp < 2024-01-01",
+            "delete users where posts = 0 and username like \"test%\" --yes",
+        ],
         forms: &[
             form!(
                 &[
@@ -474,7 +490,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "update",
         aliases: &["change"],
         summary: "change a user, a post, or all that match: the same rules as add, all or nothing",
-        example: "update user john set email = \"john@new.example.com\"",
+        examples: &[
+            "update user john set email = \"john@new.example.com\"",
+            "update post 3 set body = \"fixed typo\", timestamp = \"2024-01-02 09:30\"",
+            "update post 3 set author = susan",
+            "update posts where author = john and body contains \"draft\" set body = \"(removed)\"",
+        ],
         forms: &[
             form!(&[USER, EXISTING_USER, set(EntityKind::User)], |c| {
                 c.entity()?;
@@ -516,7 +537,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "count",
         aliases: &[],
         summary: "count users or posts, or one user's posts; `where` as in a listing",
-        example: "count posts of john",
+        examples: &[
+            "count posts of john",
+            "count posts where author.email like \"%@example.com\"",
+        ],
         forms: &[
             form!(&[USERS, filter(EntityKind::User, false)], |c| read(
                 ReadCommand::Count {
@@ -556,7 +580,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "describe",
         aliases: &["desc"],
         summary: "columns, types, indexes and foreign keys of a table, read from the database",
-        example: "describe post",
+        examples: &["describe post"],
         forms: &[form!(
             &[Part::Entity {
                 kinds: &EntityKind::ALL,
@@ -569,7 +593,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "set",
         aliases: &[],
         summary: "set a user's password: asked twice without echo, stored as a salted scrypt hash",
-        example: "set password john",
+        examples: &["set password john"],
         forms: &[form!(&[Part::Keyword("password"), EXISTING_USER], |c| {
             prompt(PromptCommand::SetPassword(c.user()?))
         })],
@@ -578,7 +602,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "check",
         aliases: &[],
         summary: "check a password against the user's stored hash (Werkzeug's format)",
-        example: "check password john",
+        examples: &["check password john"],
         forms: &[form!(&[Part::Keyword("password"), EXISTING_USER], |c| {
             prompt(PromptCommand::CheckPassword(c.user()?))
         })],
@@ -587,7 +611,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "sql",
         aliases: &[],
         summary: "run any SQL: rows as a table, otherwise the number of rows affected",
-        example: "sql SELECT username, email FROM user WHERE id < 3",
+        examples: &["sql SELECT username, email FROM user WHERE id < 3"],
         forms: &[form!(
             &[Part::Value {
                 value: Value::Statement,
@@ -600,7 +624,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "begin",
         aliases: &[],
         summary: "open a transaction: commands run in it until commit or rollback",
-        example: "begin",
+        examples: &["begin"],
         forms: &[form!(&[], |_| Ok(Command::Transaction(
             TransactionCommand::Begin
         )))],
@@ -609,7 +633,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "commit",
         aliases: &[],
         summary: "make the open transaction's changes permanent",
-        example: "commit",
+        examples: &["commit"],
         forms: &[form!(&[], |_| Ok(Command::Transaction(
             TransactionCommand::Commit
         )))],
@@ -618,7 +642,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "rollback",
         aliases: &[],
         summary: "throw away the open transaction's changes",
-        example: "rollback",
+        examples: &["rollback"],
         forms: &[form!(&[], |_| Ok(Command::Transaction(
             TransactionCommand::Rollback
         )))],
@@ -627,7 +651,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "format",
         aliases: &[],
         summary: "how results print: tables for people, json or csv for programs",
-        example: "format json",
+        examples: &["format json"],
         forms: &[form!(&[Part::Optional(&Part::Choice(&FORMATS))], |c| {
             let format = if c.present()? {
                 Some(Format::ALL[c.choice()?])
@@ -641,7 +665,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "migrate",
         aliases: &[],
         summary: "apply, revert or list schema migrations",
-        example: "migrate status",
+        examples: &["migrate status"],
         forms: &[form!(&[Part::MigrateAction], |c| Ok(Command::Migrate(
             c.migrate()?
         )))],
@@ -650,7 +674,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "timing",
         aliases: &[],
         summary: "print how long each command took",
-        example: "timing on",
+        examples: &["timing on"],
         forms: &[form!(&[Part::Optional(&Part::Choice(&ON_OFF))], |c| {
             let setting = if c.present()? {
                 Some(c.choice()? == 0)
@@ -664,14 +688,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "history",
         aliases: &[],
         summary: "the commands typed at this prompt, this session and before",
-        example: "history",
+        examples: &["history"],
         forms: &[form!(&[], |_| prompt(PromptCommand::History))],
     },
     CommandSpec {
         name: "exit",
         aliases: &["quit", "\\q"],
         summary: "leave the shell (an open transaction is rolled back)",
-        example: "exit",
+        examples: &["exit"],
         forms: &[form!(&[], |_| prompt(PromptCommand::Exit))],
     },
 ];

@@ -1,9 +1,28 @@
 //! `help` and `help COMMAND`, written from the grammar; the entities' tables and columns are handed
 //! in by the caller, which reads them from the SeaORM entities.
 
+use super::EntityKind;
+use super::clause::Clause;
 use super::entity::EntityDescription;
 use super::error::{ParseError, ParseResult, quoted};
 use super::grammar::{self, COMMANDS};
+use super::query::{CONDITION_SHAPE, Field, Operator};
+
+/// Usages longer than this put their summary on the next line, so the overview fits 100 columns.
+const USAGE_COLUMN: usize = 40;
+
+/// The words `help` takes for the query language's page.
+pub const QUERY_TOPICS: [&str; 2] = ["where", "order"];
+
+/// Examples on the query language's page; each must parse.
+pub const QUERY_EXAMPLES: [&str; 6] = [
+    "users where username starts with s order by username desc",
+    "users where not (email contains \"@example\" or password_hash is null)",
+    "posts where author = susan and timestamp between 2024-01-01 and \"2024-01-31 23:59\"",
+    "posts where id not in (1, 2) order by author.username, timestamp desc limit 10",
+    "count users where posts >= 10",
+    "update posts where author.username like \"test%\" set author = john --yes",
+];
 
 pub fn overview(entities: &[EntityDescription]) -> String {
     let usages: Vec<(Vec<String>, &str)> =
@@ -12,6 +31,7 @@ pub fn overview(entities: &[EntityDescription]) -> String {
         .iter()
         .flat_map(|(lines, _)| lines.iter())
         .map(|u| u.chars().count())
+        .filter(|width| *width <= USAGE_COLUMN)
         .max()
         .unwrap_or(0);
     let mut text =
@@ -19,6 +39,10 @@ pub fn overview(entities: &[EntityDescription]) -> String {
     for (lines, summary) in &usages {
         for (i, usage) in lines.iter().enumerate() {
             let summary = if i == 0 { *summary } else { "" };
+            if usage.chars().count() > width && !summary.is_empty() {
+                text.push_str(&format!("  {usage}\n  {:width$}  {summary}\n", ""));
+                continue;
+            }
             text.push_str(format!("  {usage:width$}  {summary}").trim_end());
             text.push('\n');
         }
@@ -32,12 +56,18 @@ pub fn overview(entities: &[EntityDescription]) -> String {
             entity.columns.join(", ")
         ));
     }
+    text.push_str(&format!(
+        "Queries: where {CONDITION_SHAPE}; type help where.\n"
+    ));
     text.push_str("Quote text with spaces: add post \"hello world\" by john. Type help COMMAND for an example.");
     text
 }
 
 pub fn topic(word: &str) -> ParseResult<String> {
     let first = word.split_whitespace().next().unwrap_or(word);
+    if QUERY_TOPICS.iter().any(|t| t.eq_ignore_ascii_case(first)) {
+        return Ok(query_language());
+    }
     let Some(command) = grammar::find(first) else {
         let hint = grammar::nearest(first)
             .map(|n| format!(": did you mean {n:?}?"))
@@ -54,8 +84,63 @@ pub fn topic(word: &str) -> ParseResult<String> {
     if !command.aliases.is_empty() {
         text.push_str(&format!("also typed as: {}\n", command.aliases.join(", ")));
     }
-    text.push_str(&format!("example:\n  {}", command.example));
+    let label = if command.examples.len() == 1 {
+        "example"
+    } else {
+        "examples"
+    };
+    text.push_str(&format!("{label}:\n  {}", command.examples.join("\n  ")));
     Ok(text)
+}
+
+/// `help where`: the query language, written from its fields and operators.
+pub fn query_language() -> String {
+    let mut text = format!(
+        "where: choose rows by their fields, in users, posts, count, update and delete\n\
+         CONDITION is {CONDITION_SHAPE}\n\
+         (not binds tighter than and, and tighter than or).\n"
+    );
+    for entity in EntityKind::ALL {
+        let fields: Vec<String> = Field::all(entity)
+            .iter()
+            .map(|f| match f.note() {
+                Some(note) => format!("{} ({note})", f.name()),
+                None => f.name(),
+            })
+            .collect();
+        text.push_str(&format!(
+            "fields of {}:\n  {}\n",
+            entity.plural(),
+            fields.join(", ")
+        ));
+    }
+    text.push_str("operators:\n");
+    let mut shown: Vec<(&str, &str)> = Vec::new();
+    for operator in Operator::all() {
+        let explained = operator.explained();
+        if !shown.contains(&explained) {
+            shown.push(explained);
+        }
+    }
+    let width = shown.iter().map(|(o, _)| o.len()).max().unwrap_or(0);
+    for (operator, meaning) in shown {
+        text.push_str(&format!("  {operator:width$}  {meaning}\n"));
+    }
+    text.push_str(
+        "  not before like, contains, starts with, in or between turns it around\n\
+         values: whole numbers; text, quoted when it has spaces or is a keyword;\n  \
+         timestamps as YYYY-MM-DD or \"YYYY-MM-DD HH:MM[:SS]\", in UTC\n",
+    );
+    for clause in [Clause::OrderBy, Clause::Set] {
+        let what = match clause {
+            Clause::OrderBy => "any field but password_hash and author; the id breaks ties",
+            Clause::Set => "in update: the same rules as add; id and posts cannot be set",
+            Clause::Where => "",
+        };
+        text.push_str(&format!("{}: {what}\n", clause.shown()));
+    }
+    text.push_str(&format!("examples:\n  {}", QUERY_EXAMPLES.join("\n  ")));
+    text
 }
 
 #[cfg(test)]
@@ -76,6 +161,30 @@ mod tests {
             assert!(text.contains(command.summary), "{}", command.name);
         }
         assert!(text.contains("table post: id, body\n"));
+        assert!(text.contains("type help where"));
+    }
+
+    #[test]
+    fn the_query_page_names_every_field_and_operator_and_its_examples_parse() {
+        let page = topic("WHERE").unwrap();
+        assert_eq!(topic("order by").unwrap(), page);
+        for entity in EntityKind::ALL {
+            for field in Field::names(entity) {
+                assert!(page.contains(&field), "{field}");
+            }
+        }
+        for operator in Operator::all() {
+            let (shown, _) = operator.explained();
+            assert!(page.contains(shown), "{shown}");
+        }
+        for example in QUERY_EXAMPLES {
+            assert!(page.contains(example));
+            assert!(
+                matches!(crate::command::parse(example), Ok(Some(_))),
+                "{example}: {:?}",
+                crate::command::parse(example)
+            );
+        }
     }
 
     #[test]
@@ -84,6 +193,11 @@ mod tests {
         assert!(text.starts_with("add: "));
         assert!(text.contains("  add user USERNAME EMAIL\n"));
         assert!(text.ends_with("example:\n  add post \"my first post!\" by john"));
+        assert!(
+            topic("delete")
+                .unwrap()
+                .contains("examples:\n  delete post 3\n")
+        );
         assert_eq!(topic("get user").unwrap(), topic("get").unwrap());
         assert!(
             topic("gett")

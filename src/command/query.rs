@@ -171,6 +171,20 @@ impl Field {
         }
     }
 
+    /// What the field holds, for `help where`, when its name does not say it.
+    pub fn note(&self) -> Option<&'static str> {
+        match self {
+            Field::User(UserField::Posts) => Some("the number of the user's posts"),
+            Field::User(UserField::Column(UserColumn::PasswordHash))
+            | Field::Post(PostField::AuthorColumn(UserColumn::PasswordHash)) => {
+                Some("is null or is not null only")
+            }
+            Field::Post(PostField::Author) => Some("= USERNAME|ID: the author"),
+            Field::Post(PostField::Column(PostColumn::Timestamp)) => Some("UTC"),
+            _ => None,
+        }
+    }
+
     /// Why this field cannot be sorted on, if it cannot.
     pub fn refuses_order(&self) -> Option<String> {
         match self.field_type() {
@@ -293,6 +307,31 @@ impl Operator {
 
     pub fn shown(self) -> String {
         self.words().join(" ")
+    }
+
+    /// The operator with its value, and what it tests, for `help where`.
+    pub fn explained(self) -> (&'static str, &'static str) {
+        match self {
+            Operator::Compare(_) => (
+                "= != < <= > >= VALUE",
+                "compare; text by its characters' codes, case-sensitive",
+            ),
+            Operator::Like => (
+                "like PATTERN",
+                "% is any run of characters, _ any one; case-sensitive",
+            ),
+            Operator::Contains => (
+                "contains TEXT",
+                "the text anywhere, ignoring case; % and _ are plain characters",
+            ),
+            Operator::StartsWith => ("starts with TEXT", "the text at the start, ignoring case"),
+            Operator::In => ("in (VALUE, ...)", "one of the values"),
+            Operator::Between => ("between LOW and HIGH", "from LOW to HIGH, both included"),
+            Operator::IsNull | Operator::IsNotNull => (
+                "is null, is not null",
+                "whether it has a value (password_hash)",
+            ),
+        }
     }
 
     /// Whether `not` may stand before it (`id not in (1, 2)`).
