@@ -14,6 +14,7 @@ mod interactive;
 mod migrate;
 mod parser_props;
 mod passwords;
+mod queries;
 mod security;
 mod shell;
 mod util;
