@@ -420,3 +420,51 @@ mod tests {
         assert_eq!(like_literal("50%_off!"), "50!%!_off!!");
     }
 }
+
+#[cfg(test)]
+mod entity_tests {
+    use super::*;
+    use crate::command::EntityKind;
+    use crate::entities::columns;
+    use sea_orm::{ColumnTrait, ColumnType, Iden};
+
+    /// The type a column's values take in the query language, from its SeaORM declaration.
+    fn language_type(column_type: &ColumnType) -> Option<FieldType> {
+        match column_type {
+            ColumnType::Integer | ColumnType::BigInteger => Some(FieldType::Integer),
+            ColumnType::String(_) | ColumnType::Text => Some(FieldType::Text),
+            ColumnType::DateTime | ColumnType::Timestamp => Some(FieldType::Timestamp),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_query_language_names_exactly_the_entities_columns_with_their_types() {
+        let user_names: Vec<String> = UserColumn::ALL
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        assert_eq!(user_names, columns(EntityKind::User));
+        let post_names: Vec<String> = PostColumn::ALL
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        assert_eq!(post_names, columns(EntityKind::Post));
+        for column in UserColumn::ALL {
+            let entity_column = user_column(column);
+            assert_eq!(entity_column.to_string(), column.name());
+            let declared = language_type(entity_column.def().get_column_type());
+            match column.field_type() {
+                // The hash is text, but the language only asks whether it is set.
+                FieldType::Secret => assert_eq!(declared, Some(FieldType::Text)),
+                other => assert_eq!(declared, Some(other), "{}", column.name()),
+            }
+        }
+        for column in PostColumn::ALL {
+            let entity_column = post_column(column);
+            assert_eq!(entity_column.to_string(), column.name());
+            let declared = language_type(entity_column.def().get_column_type());
+            assert_eq!(declared, Some(column.field_type()), "{}", column.name());
+        }
+    }
+}

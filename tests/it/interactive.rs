@@ -413,3 +413,41 @@ fn long_scripts_show_progress_on_a_terminal_and_not_elsewhere() {
         &run.stderr[..200.min(run.stderr.len())]
     );
 }
+
+#[tokio::test]
+async fn a_change_of_many_rows_says_how_many_and_asks_first_at_a_terminal() {
+    let dir = TestDir::new();
+    let seed = "add user john john@example.com\nadd post one by john\nadd post two by john\n\
+                add post three by john\n";
+    dir.pipe(&[], seed.as_bytes()).ok();
+    let screen = Terminal::new(&dir).converse(&[
+        ("microblog> ", "delete posts where id > 0\r"),
+        ("Delete 3 posts? [y/N] ", "n\r"),
+        (
+            "microblog> ",
+            "update posts where id > 0 set body = changed\r",
+        ),
+        ("Update 3 posts? [y/N] ", "yes\r"),
+        ("microblog> ", "delete posts where id = 3\r"),
+        (
+            "microblog> ",
+            "update posts where id > 0 set body = again --yes\r",
+        ),
+        ("microblog> ", "delete posts where id = 2\r"),
+        ("microblog> ", "exit\r"),
+    ]);
+    assert!(
+        screen.contains("Cancelled: nothing was changed"),
+        "{screen}"
+    );
+    assert!(screen.contains("Updated 3 posts"), "{screen}");
+    // One row, or --yes: no question.
+    assert!(!screen.contains("Delete 1 post?"), "{screen}");
+    assert!(!screen.contains("Update 2 posts?"), "{screen}");
+    assert!(screen.contains("Updated 2 posts"), "{screen}");
+    assert!(screen.contains("Deleted 1 post\r\n"), "{screen}");
+    assert_eq!(
+        query(&dir, "SELECT id, body FROM post").await,
+        [["1", "again"]]
+    );
+}

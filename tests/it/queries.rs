@@ -438,11 +438,8 @@ fn databases() -> &'static Vec<TestDb> {
             .into_iter()
             .filter_map(TestDb::migrated)
             .map(|db| {
-                let user_table = match db.backend {
-                    Backend::Postgres => "\"user\"",
-                    Backend::Sqlite | Backend::MySql => "user",
-                };
-                db.pipe(&[], &script.replace("{user}", user_table)).ok();
+                db.pipe(&[], &script.replace("{user}", db.user_table()))
+                    .ok();
                 db
             })
             .collect()
@@ -578,5 +575,201 @@ proptest! {
             let n: usize = counted.ok().split_whitespace().next().unwrap().parse().unwrap();
             prop_assert_eq!(n, want_count, "{} on {}", count, db.backend.name());
         }
+    }
+}
+
+/// The rows of a table as the database holds them, for checking what a change did.
+async fn table(db: &TestDb, sql: &str) -> Vec<String> {
+    crate::util::first_column(&db.url, sql).await
+}
+
+#[tokio::test]
+async fn update_follows_the_rules_of_add_and_changes_all_rows_or_none() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        db.pipe(
+            &[],
+            "add user john john@example.com\nadd user susan susan@example.com\n\
+             add post \"a draft\" by john\nadd post \"another draft\" by john\nadd post kept by susan\n",
+        )
+        .ok();
+        let emails = &format!("SELECT email FROM {} ORDER BY id", db.user_table());
+        let before = table(&db, emails).await;
+        for (command, error) in [
+            (
+                "update users where id > 0 set email = \"same@example.com\"",
+                "2 users match",
+            ),
+            (
+                "update user john set username = SUSAN",
+                "already taken (as \"susan\")",
+            ),
+            (
+                "update user john set email = \"Susan@Example.com\"",
+                "already used by user \"susan\"",
+            ),
+            (
+                "update user 9 set email = \"x@example.com\"",
+                "there is no user with id 9",
+            ),
+            (
+                "update post 1 set author = nobody",
+                "there is no user \"nobody\"",
+            ),
+            (
+                "update post 1 set user_id = 99",
+                "there is no user with id 99",
+            ),
+        ] {
+            let message = db.run(&["-c", command]).one_line_error().to_string();
+            assert!(message.contains(error), "{name}: {command}: {message}");
+        }
+        assert_eq!(table(&db, emails).await, before, "{name}: nothing changed");
+
+        // Inside a transaction, a failing update leaves the transaction usable.
+        let run = db.pipe(
+            &["--continue-on-error"],
+            "begin\nupdate posts where body contains draft set body = \"(removed)\"\n\
+             update user john set username = susan\ncommit\n",
+        );
+        assert!(run.stdout.contains("Updated 2 posts"), "{name}: {run:?}");
+        assert!(run.stdout.contains("Committed"), "{name}: {run:?}");
+        let bodies = table(&db, "SELECT body FROM post ORDER BY id").await;
+        assert_eq!(bodies, ["(removed)", "(removed)", "kept"], "{name}");
+
+        // A renamed author, a moved post, a case-only rename of oneself.
+        db.run(&["-c", "update posts where author = john set author = susan"])
+            .ok();
+        db.run(&["-c", "update user john set username = John"]).ok();
+        let authors = table(&db, "SELECT user_id FROM post ORDER BY id").await;
+        assert_eq!(authors, ["2", "2", "2"], "{name}");
+        let names = &format!("SELECT username FROM {} ORDER BY id", db.user_table());
+        assert_eq!(table(&db, names).await, ["John", "susan"], "{name}");
+    }
+}
+
+#[tokio::test]
+async fn values_are_bound_never_spliced() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        let hostile = "'; DROP TABLE post; --";
+        db.pipe(
+            &[],
+            "add user john john@example.com\nadd post hello by john\n",
+        )
+        .ok();
+        let set = format!(
+            "update posts where body = \"x' OR '1'='1\" or id = 1 set body = \"{hostile}\""
+        );
+        assert_eq!(db.run(&["-c", &set]).ok(), "Updated 1 post\n", "{name}");
+        assert_eq!(
+            table(&db, "SELECT body FROM post").await,
+            [hostile],
+            "{name}"
+        );
+        let find = format!("posts where body = \"{hostile}\" and body like \"%--\"");
+        let run = db.run(&["--format", "csv", "-c", &find]);
+        assert!(run.ok().contains(hostile), "{name}: {run:?}");
+        let deleted = db
+            .run(&["-c", "delete posts where body contains \"' or 1=1\""])
+            .ok()
+            .to_string();
+        assert_eq!(deleted, "No posts match: nothing was deleted\n", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn delete_users_where_keeps_the_cascade_rule_and_reports_what_went() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        db.pipe(
+            &[],
+            "add user john john@example.com\nadd user test1 t1@x.org\nadd user test2 t2@x.org\n\
+             add post a by test1\nadd post b by test1\nadd post c by john\n",
+        )
+        .ok();
+        let message = db
+            .run(&["-c", "delete users where username like \"test%\""])
+            .one_line_error()
+            .to_string();
+        assert!(
+            message.contains("1 of the 2 users have posts (2 in all): add cascade"),
+            "{name}: {message}"
+        );
+        let deleted = db
+            .run(&["-c", "delete users where username like \"test%\" cascade"])
+            .ok()
+            .to_string();
+        assert_eq!(deleted, "Deleted 2 users and their 2 posts\n", "{name}");
+        assert_eq!(table(&db, "SELECT body FROM post").await, ["c"], "{name}");
+        let posts = db
+            .run(&["-c", "delete posts where author = john"])
+            .ok()
+            .to_string();
+        assert_eq!(posts, "Deleted 1 post\n", "{name}");
+        let message = db
+            .run(&["-c", "delete posts where author = ghost"])
+            .one_line_error()
+            .to_string();
+        assert!(
+            message.contains("there is no user \"ghost\""),
+            "{name}: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn keyset_pages_run_through_rows_that_share_their_sort_key() {
+    // More rows than a page holds, on three timestamps and two bodies: every page must continue
+    // exactly after the last row, by the sort key and then the id.
+    let rows = 2500;
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        let mut script = String::from("add user john john@example.com\n");
+        for i in 0..rows {
+            script.push_str(&format!(
+                "add post {} by john\n",
+                if i % 2 == 0 { "even" } else { "odd" }
+            ));
+        }
+        script.push_str("update posts where id > 0 set timestamp = 2024-01-01 --yes\n");
+        script.push_str("update posts where id > 800 set timestamp = 2024-01-02\n");
+        script.push_str("update posts where id > 1700 set timestamp = 2024-01-03\n");
+        db.pipe(&["--single-transaction"], &script).ok();
+        for (query, descending) in [
+            ("posts order by timestamp", false),
+            ("posts order by timestamp desc", true),
+            ("posts order by body desc, timestamp", false),
+            (
+                "posts of john where body = even or body = odd order by body",
+                false,
+            ),
+        ] {
+            let run = db.run(&["--format", "csv", "-c", query]);
+            let listed = listed(run.ok());
+            assert_eq!(listed.len(), rows, "{name}: {query}");
+            let mut unique = listed.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), rows, "{name}: {query}: a row twice");
+            if query.ends_with("timestamp") || query.ends_with("desc") {
+                let mut sorted = listed.clone();
+                // Ids grow with the timestamps here: the order is by id, either way.
+                sorted.sort();
+                if descending {
+                    sorted.reverse();
+                }
+                if !query.contains("body") {
+                    assert_eq!(listed, sorted, "{name}: {query}");
+                }
+            }
+        }
+        let offset = db.run(&[
+            "--format",
+            "csv",
+            "-c",
+            "posts order by timestamp limit 3 offset 1799",
+        ]);
+        assert_eq!(listed(offset.ok()), [1800, 1801, 1802], "{name}");
     }
 }

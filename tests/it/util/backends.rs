@@ -172,6 +172,14 @@ impl TestDb {
         self.dir.run_on(&self.url, args)
     }
 
+    /// The user table's name as this backend's SQL writes it (a reserved word in PostgreSQL).
+    pub fn user_table(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => "\"user\"",
+            Backend::Sqlite | Backend::MySql => "user",
+        }
+    }
+
     /// Runs the binary on this database with `extra` arguments and `script` on its stdin.
     pub fn pipe(&self, extra: &[&str], script: &str) -> super::Run {
         let mut args = vec!["--database-url", self.url.as_str()];
