@@ -327,7 +327,15 @@ impl<'a> Parser<'a> {
                         typed,
                         self,
                     ))),
-                    Some(token) => self.error(unknown_operator(field, &token.text, negated)),
+                    Some(_) => {
+                        let typed: Vec<&str> = self.tokens[start..=self.at]
+                            .iter()
+                            .map(|t| t.text.as_str())
+                            .collect();
+                        let error = unknown_operator(field, &typed.join(" "), negated);
+                        self.at = start;
+                        self.error(error)
+                    }
                 });
             }
             typed += 1;
@@ -635,12 +643,7 @@ fn unknown_operator(field: &Field, word: &str, negated: bool) -> String {
     let nearest = operators
         .iter()
         .filter(|o| o.len() > 2)
-        .map(|o| {
-            (
-                o,
-                strsim::damerau_levenshtein(&lower, o.split(' ').next().unwrap_or(o)),
-            )
-        })
+        .map(|o| (o, strsim::damerau_levenshtein(&lower, o)))
         .filter(|(_, distance)| *distance <= 2)
         .min_by_key(|(_, distance)| *distance)
         .map(|(o, _)| format!("did you mean {o}? "))
@@ -755,4 +758,177 @@ pub fn allowed_fields(entity: EntityKind, clause: Clause) -> Vec<String> {
 /// Whether `word` is the comparison that `symbol` writes (for tests and completion).
 pub fn comparison(symbol: &str) -> Option<Comparison> {
     Comparison::ALL.into_iter().find(|c| c.symbol() == symbol)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::query::{PostColumn, PostField, UserColumn, UserField};
+    use crate::command::{Command, Query, ReadCommand, UserRef, parse};
+
+    /// The issue's forms, exactly as written there.
+    const FORMS: [&str; 15] = [
+        r#"users where username like "s%" order by username desc"#,
+        r#"users where email contains "@example" and not username = "john" limit 5"#,
+        "posts where author = susan order by timestamp",
+        r#"posts where author.username like "j%" and timestamp >= 2024-01-01 order by timestamp desc limit 10"#,
+        r#"posts of john where body contains "flask""#,
+        r#"posts where body contains "Flask" or (timestamp between 2024-01-01 and "2024-02-01 12:00" and id > 3)"#,
+        "users where password_hash is null",
+        "users where id in (1, 3, 5)",
+        "users where posts > 3 order by posts desc",
+        r#"count posts where author.email like "%@example.com""#,
+        r#"update user john set email = "john@new.example.com""#,
+        r#"update post 3 set body = "fixed typo""#,
+        r#"update posts where author = john and body contains "draft" set body = "(removed)""#,
+        "delete posts where timestamp < 2024-01-01",
+        r#"delete users where posts = 0 and username like "test%""#,
+    ];
+
+    fn filter(line: &str) -> Condition {
+        match parse(line) {
+            Ok(Some(Command::Read(ReadCommand::List(Query {
+                filter: Some(f), ..
+            })))) => f,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn test(field: Field, test: Test) -> Condition {
+        Condition::Test { field, test }
+    }
+
+    const ID: Field = Field::User(UserField::Column(UserColumn::Id));
+    const NAME: Field = Field::User(UserField::Column(UserColumn::Username));
+
+    #[test]
+    fn every_form_of_the_issue_parses_in_any_case() {
+        for form in FORMS {
+            assert!(
+                matches!(parse(form), Ok(Some(_))),
+                "{form}: {:?}",
+                parse(form)
+            );
+            let upper = form
+                .replace("where", "WHERE")
+                .replace("order by", "ORDER BY");
+            assert_eq!(parse(&upper), parse(form), "{upper}");
+        }
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_and_not_tighter_than_and() {
+        let eq = |n| test(ID, Test::Compare(Comparison::Eq, Literal::Integer(n)));
+        assert_eq!(
+            filter("users where id = 1 or id = 2 and id = 3"),
+            Condition::Or(vec![eq(1), Condition::And(vec![eq(2), eq(3)])])
+        );
+        assert_eq!(
+            filter("users where not id = 1 and id = 2"),
+            Condition::And(vec![Condition::Not(Box::new(eq(1))), eq(2)])
+        );
+        assert_eq!(
+            filter("users where (id = 1 or id = 2) and id = 3"),
+            Condition::And(vec![Condition::Or(vec![eq(1), eq(2)]), eq(3)])
+        );
+        assert_eq!(
+            filter("users where id between 1 and 3 and id = 2"),
+            Condition::And(vec![
+                test(ID, Test::Between(Literal::Integer(1), Literal::Integer(3))),
+                eq(2)
+            ])
+        );
+    }
+
+    #[test]
+    fn symbols_stand_alone_unless_quoted() {
+        assert_eq!(filter("users where id>3"), filter("users where id > 3"));
+        assert_eq!(
+            filter("users where id in(1,3)"),
+            filter("users where id in ( 1 , 3 )")
+        );
+        assert_eq!(filter("users where id<>3"), filter("users where id != 3"));
+        assert_eq!(
+            filter(r#"users where username = "and""#),
+            test(
+                NAME,
+                Test::Compare(Comparison::Eq, Literal::Text("and".into()))
+            )
+        );
+        assert_eq!(
+            filter(r#"users where username contains "(a, b)""#),
+            test(NAME, Test::Contains("(a, b)".into()))
+        );
+        assert_eq!(
+            filter("users where username not like x%"),
+            Condition::Not(Box::new(test(NAME, Test::Like("x%".into()))))
+        );
+    }
+
+    #[test]
+    fn values_are_typed_by_their_field() {
+        let at = |line: &str| match filter(line) {
+            Condition::Test {
+                test: Test::Compare(_, Literal::Timestamp(t)),
+                ..
+            } => t.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            at("posts where timestamp > 2024-01-02"),
+            "2024-01-02 00:00:00"
+        );
+        assert_eq!(
+            at("posts where timestamp > 2024-01-02 03:04"),
+            "2024-01-02 03:04:00"
+        );
+        assert_eq!(
+            at(r#"posts where timestamp > "2024-01-02 03:04:05""#),
+            "2024-01-02 03:04:05"
+        );
+        assert_eq!(
+            at("posts where timestamp > 2024-01-02T03:04:05.5"),
+            "2024-01-02 03:04:05.500"
+        );
+        assert_eq!(
+            filter("posts where author = 3"),
+            test(
+                Field::Post(PostField::Author),
+                Test::Compare(Comparison::Eq, Literal::User(UserRef::Id(3)))
+            )
+        );
+        assert_eq!(
+            filter("posts where author.id = 3"),
+            test(
+                Field::Post(PostField::AuthorColumn(UserColumn::Id)),
+                Test::Compare(Comparison::Eq, Literal::Integer(3))
+            )
+        );
+        assert_eq!(
+            filter("posts where user_id in (1)"),
+            test(
+                Field::Post(PostField::Column(PostColumn::UserId)),
+                Test::In(vec![Literal::Integer(1)])
+            )
+        );
+    }
+
+    #[test]
+    fn mistakes_name_what_exists() {
+        let err = |line: &str| parse(line).unwrap_err().to_string();
+        assert!(err("users where usrname = x").contains("did you mean username?"));
+        assert!(err("users where username lik x").contains("did you mean like?"));
+        assert!(err("users where username starts wiht x").contains(
+            "unknown operator \"starts wiht\" after username: did you mean starts with?"
+        ));
+        assert!(err("users where password_hash is nul").contains("did you mean is null?"));
+        assert!(err("posts where timestamp > soon").contains("YYYY-MM-DD"));
+        assert!(err("posts where timestamp > 2024-02-30").contains("not \"2024-02-30\""));
+        assert!(err("users where id = 1.5").contains("id takes a whole number"));
+        assert!(err("users where posts like x").contains("posts is not text"));
+        assert!(err("update users where id = 1 set posts = 1").contains("cannot be set"));
+        assert!(err("update user x set id = 1").contains("id cannot be changed"));
+        assert!(err("users where id = 1)").contains("unexpected \")\""));
+        assert!(err("users where id = 1 order by id sideways").contains("unexpected \"sideways\""));
+    }
 }

@@ -2,7 +2,8 @@
 //! NUL bytes, lone quotes, 1 MB lines), it never panics, and it answers with a command or one clear,
 //! short line of error.
 
-use microblog_shell::command::{completion, grammar, parse};
+use microblog_shell::command::query::{Field, Operator};
+use microblog_shell::command::{EntityKind, completion, grammar, parse};
 use microblog_shell::repl::input::{Input, Read, ScriptInput};
 use proptest::prelude::*;
 
@@ -37,6 +38,14 @@ fn grammar_words() -> Vec<String> {
             }
         }
     }
+    // The query language's own words: every field and operator, and its punctuation.
+    for entity in EntityKind::ALL {
+        words.extend(Field::names(entity));
+    }
+    for operator in Operator::all() {
+        words.extend(operator.words().iter().map(|w| w.to_string()));
+    }
+    words.extend(["and", "or", "not", "(", ")", ",", "asc", "desc", "--yes"].map(String::from));
     words.sort();
     words.dedup();
     words
@@ -71,6 +80,7 @@ fn fragment() -> impl Strategy<Value = String> {
         Just(" ".to_string()),
         Just("\t".to_string()),
         "[0-9]{1,25}",
+        "20[0-9]{2}-[0-1][0-9]-[0-3][0-9]( [0-2][0-9]:[0-5][0-9](:[0-9]{2})?)?",
         "-?[0-9]{1,3}",
         "[a-zA-Z@._]{0,10}",
         any::<String>(),
@@ -84,6 +94,18 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(line in any::<String>()) {
         assert_clear(&line);
+    }
+
+    /// Queries: a listing, count, update or delete, then clause words, fields, operators, values.
+    #[test]
+    fn query_like_text_never_panics(
+        head in prop::sample::select(vec!["users where", "posts where", "count posts where",
+            "update posts where", "delete users where", "posts of john where", "users order by",
+            "update user john set", "update post 1 set"]),
+        parts in prop::collection::vec(fragment(), 0..16),
+        glue in "[ (),\"']{1,2}",
+    ) {
+        assert_clear(&format!("{head} {}", parts.join(&glue)));
     }
 
     #[test]
