@@ -22,6 +22,10 @@ use crate::render::Cell;
 
 /// Rows per page: large enough that per-query overhead vanishes, small enough to stay a few MB.
 pub const PAGE_ROWS: u64 = 1000;
+/// A sort no index answers makes the database sort all the matching rows for every page: there
+/// pages double up to this size, so a million rows take a few dozen sorts rather than a thousand,
+/// and memory stays bounded.
+const UNINDEXED_PAGE_ROWS: u64 = 64_000;
 
 /// The column a user's post count is shown in.
 const POSTS_COLUMN: &str = "posts";
@@ -51,6 +55,10 @@ pub struct Listing {
     /// Users: whether the `posts` column is shown (the query names it).
     with_post_count: bool,
     backend: sea_orm::DbBackend,
+    /// Rows the next page asks for.
+    page_rows: u64,
+    /// Whether an index gives the rows in the sort's order (then every page costs the same).
+    indexed: bool,
     remaining: Option<u64>,
     offset: Option<u64>,
     after: Option<Vec<KeyValue>>,
@@ -139,6 +147,11 @@ impl Listing {
                 descending,
             });
         }
+        let indexed = matches!(
+            sorts[0].field,
+            Field::User(UserField::Column(UserColumn::Id))
+                | Field::Post(PostField::Column(PostColumn::Id | PostColumn::Timestamp))
+        );
         let keys = sorts
             .iter()
             .map(|sort| Key {
@@ -154,6 +167,8 @@ impl Listing {
             keys,
             with_post_count: query.mentions(Field::User(UserField::Posts)),
             backend,
+            page_rows: PAGE_ROWS,
+            indexed,
             remaining: query.page.limit,
             offset: query.page.offset,
             after: None,
@@ -286,7 +301,12 @@ impl Listing {
         if self.done {
             return Ok(None);
         }
-        let size = self.remaining.map_or(PAGE_ROWS, |r| Ord::min(r, PAGE_ROWS));
+        let size = self
+            .remaining
+            .map_or(self.page_rows, |r| Ord::min(r, self.page_rows));
+        if !self.indexed {
+            self.page_rows = Ord::min(self.page_rows * 2, UNINDEXED_PAGE_ROWS);
+        }
         let offset = self.offset.take();
         let found = db.query_all(&self.statement(size, offset)).await?;
         let mut rows = Vec::with_capacity(found.len());
