@@ -229,8 +229,8 @@ impl Sql<'_> {
                             |any, (from, to)| {
                                 any.add(
                                     SqlCondition::all()
-                                        .add(Expr::col(indexed.clone()).gte(from))
-                                        .add_option(to.map(|to| Expr::col(indexed.clone()).lt(to))),
+                                        .add(Expr::col(indexed).gte(from))
+                                        .add_option(to.map(|to| Expr::col(indexed).lt(to))),
                                 )
                             },
                         ))

@@ -266,13 +266,8 @@ impl Listing {
         let mut any = SqlCondition::any();
         for i in 0..self.keys.len() {
             let mut term = SqlCondition::all();
-            for j in 0..i {
-                term = term.add(
-                    self.keys[j]
-                        .ordered
-                        .clone()
-                        .eq(value(&self.keys[j], &last[j])),
-                );
+            for (key, value_then) in self.keys.iter().zip(last).take(i) {
+                term = term.add(key.ordered.clone().eq(value(key, value_then)));
             }
             let key = &self.keys[i];
             let bound = value(key, &last[i]);

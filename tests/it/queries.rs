@@ -437,10 +437,9 @@ fn databases() -> &'static Vec<TestDb> {
         Backend::ALL
             .into_iter()
             .filter_map(TestDb::migrated)
-            .map(|db| {
+            .inspect(|db| {
                 db.pipe(&[], &script.replace("{user}", db.user_table()))
                     .ok();
-                db
             })
             .collect()
     })
