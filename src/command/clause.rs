@@ -145,10 +145,21 @@ pub struct Parsed<T> {
 
 type Parse<T> = Result<T, ClauseError>;
 
+/// Bounds on one condition, far above any query a person writes, well below what the databases
+/// accept (SQLite's expression depth, every backend's number of bound values), and keeping the
+/// recursive parser's stack small whatever a script holds.
+pub const MAX_NESTING: usize = 64;
+pub const MAX_TESTS: usize = 256;
+pub const MAX_VALUES: usize = 1000;
+
 struct Parser<'a> {
     tokens: &'a [Token],
     at: usize,
     entity: EntityKind,
+    /// How deep in `not` and parentheses, how many tests and values so far.
+    nesting: usize,
+    tests: usize,
+    values: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -214,15 +225,31 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// One level deeper in `not` or parentheses, refused past [`MAX_NESTING`].
+    fn deeper(&mut self) -> Parse<()> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(self.error(format!(
+                "the condition nests more than {MAX_NESTING} levels of not and parentheses"
+            )));
+        }
+        Ok(())
+    }
+
     // not := "not" not | "(" condition ")" | test
     fn negation(&mut self) -> Parse<Condition> {
         if self.peek_keyword("not") {
             self.at += 1;
-            return Ok(Condition::Not(Box::new(self.negation()?)));
+            self.deeper()?;
+            let inner = self.negation()?;
+            self.nesting -= 1;
+            return Ok(Condition::Not(Box::new(inner)));
         }
         if self.peek_symbol("(") {
             self.at += 1;
+            self.deeper()?;
             let inner = self.condition()?;
+            self.nesting -= 1;
             return match self.peek() {
                 None => Err(ClauseError::End(Wanted::MoreOrEnd { close: true })),
                 Some(_) if self.peek_symbol(")") => {
@@ -256,6 +283,12 @@ impl<'a> Parser<'a> {
     }
 
     fn test(&mut self) -> Parse<Condition> {
+        self.tests += 1;
+        if self.tests > MAX_TESTS {
+            return Err(self.error(format!(
+                "the condition has more than {MAX_TESTS} tests: split the work into several commands"
+            )));
+        }
         let field = self.field(Clause::Where)?;
         let negated = self.peek_keyword("not") && {
             self.at += 1;
@@ -379,6 +412,12 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self, field: &Field) -> Parse<Literal> {
         let at = self.at;
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(self.error(format!(
+                "the command has more than {MAX_VALUES} values: split the work into several commands"
+            )));
+        }
         let token = self.value_token(field)?;
         let mut text = token.text.clone();
         // An unquoted date may be followed by its time: `timestamp > 2024-01-01 12:00`.
@@ -566,11 +605,16 @@ pub fn value_shape(field: &Field) -> String {
 pub fn literal(field: &Field, text: &str) -> Result<Literal, ParseError> {
     let wrong = || ParseError::new(format!("{}, not {}", value_shape(field), quoted(text)));
     match field.field_type() {
-        FieldType::Integer => text
-            .trim()
-            .parse::<i64>()
-            .map(Literal::Integer)
-            .map_err(|_| wrong()),
+        FieldType::Integer => {
+            let digits = text.trim().trim_start_matches('-');
+            match text.trim().parse::<i64>() {
+                Ok(n) => Ok(Literal::Integer(n)),
+                Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => Err(
+                    ParseError::new(format!("{} {} is out of range", field.name(), quoted(text))),
+                ),
+                Err(_) => Err(wrong()),
+            }
+        }
         FieldType::Text => Ok(Literal::Text(text.to_string())),
         FieldType::Timestamp => timestamp(text).map(Literal::Timestamp).ok_or_else(wrong),
         FieldType::Secret => Err(wrong()),
@@ -695,6 +739,9 @@ pub fn parse_where(
         tokens,
         at: start,
         entity,
+        nesting: 0,
+        tests: 0,
+        values: 0,
     };
     let value = parser.condition()?;
     let next = parser.at;
@@ -711,6 +758,9 @@ pub fn parse_order(
         tokens,
         at: start,
         entity,
+        nesting: 0,
+        tests: 0,
+        values: 0,
     };
     let value = parser.sorts()?;
     let next = parser.at;
@@ -735,6 +785,9 @@ pub fn parse_set(
         tokens,
         at: start,
         entity,
+        nesting: 0,
+        tests: 0,
+        values: 0,
     };
     let value = parser.assignments()?;
     let next = parser.at;
@@ -914,6 +967,28 @@ mod tests {
     }
 
     #[test]
+    fn hostile_sizes_get_one_line_not_a_stack_overflow() {
+        let err = |line: String| parse(&line).unwrap_err().to_string();
+        let deep = format!(
+            "users where {}id = 1{}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(err(deep).contains("more than 64 levels"));
+        let nots = format!("users where {}id = 1", "not ".repeat(100_000));
+        assert!(err(nots).contains("more than 64 levels"));
+        let many = format!("users where {}", vec!["id = 1"; 300].join(" or "));
+        assert!(err(many).contains("more than 256 tests"));
+        let list: Vec<String> = (0..2000).map(|i| i.to_string()).collect();
+        assert!(
+            err(format!("users where id in ({})", list.join(",")))
+                .contains("more than 1000 values")
+        );
+        let fine = format!("users where {}id = 1{}", "(".repeat(64), ")".repeat(64));
+        assert!(parse(&fine).is_ok());
+    }
+
+    #[test]
     fn mistakes_name_what_exists() {
         let err = |line: &str| parse(line).unwrap_err().to_string();
         assert!(err("users where usrname = x").contains("did you mean username?"));
@@ -925,6 +1000,7 @@ mod tests {
         assert!(err("posts where timestamp > soon").contains("YYYY-MM-DD"));
         assert!(err("posts where timestamp > 2024-02-30").contains("not \"2024-02-30\""));
         assert!(err("users where id = 1.5").contains("id takes a whole number"));
+        assert!(err("users where id = 99999999999999999999").contains("out of range"));
         assert!(err("users where posts like x").contains("posts is not text"));
         assert!(err("update users where id = 1 set posts = 1").contains("cannot be set"));
         assert!(err("update user x set id = 1").contains("id cannot be changed"));
