@@ -308,6 +308,32 @@ pub fn matching_words(words: &[String], prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// What may come next, greyed after a line that ends with a space: the one word that must come
+/// (`order ` -> `by`), which can be taken with the right arrow, or the choices (`id|username|...`),
+/// `USERNAME` or `ID` where one is looked up, shown only. `(text, insertable)`.
+pub fn next_hint(line: &str) -> Option<(String, bool)> {
+    if !line.ends_with(char::is_whitespace) || line.trim().is_empty() {
+        return None;
+    }
+    let expect = analyze(line, line.len()).expect;
+    match (expect.words.as_slice(), expect.lookup) {
+        ([], None) => None,
+        ([word], None) => Some((word.clone(), true)),
+        (words, lookup) => {
+            let mut shown: Vec<&str> = words.iter().map(String::as_str).take(8).collect();
+            if words.len() > 8 {
+                shown.push("...");
+            }
+            match lookup {
+                Some(Lookup::Username) => shown.insert(0, "USERNAME"),
+                Some(Lookup::PostId) => shown.insert(0, "ID"),
+                None => {}
+            }
+            Some((shown.join("|"), false))
+        }
+    }
+}
+
 /// What to suggest, greyed, after a complete command word: the rest of its first usage.
 pub fn usage_hint(line: &str) -> Option<String> {
     let trimmed = line.trim_start();
@@ -448,6 +474,33 @@ mod tests {
             words("users where username = \"and\" "),
             ["and", "or", "order", "limit", "offset"]
         );
+    }
+
+    #[test]
+    fn hints_name_what_comes_next() {
+        assert_eq!(next_hint("users order "), Some(("by".into(), true)));
+        assert_eq!(
+            next_hint("posts where body starts "),
+            Some(("with".into(), true))
+        );
+        assert_eq!(
+            next_hint("users where "),
+            Some(("not|(|id|username|email|password_hash|posts".into(), false))
+        );
+        assert_eq!(
+            next_hint("posts where author = "),
+            Some(("USERNAME".into(), false))
+        );
+        assert_eq!(
+            next_hint("users order by id "),
+            Some(("asc|desc|,|limit|offset".into(), false))
+        );
+        assert_eq!(
+            next_hint("users where id"),
+            None,
+            "not while a word is typed"
+        );
+        assert_eq!(next_hint("add user "), None, "free text");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
-use rustyline::hint::{Hinter, HistoryHinter};
+use rustyline::hint::{Hint, Hinter, HistoryHinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
@@ -106,17 +106,43 @@ impl Completer for ShellHelper {
     }
 }
 
-impl Hinter for ShellHelper {
-    type Hint = String;
+/// A greyed hint: what was typed before (taken with the right arrow), or what the grammar expects
+/// next, which is only taken when it is the one word that must come.
+pub struct ShellHint {
+    text: String,
+    insertable: bool,
+}
 
-    fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
+impl ShellHint {
+    fn shown(text: String) -> Self {
+        ShellHint {
+            text,
+            insertable: false,
+        }
+    }
+}
+
+impl Hint for ShellHint {
+    fn display(&self) -> &str {
+        &self.text
+    }
+
+    fn completion(&self) -> Option<&str> {
+        self.insertable.then_some(self.text.as_str())
+    }
+}
+
+impl Hinter for ShellHelper {
+    type Hint = ShellHint;
+
+    fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<ShellHint> {
         match self.mode.get() {
             PromptMode::Body => {
                 let used = line.chars().count();
-                return Some(match BODY_MAX.checked_sub(used) {
+                return Some(ShellHint::shown(match BODY_MAX.checked_sub(used) {
                     Some(left) => format!("  ({left} of {BODY_MAX} characters left)"),
                     None => format!("  ({} over the {BODY_MAX} allowed)", used - BODY_MAX),
-                });
+                }));
             }
             PromptMode::Author | PromptMode::Secret | PromptMode::Confirm => return None,
             PromptMode::Command => {}
@@ -124,9 +150,17 @@ impl Hinter for ShellHelper {
         if pos < line.len() {
             return None;
         }
-        self.history_hints
-            .hint(line, pos, ctx)
-            .or_else(|| completion::usage_hint(line))
+        if let Some(text) = self.history_hints.hint(line, pos, ctx) {
+            return Some(ShellHint {
+                text,
+                insertable: true,
+            });
+        }
+        completion::usage_hint(line)
+            .map(ShellHint::shown)
+            .or_else(|| {
+                completion::next_hint(line).map(|(text, insertable)| ShellHint { text, insertable })
+            })
     }
 }
 
