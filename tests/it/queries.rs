@@ -772,3 +772,41 @@ async fn keyset_pages_run_through_rows_that_share_their_sort_key() {
         assert_eq!(listed(offset.ok()), [1800, 1801, 1802], "{name}");
     }
 }
+
+#[tokio::test]
+async fn users_page_through_their_post_counts() {
+    // More users than a page holds, on four post counts: the count is both a shown column and a
+    // keyset bound, and every user must come once, in the order of the counts and then the ids.
+    let users = 1200;
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        let mut script = String::new();
+        for i in 0..users {
+            script.push_str(&format!("add user u{i} u{i}@example.com\n"));
+            for _ in 0..i % 4 {
+                script.push_str(&format!("add post hello by u{i}\n"));
+            }
+        }
+        db.pipe(&["--single-transaction"], &script).ok();
+        let run = db.run(&["--format", "csv", "-c", "users order by posts desc"]);
+        let lines: Vec<(usize, usize)> = run
+            .ok()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells[0].parse().unwrap(), cells[4].parse().unwrap())
+            })
+            .collect();
+        assert_eq!(lines.len(), users, "{name}");
+        let mut expected: Vec<(usize, usize)> = (1..=users).map(|id| (id, (id - 1) % 4)).collect();
+        // Most posts first; the id breaks ties in the same direction.
+        expected.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+        assert_eq!(lines, expected, "{name}");
+        let some = db
+            .run(&["-c", "count users where posts >= 2"])
+            .ok()
+            .to_string();
+        assert_eq!(some, "600 users\n", "{name}");
+    }
+}
