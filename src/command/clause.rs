@@ -729,69 +729,46 @@ fn refused_operator(field: &Field, operator: Operator) -> String {
     )
 }
 
-/// Parses one clause of `entity` from `tokens[start..]` (its keywords already taken).
-pub fn parse_where(
-    tokens: &[Token],
-    start: usize,
-    entity: EntityKind,
-) -> Result<Parsed<Condition>, ClauseError> {
-    let mut parser = Parser {
-        tokens,
-        at: start,
-        entity,
-        nesting: 0,
-        tests: 0,
-        values: 0,
-    };
-    let value = parser.condition()?;
-    let next = parser.at;
-    let open = (next == tokens.len()).then_some(Wanted::MoreOrEnd { close: false });
-    Ok(Parsed { value, next, open })
+/// A parsed clause, of its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClauseValue {
+    Where(Condition),
+    OrderBy(Vec<Sort>),
+    Set(Vec<Assignment>),
 }
 
-pub fn parse_order(
+/// Parses a clause of `entity` from `tokens` (its keywords already taken).
+pub fn parse(
+    kind: Clause,
     tokens: &[Token],
-    start: usize,
     entity: EntityKind,
-) -> Result<Parsed<Vec<Sort>>, ClauseError> {
+) -> Result<Parsed<ClauseValue>, ClauseError> {
     let mut parser = Parser {
         tokens,
-        at: start,
+        at: 0,
         entity,
         nesting: 0,
         tests: 0,
         values: 0,
     };
-    let value = parser.sorts()?;
+    let value = match kind {
+        Clause::Where => ClauseValue::Where(parser.condition()?),
+        Clause::OrderBy => ClauseValue::OrderBy(parser.sorts()?),
+        Clause::Set => ClauseValue::Set(parser.assignments()?),
+    };
     let next = parser.at;
-    let directed = next > start
+    let last_is_direction = next > 0
+        && !tokens[next - 1].quoted
         && DIRECTIONS
             .iter()
-            .any(|d| tokens[next - 1].text.eq_ignore_ascii_case(d) && !tokens[next - 1].quoted);
-    let open = (next == tokens.len()).then_some(if directed {
-        Wanted::CommaOrEnd
-    } else {
-        Wanted::DirectionOrEnd
-    });
-    Ok(Parsed { value, next, open })
-}
-
-pub fn parse_set(
-    tokens: &[Token],
-    start: usize,
-    entity: EntityKind,
-) -> Result<Parsed<Vec<Assignment>>, ClauseError> {
-    let mut parser = Parser {
-        tokens,
-        at: start,
-        entity,
-        nesting: 0,
-        tests: 0,
-        values: 0,
+            .any(|d| tokens[next - 1].text.eq_ignore_ascii_case(d));
+    let could_go_on = match kind {
+        Clause::Where => Wanted::MoreOrEnd { close: false },
+        Clause::OrderBy if last_is_direction => Wanted::CommaOrEnd,
+        Clause::OrderBy => Wanted::DirectionOrEnd,
+        Clause::Set => Wanted::CommaOrEnd,
     };
-    let value = parser.assignments()?;
-    let next = parser.at;
-    let open = (next == tokens.len()).then_some(Wanted::CommaOrEnd);
+    let open = (next == tokens.len()).then_some(could_go_on);
     Ok(Parsed { value, next, open })
 }
 

@@ -233,11 +233,7 @@ fn walk_clause(
         }
     }
     let tokens = clause::tokens(words);
-    let parsed = match kind {
-        Clause::Where => clause::parse_where(&tokens, 0, entity).map(|p| (p.next, p.open)),
-        Clause::OrderBy => clause::parse_order(&tokens, 0, entity).map(|p| (p.next, p.open)),
-        Clause::Set => clause::parse_set(&tokens, 0, entity).map(|p| (p.next, p.open)),
-    };
+    let parsed = clause::parse(kind, &tokens, entity).map(|p| (p.next, p.open));
     match parsed {
         Ok((next, open)) => match tokens.get(next) {
             None => {

@@ -3,7 +3,7 @@
 //! tried; the first that matches builds the command, and when none does, the form that got
 //! furthest explains why, with the command's usage.
 
-use super::clause::{self, Clause, ClauseError, Parsed, Token, Wanted};
+use super::clause::{self, Clause, ClauseError, ClauseValue, Token, Wanted};
 use super::error::{ParseError, ParseResult, quoted};
 use super::grammar::{self, Captured, Captures, CommandSpec, Form, PAGING, Part, Value};
 use super::lexer::{self, Word};
@@ -333,16 +333,14 @@ fn take_clause(
     }
     let base = cursor.at;
     let tokens = clause::tokens(&cursor.words[base..]);
-    let next = match kind {
-        Clause::Where => clause::parse_where(&tokens, 0, entity)
-            .map(|p| captured(p, |c| Captured::Filter(Some(c)), cursor)),
-        Clause::OrderBy => {
-            clause::parse_order(&tokens, 0, entity).map(|p| captured(p, Captured::Order, cursor))
-        }
-        Clause::Set => {
-            clause::parse_set(&tokens, 0, entity).map(|p| captured(p, Captured::Set, cursor))
-        }
-    };
+    let next = clause::parse(kind, &tokens, entity).map(|parsed| {
+        cursor.values.push(match parsed.value {
+            ClauseValue::Where(condition) => Captured::Filter(Some(condition)),
+            ClauseValue::OrderBy(sorts) => Captured::Order(sorts),
+            ClauseValue::Set(assignments) => Captured::Set(assignments),
+        });
+        parsed.next
+    });
     match next {
         Ok(next) => match tokens.get(next) {
             None => {
@@ -367,11 +365,6 @@ fn take_clause(
             Err(cursor.miss(Why::Invalid(error)))
         }
     }
-}
-
-fn captured<T>(parsed: Parsed<T>, wrap: impl FnOnce(T) -> Captured, cursor: &mut Cursor) -> usize {
-    cursor.values.push(wrap(parsed.value));
-    parsed.next
 }
 
 /// What a clause that stopped short still needs, in words.
