@@ -303,3 +303,17 @@ fn entity_words_are_the_entities() {
         }
     }
 }
+
+/// Found by the fuzzer: `update` with a word that is no entity printed all four full usages,
+/// over the 400 characters an error line may have. Error lines shorten clauses to their keywords.
+#[test]
+fn every_usage_line_in_an_error_stays_short() {
+    for spec in COMMANDS {
+        let line = spec.usage_line();
+        assert!(line.chars().count() <= 240, "{}: {line}", spec.name);
+        let unknown = parse(&format!("{} \u{1}{}", spec.name, "\u{1}".repeat(200)));
+        if let Err(error) = unknown {
+            assert!(error.message().chars().count() < 400, "{error}");
+        }
+    }
+}

@@ -733,6 +733,10 @@ impl CommandSpec {
 
     /// Each shown form in the notation of `help`: `get user ID|USERNAME`.
     pub fn usage(&self) -> Vec<String> {
+        self.usage_with(Part::shown)
+    }
+
+    fn usage_with(&self, shown: fn(&Part) -> String) -> Vec<String> {
         let mut lines = Vec::new();
         for form in self.shown_forms() {
             if form.parts.iter().any(|p| matches!(p, Part::MigrateAction)) {
@@ -742,20 +746,38 @@ impl CommandSpec {
             let mut line = self.name.to_string();
             for part in form.parts {
                 line.push(' ');
-                line.push_str(&part.shown());
+                line.push_str(&shown(part));
             }
             lines.push(line);
         }
         lines
     }
 
-    /// `usage: get user ID|USERNAME | get post ID`
+    /// `usage: get user ID|USERNAME | get post ID`, for an error line: clauses are shortened to
+    /// their keywords (`[where ...]`), so the line stays short; `help` shows them in full.
     pub fn usage_line(&self) -> String {
-        format!("usage: {}", self.usage().join(" | "))
+        format!("usage: {}", self.usage_with(Part::brief).join(" | "))
     }
 }
 
 impl Part {
+    /// The part as an error's usage line shows it: a clause by its keywords alone.
+    pub fn brief(&self) -> String {
+        match self {
+            Part::Clause {
+                clause, required, ..
+            } => {
+                let keywords = format!("{} ...", clause.keywords().join(" "));
+                match required {
+                    true => keywords,
+                    false => format!("[{keywords}]"),
+                }
+            }
+            Part::Optional(inner) => format!("[{}]", inner.brief()),
+            other => other.shown(),
+        }
+    }
+
     /// The part as `help` shows it.
     pub fn shown(&self) -> String {
         match self {
