@@ -33,13 +33,21 @@ pub type ParseResult<T> = std::result::Result<T, ParseError>;
 /// A value typed by the user, quoted for an error message: escaped like a Rust string and cut short,
 /// so a 1 MB line cannot make a 1 MB error.
 pub fn quoted(value: &str) -> String {
+    // Counted as shown: a control character escaped as `\u{1e}` takes six of them.
     const MAX: usize = 40;
-    if value.chars().count() <= MAX {
-        format!("{value:?}")
-    } else {
-        let head: String = value.chars().take(MAX).collect();
-        format!("{head:?}...")
+    let mut shown = String::new();
+    for c in value.chars() {
+        let escaped: String = if c == '\'' {
+            c.to_string()
+        } else {
+            c.escape_debug().collect()
+        };
+        if shown.chars().count() + escaped.chars().count() > MAX {
+            return format!("\"{shown}\"...");
+        }
+        shown.push_str(&escaped);
     }
+    format!("\"{shown}\"")
 }
 
 /// `table, json or csv`: alternatives as a sentence says them.
@@ -70,6 +78,12 @@ mod tests {
         assert_eq!(quoted("a\"b\nc"), "\"a\\\"b\\nc\"");
         let long = "x".repeat(1_000_000);
         assert_eq!(quoted(&long), format!("{:?}...", "x".repeat(40)));
+        // Found by the fuzzer: escapes count as they are shown, so control characters cannot
+        // stretch a quoted value to six times its limit.
+        let controls = quoted(&"\u{1e}".repeat(100));
+        assert_eq!(controls, format!("\"{}\"...", "\\u{1e}".repeat(6)));
+        assert_eq!(quoted("it's"), format!("{:?}", "it's"));
+        assert_eq!(quoted("tab\there"), format!("{:?}", "tab\there"));
     }
 
     #[test]
