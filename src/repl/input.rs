@@ -207,6 +207,11 @@ impl Input for Interactive {
         self.readline(prompt, mode)
     }
 
+    /// Not through the line editor: see `secret`.
+    fn read_secret(&mut self, prompt: &str) -> Result<Read> {
+        super::secret::ask(prompt)
+    }
+
     fn history(&self) -> Vec<String> {
         self.editor.history().iter().cloned().collect()
     }

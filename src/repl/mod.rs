@@ -3,6 +3,7 @@
 //!
 //! - `runner`: the loop (parse, carry out, render), for the prompt and scripts alike;
 //! - `input`: the line sources (rustyline, a script, `-c`); `questions`: what commands ask first;
+//!   `secret`: a password read with the terminal's echo off, outside the line editor;
 //! - `helper`: the rustyline helper (completion, hints, highlighting, multi-line input), with
 //!   `lookup` (usernames and post ids from the database) and `history` (the private history file);
 //! - `pager`, `progress`, `interrupt`: long output, long scripts and Ctrl-C;
@@ -17,4 +18,5 @@ pub mod pager;
 pub mod progress;
 pub mod questions;
 pub mod runner;
+pub mod secret;
 pub mod startup;

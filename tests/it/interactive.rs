@@ -451,3 +451,44 @@ async fn a_change_of_many_rows_says_how_many_and_asks_first_at_a_terminal() {
         [["1", "again"]]
     );
 }
+
+/// Found by trying it: with `NO_COLOR` (and at a `TERM=dumb` terminal) the password prompts
+/// echoed what was typed, since the mask rode on the line editor's highlighting.
+#[tokio::test]
+async fn passwords_stay_hidden_without_colour_and_on_a_dumb_terminal() {
+    for (key, value) in [("NO_COLOR", "1"), ("TERM", "dumb"), ("COLUMNS", "20")] {
+        let dir = TestDir::new();
+        dir.run(&["-c", "add user john john@example.com"]).ok();
+        let mut terminal = Terminal::new(&dir);
+        terminal.env.push((key, value.to_string()));
+        let screen = terminal.converse(&[
+            ("microblog> ", "set password john\r"),
+            ("new password: ", "s3cret horse\r"),
+            ("again: ", "s3cret horse\r"),
+            ("microblog> ", "check password john\r"),
+            ("password: ", "s3cret horse\r"),
+            ("microblog> ", "check password john\r"),
+            ("password: ", "typo\x7f\x7f\x7f\x7fs3cret horse\r"),
+            ("microblog> ", "check password john\r"),
+            ("password: ", "abc\x03"),
+            ("microblog> ", "exit\r"),
+        ]);
+        assert!(
+            !screen.contains("s3cret") && !screen.contains("typo"),
+            "{key}={value}: {screen}"
+        );
+        assert!(
+            screen.contains("************"),
+            "{key}={value}: a star per character: {screen}"
+        );
+        assert_eq!(
+            screen.matches("Password is correct for john").count(),
+            2,
+            "{key}={value}: {screen}"
+        );
+        assert!(
+            screen.contains("cancelled"),
+            "{key}={value}: Ctrl-C cancels: {screen}"
+        );
+    }
+}
