@@ -50,6 +50,9 @@ fn post_rows(posts: impl IntoIterator<Item = (post::Model, Option<String>)>) -> 
 }
 
 /// A username: the exact one (through the unique index), else the one that differs only in case.
+/// A database the Flask app made on SQLite can hold `john` and `John` (its unique index is
+/// case-sensitive there): with no exact match and several that differ only in case, guessing would
+/// act on the wrong user, so the lookup fails naming them.
 async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<user::Model>> {
     let exact = User::find()
         .filter(user::Column::Username.eq(name))
@@ -59,7 +62,7 @@ async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Opti
         return Ok(exact);
     }
     let backend = db.get_database_backend();
-    Ok(User::find()
+    let mut matches: Vec<user::Model> = User::find()
         .filter(same_text_ignoring_case(
             backend,
             user::Column::Username,
@@ -69,7 +72,21 @@ async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Opti
         .all(db)
         .await?
         .into_iter()
-        .find(|u| same_ignoring_case(&u.username, name)))
+        .filter(|u| same_ignoring_case(&u.username, name))
+        .collect();
+    if matches.len() > 1 {
+        let names: Vec<String> = matches
+            .iter()
+            .map(|u| format!("{} (id {})", u.username, u.id))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        return Err(Error::new(format!(
+            "{} matches {}: type the exact name or the id",
+            quoted(name),
+            crate::command::error::every_one_of(&names)
+        )));
+    }
+    Ok(matches.pop())
 }
 
 pub async fn find_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<user::Model> {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::db::case_insensitive::prefix_ranges;
 use crate::db::config::DatabaseTarget;
 use crate::db::connect::{self, Settings};
 use crate::entities::{Post, User, post, user};
@@ -87,25 +88,40 @@ fn serve(target: DatabaseTarget, incoming: Receiver<Request>) {
 
 /// A range scan of the unique index from the prefix on, filtered to the names that start with it.
 async fn usernames(db: &DatabaseConnection, prefix: &str) -> Vec<String> {
+    // Every spelling of the prefix's case (`jo` offers `john` and `John`, which a Flask-made
+    // SQLite file may hold both of), each an index range.
+    let ranges = prefix_ranges(prefix);
+    let filter = if ranges.is_empty() {
+        Condition::all().add(user::Column::Username.gte(prefix))
+    } else {
+        ranges
+            .into_iter()
+            .fold(Condition::any(), |any, (from, to)| {
+                any.add(
+                    Condition::all()
+                        .add(user::Column::Username.gte(from))
+                        .add_option(to.map(|to| user::Column::Username.lt(to))),
+                )
+            })
+    };
     let names: Vec<String> = User::find()
         .select_only()
         .column(user::Column::Username)
-        .filter(user::Column::Username.gte(prefix))
+        .filter(filter)
         .order_by_asc(user::Column::Username)
         .limit(MAX_SUGGESTIONS * 2)
         .into_tuple()
         .all(db)
         .await
         .unwrap_or_default();
+    let typed = prefix.to_lowercase();
     names
         .into_iter()
-        .filter(|n| n.starts_with(prefix))
+        .filter(|n| n.to_lowercase().starts_with(&typed))
         .take(MAX_SUGGESTIONS as usize)
         .collect()
 }
 
-/// Ids that start with the typed digits: 12 -> 12, 120..=129, 1200..=1299, ... each an index range
-/// on the primary key. With nothing typed, the newest posts.
 async fn post_ids(db: &DatabaseConnection, prefix: &str) -> Vec<String> {
     let mut select = Post::find().select_only().column(post::Column::Id);
     if let Ok(start) = prefix.parse::<i64>() {

@@ -492,3 +492,21 @@ async fn passwords_stay_hidden_without_colour_and_on_a_dumb_terminal() {
         );
     }
 }
+
+/// A Flask-made SQLite file can hold `john` and `John`: completion offers both for `jo`.
+#[tokio::test]
+async fn completion_offers_every_case_of_a_name() {
+    let dir = TestDir::new();
+    dir.run(&[
+        "-c",
+        "add user john john@example.com",
+        "-c",
+        "add user Johanna jo@example.com",
+    ])
+    .ok();
+    let screen = Terminal::new(&dir).type_keys(&["get user jo\t", "\t", "\x03", "exit\r"]);
+    assert!(
+        screen.contains("john") && screen.contains("Johanna"),
+        "{screen}"
+    );
+}

@@ -10,6 +10,7 @@ mod faults;
 mod flask;
 mod generate;
 mod history;
+mod hostile;
 mod interactive;
 mod migrate;
 mod parser_props;
