@@ -37,7 +37,11 @@ fn main() -> ExitCode {
 
 fn fail(error: &Error) -> ExitCode {
     let _ = std::io::stdout().flush();
-    eprintln!("error: {error}");
+    // Errors may quote what the database holds: shown visibly, as tables show it.
+    eprintln!(
+        "error: {}",
+        microblog_shell::render::visible::visible(&error.to_string())
+    );
     ExitCode::from(1)
 }
 

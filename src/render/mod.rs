@@ -3,6 +3,7 @@
 //!
 //! - `outcome`: what commands produce, as plain data;
 //! - `table_format`, `json_format`, `csv_format`: one writer per format; `timestamp`: the text of a timestamp;
+//! - `visible`: control characters from the database as escapes, for people;
 //! - [`PageSource`]: how a list too long to hold (a listing read in keyset pages by the database
 //!   session) streams through the writers a page at a time.
 
@@ -11,6 +12,7 @@ pub mod json_format;
 pub mod outcome;
 pub mod table_format;
 pub mod timestamp;
+pub mod visible;
 
 use std::future::Future;
 use std::io::Write;
@@ -19,6 +21,7 @@ pub use outcome::{Cell, Outcome, Rows};
 
 use crate::command::Format;
 use crate::error::{Error, Result};
+use visible::visible_lines;
 
 /// Where and how results go.
 pub struct Renderer {
@@ -68,9 +71,10 @@ impl Renderer {
                 Format::Json => json_format::count(*count, out),
                 Format::Csv => writeln!(out, "count\n{count}"),
             },
+            // Messages name rows (`Deleted user ...`): for people, so shown visibly too.
             Outcome::Message(text) | Outcome::Report { text, .. } => match self.format {
-                Format::Table => writeln!(out, "{text}"),
-                Format::Json | Format::Csv => writeln!(notes, "{text}"),
+                Format::Table => writeln!(out, "{}", visible_lines(text)),
+                Format::Json | Format::Csv => writeln!(notes, "{}", visible_lines(text)),
             },
             Outcome::Sections(sections) => match self.format {
                 Format::Table => {

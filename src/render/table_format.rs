@@ -1,5 +1,6 @@
 //! Tables for people: comfy-table boxes, drawn with Unicode lines and wrapped to the screen at a
-//! terminal, plain ASCII otherwise; NULL, yes/no and timestamps to the second.
+//! terminal, plain ASCII otherwise; NULL, yes/no and timestamps to the second; control characters
+//! as visible escapes (`visible`), so text from the database cannot drive the terminal.
 
 use std::io::Write;
 
@@ -7,6 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use super::Cell;
 use super::timestamp::seconds_text;
+use super::visible::visible;
 
 /// One table: the header and these rows.
 pub fn page(
@@ -27,7 +29,7 @@ pub fn page(
     } else {
         table.load_style(presets::ASCII_FULL_CONDENSED);
     }
-    table.set_header(columns);
+    table.set_header(columns.iter().map(|c| visible(c).into_owned()));
     for row in rows {
         table.add_row(row.iter().map(text));
     }
@@ -40,7 +42,7 @@ fn text(cell: &Cell) -> String {
         Cell::Int(v) => v.to_string(),
         Cell::Float(v) => v.to_string(),
         Cell::Bool(v) => if *v { "yes" } else { "no" }.to_string(),
-        Cell::Text(v) => v.clone(),
+        Cell::Text(v) => visible(v).into_owned(),
         Cell::Timestamp(v) => seconds_text(v),
     }
 }

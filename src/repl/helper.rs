@@ -65,6 +65,9 @@ impl ShellHelper {
 fn pairs(words: impl IntoIterator<Item = String>) -> Vec<Pair> {
     words
         .into_iter()
+        // A name from the database with control characters cannot be typed, and drawn in the
+        // candidate list it would drive the terminal: it is not offered.
+        .filter(|w| !w.chars().any(char::is_control))
         .map(|w| Pair {
             display: w.clone(),
             replacement: format!("{w} "),

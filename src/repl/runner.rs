@@ -25,6 +25,7 @@ use crate::db::session::{Answer, Session};
 use crate::entities::{self, post::now_utc};
 use crate::error::{Error, Result};
 use crate::migrate::{self, Report};
+use crate::render::visible::visible;
 use crate::render::{Halt, Outcome, Renderer, Rows};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -154,9 +155,13 @@ impl Runner<'_> {
     fn report(&mut self, failure: Failure, with_line: bool) {
         let _ = self.out.flush();
         if self.input.is_interactive() || !with_line {
-            eprintln!("error: {}", failure.error);
+            eprintln!("error: {}", visible(&failure.error.to_string()));
         } else {
-            eprintln!("error: line {}: {}", failure.line, failure.error);
+            eprintln!(
+                "error: line {}: {}",
+                failure.line,
+                visible(&failure.error.to_string())
+            );
         }
     }
 

@@ -70,3 +70,100 @@ fn names_that_differ_only_in_case_are_never_guessed() {
     // Nothing was deleted by the refused command.
     assert!(dir.run(&["-c", "count users"]).ok().starts_with("2 users"));
 }
+
+/// Bodies anyone could post through the web app, written straight into the file by Python.
+const HOSTILE: [&str; 11] = [
+    "\u{1b}]0;owned\u{7}retitled",
+    "\u{1b}[2Jcleared",
+    "\u{1b}[31mred bleeds",
+    "line\nbreak",
+    "tab\there",
+    "carriage\rreturn",
+    "back\u{8}space",
+    "nul\u{0}byte",
+    "wide 中文字符 text",
+    "combining e\u{301}\u{301} marks",
+    "bidi \u{202e}txt.exe",
+];
+
+#[test]
+fn text_from_the_database_cannot_drive_the_terminal_and_tables_stay_aligned() {
+    use unicode_width::UnicodeWidthStr;
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let inserts: Vec<String> = HOSTILE
+        .iter()
+        .map(|body| {
+            // As hex, decoded in Python: no quoting of either language in between.
+            let hex: String = body.bytes().map(|b| format!("{b:02x}")).collect();
+            format!(
+                "db.execute('INSERT INTO post (body, timestamp, user_id) VALUES (?, ?, 1)', \
+                 (bytes.fromhex('{hex}').decode(), '2024-01-01 00:00:00.000000'))"
+            )
+        })
+        .collect();
+    python_sqlite(
+        &dir,
+        &format!(
+            "{}\ndb.execute(\"INSERT INTO user (username, email) VALUES (?, 'e@x.org')\", ('evil\\x1b[31m\\x07',))",
+            inserts.join("\n")
+        ),
+    );
+    let table = dir.run(&["-c", "posts order by id"]).ok().to_string();
+    for raw in ['\u{1b}', '\u{7}', '\r', '\u{8}', '\u{0}', '\t', '\u{202e}'] {
+        assert!(
+            !table.contains(raw),
+            "{raw:?} reached the terminal: {table}"
+        );
+    }
+    for shown in [
+        "\\e]0;owned\\x07retitled",
+        "\\e[2Jcleared",
+        "line\\nbreak",
+        "tab\\there",
+        "carriage\\rreturn",
+        "back\\x08space",
+        "nul\\0byte",
+        "bidi \\u{202e}txt.exe",
+    ] {
+        assert!(table.contains(shown), "{shown}: {table}");
+    }
+    // Every line of the table is as wide as the others, wide and combining characters included.
+    let widths: Vec<usize> = table
+        .lines()
+        .filter(|l| l.starts_with(['+', '|']))
+        .map(|l| l.width())
+        .collect();
+    assert!(
+        widths.windows(2).all(|w| w[0] == w[1]),
+        "{widths:?}\n{table}"
+    );
+
+    // Messages and errors that name such a row are shown the same way.
+    let deleted = dir.run(&["-c", "delete user 2"]).ok().to_string();
+    assert_eq!(deleted, "Deleted user evil\\e[31m\\x07\n");
+
+    // json and csv keep the bytes exactly.
+    let json = dir
+        .run(&["--format", "json", "-c", "posts order by id"])
+        .ok()
+        .to_string();
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let bodies: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, HOSTILE);
+    let csv = dir
+        .run(&["--format", "csv", "-c", "posts order by id"])
+        .ok()
+        .to_string();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let bodies: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[3].to_string())
+        .collect();
+    assert_eq!(bodies, HOSTILE);
+}
