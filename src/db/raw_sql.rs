@@ -1,22 +1,58 @@
 //! `sql STATEMENT`: the escape hatch. Statements that return rows print them as a table; others print
-//! how many rows they changed. Cells are decoded by trying the types a backend may hand back.
+//! how many rows they changed. Which is which, the database says when it prepares the statement
+//! (text such as `'returning@x'` misled a guess from the words). Cells are decoded by trying the
+//! types a backend may hand back.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use sea_orm::{ConnectionTrait, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
 
 use crate::error::Result;
 use crate::render::{Cell, Outcome, Rows};
 
-/// Whether a statement produces rows (by its first word, or a `RETURNING` clause).
-pub fn returns_rows(sql: &str) -> bool {
-    let first = sql
-        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+/// The columns the statement returns (none: it returns no rows), as the database says when it
+/// prepares it: a prepared statement knows its result columns (`sqlite3_column_count`, PostgreSQL's and MySQL's describe).
+/// Prepared on `describer`, a read-only connection of its own, so nothing runs and the session's
+/// transaction is not touched. `None` when it cannot be prepared alone (several statements, a
+/// table the open transaction created, a statement the server will not prepare).
+pub async fn database_says_rows(describer: &DatabaseConnection, sql: &str) -> Option<Vec<String>> {
+    use sea_orm::sqlx::{AssertSqlSafe, Column, Executor, SqlSafeStr, Statement as _};
+    fn names<C: Column>(columns: &[C]) -> Vec<String> {
+        columns.iter().map(|c| c.name().to_string()).collect()
+    }
+    let statement = || AssertSqlSafe(sql.to_string()).into_sql_str();
+    let columns = match describer.get_database_backend() {
+        DbBackend::Sqlite => {
+            let mut conn = describer
+                .get_sqlite_connection_pool()
+                .acquire()
+                .await
+                .ok()?;
+            names(conn.prepare(statement()).await.ok()?.columns())
+        }
+        DbBackend::Postgres => {
+            let mut conn = describer
+                .get_postgres_connection_pool()
+                .acquire()
+                .await
+                .ok()?;
+            names(conn.prepare(statement()).await.ok()?.columns())
+        }
+        DbBackend::MySql => {
+            let mut conn = describer.get_mysql_connection_pool().acquire().await.ok()?;
+            names(conn.prepare(statement()).await.ok()?.columns())
+        }
+        _ => return None,
+    };
+    Some(columns)
+}
+
+/// When the database cannot say: the statement's first keyword, or a `RETURNING` keyword, read
+/// outside string literals, quoted identifiers and comments.
+pub fn looks_like_rows(sql: &str) -> bool {
+    let words = keywords(sql);
+    let first = words.first().map(String::as_str).unwrap_or("");
     matches!(
-        first.as_str(),
+        first,
         "select"
             | "with"
             | "values"
@@ -26,16 +62,85 @@ pub fn returns_rows(sql: &str) -> bool {
             | "describe"
             | "desc"
             | "table"
-    ) || sql.to_ascii_lowercase().contains("returning")
+    ) || words.iter().any(|w| w == "returning")
 }
 
-pub async fn run<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Outcome> {
-    if returns_rows(sql) {
+/// The bare words of a statement, lower-cased: what is left outside `'...'`, `"..."`, `` `...` ``,
+/// `[...]`, `-- ...` and `/* ... */`.
+fn keywords(sql: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = sql.chars().peekable();
+    let flush = |word: &mut String, words: &mut Vec<String>| {
+        if !word.is_empty() {
+            words.push(std::mem::take(word).to_ascii_lowercase());
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' | '[' => {
+                flush(&mut word, &mut words);
+                let close = if c == '[' { ']' } else { c };
+                // A doubled quote inside is the quote itself: the scan just goes on after it.
+                for inner in chars.by_ref() {
+                    if inner == close {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                flush(&mut word, &mut words);
+                for inner in chars.by_ref() {
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                flush(&mut word, &mut words);
+                chars.next();
+                let mut last = ' ';
+                for inner in chars.by_ref() {
+                    if last == '*' && inner == '/' {
+                        break;
+                    }
+                    last = inner;
+                }
+            }
+            c if c.is_alphanumeric() || c == '_' => word.push(c),
+            _ => flush(&mut word, &mut words),
+        }
+    }
+    flush(&mut word, &mut words);
+    words
+}
+
+/// Runs a statement: its rows as a table if it returns rows (asked of `describer` when there is
+/// one), else how many rows it changed.
+pub async fn run<C: ConnectionTrait>(
+    db: &C,
+    describer: Option<&DatabaseConnection>,
+    sql: &str,
+) -> Result<Outcome> {
+    let columns = match describer {
+        Some(describer) => database_says_rows(describer, sql).await,
+        None => None,
+    };
+    let rows = match &columns {
+        Some(columns) => !columns.is_empty(),
+        None => looks_like_rows(sql),
+    };
+    if rows {
         let backend = db.get_database_backend();
         let results = db
             .query_all_raw(Statement::from_string(backend, sql))
             .await?;
-        return Ok(Outcome::Rows(to_rows(&results)));
+        let mut rows = to_rows(&results);
+        // No row to read the names from: the prepared statement's.
+        if results.is_empty() {
+            rows.columns = columns.unwrap_or_default();
+        }
+        return Ok(Outcome::Rows(rows));
     }
     let result = db.execute_unprepared(sql).await?;
     let n = result.rows_affected();
@@ -92,6 +197,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn keywords_inside_literals_comments_and_identifiers_do_not_count() {
+        for sql in [
+            "update user set email = 'returning@x' where id = 1",
+            "update \"returning\" set x = 1",
+            "update user set email = 'x' -- returning id",
+            "/* select */ delete from post",
+            "update `select` set x = 'it''s returning'",
+        ] {
+            assert!(!looks_like_rows(sql), "{sql}");
+        }
+        assert!(looks_like_rows("/* a comment */ SELECT 1"));
+        assert!(looks_like_rows("-- first\nselect 1"));
+    }
+
+    #[test]
     fn statements_that_return_rows() {
         for sql in [
             "SELECT 1",
@@ -103,7 +223,7 @@ mod tests {
             "EXPLAIN SELECT 1",
             "DELETE FROM post RETURNING id",
         ] {
-            assert!(returns_rows(sql), "{sql}");
+            assert!(looks_like_rows(sql), "{sql}");
         }
         for sql in [
             "DELETE FROM post",
@@ -111,7 +231,7 @@ mod tests {
             "CREATE TABLE t (x int)",
             "selector",
         ] {
-            assert!(!returns_rows(sql), "{sql}");
+            assert!(!looks_like_rows(sql), "{sql}");
         }
     }
 }

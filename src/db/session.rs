@@ -12,6 +12,7 @@ use sea_orm::{
 
 use super::bulk::{self, PendingPost};
 use super::config::DatabaseTarget;
+use super::connect::{self, Settings};
 use super::flask_sqlite::FlaskCompat;
 use super::listing::Listing;
 use super::{changes, describe, password, queries, raw_sql};
@@ -30,6 +31,9 @@ pub struct Session {
     pub read_only: bool,
     /// `--single-transaction`: the whole script is one transaction the script may not end itself.
     transaction_locked: bool,
+    /// Where `sql` statements are prepared to learn whether they return rows: connected on the
+    /// first `sql` (`Some(None)` if that failed: then the statement's words decide).
+    describer: Option<Option<DatabaseConnection>>,
 }
 
 /// What a read gives: an outcome, or a list to stream.
@@ -46,6 +50,7 @@ impl Session {
             transaction: None,
             read_only: false,
             transaction_locked: false,
+            describer: None,
         }
     }
 
@@ -142,10 +147,19 @@ impl Session {
     /// Raw SQL. Outside a transaction it runs as typed: one statement is atomic by itself, and some
     /// (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
     pub async fn sql(&mut self, statement: &str) -> Result<Outcome> {
+        if self.describer.is_none() {
+            // A read-only connection of its own, where statements are only prepared, never run.
+            let settings = Settings {
+                read_only: true,
+                ..Settings::default()
+            };
+            self.describer = Some(connect::connect(&self.target, settings).await.ok());
+        }
+        let describer = self.describer.as_ref().and_then(Option::as_ref);
         let result = match &self.transaction {
-            None => raw_sql::run(&self.db, statement).await,
+            None => raw_sql::run(&self.db, describer, statement).await,
             Some(_) => {
-                self.atomically(async |db| raw_sql::run(db, statement).await)
+                self.atomically(async |db| raw_sql::run(db, describer, statement).await)
                     .await
             }
         };

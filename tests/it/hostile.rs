@@ -167,3 +167,57 @@ fn text_from_the_database_cannot_drive_the_terminal_and_tables_stay_aligned() {
         .collect();
     assert_eq!(bodies, HOSTILE);
 }
+
+/// `sql` asks the database whether a statement returns rows: words in literals, comments and
+/// identifiers (`'returning@x'`) misled a guess from the text into an empty, column-less table.
+#[test]
+fn sql_knows_which_statements_return_rows_on_every_backend() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        let user = db.user_table();
+        let quote = match db.backend {
+            crate::util::backends::Backend::MySql => '`',
+            _ => '"',
+        };
+        db.run(&["-c", "add user john john@example.com"]).ok();
+        let create = format!("sql CREATE TABLE t_select ({quote}returning{quote} int)");
+        db.run(&["-c", &create]).ok();
+        for (statement, expected) in [
+            (
+                format!("sql update {user} set email = 'returning@x.org' where id = 1"),
+                "1 row affected\n",
+            ),
+            (
+                format!("sql /* select */ update {user} set email = 'select@x.org' where id = 1"),
+                "1 row affected\n",
+            ),
+            (
+                format!("sql insert into t_select ({quote}returning{quote}) values (1)"),
+                "1 row affected\n",
+            ),
+            (
+                format!(
+                    "sql update t_select set {quote}returning{quote} = 2 where 'with' = 'with'"
+                ),
+                "1 row affected\n",
+            ),
+        ] {
+            assert_eq!(
+                db.run(&["-c", &statement]).ok(),
+                expected,
+                "{name}: {statement}"
+            );
+        }
+        // A query with no rows still has its columns.
+        let empty = db.run(&[
+            "-c",
+            &format!("sql select id, email from {user} where id = 0"),
+        ]);
+        assert!(
+            empty.ok().contains("email") && empty.ok().contains("(0 rows)"),
+            "{name}: {empty:?}"
+        );
+        let rows = db.run(&["-c", &format!("sql select email from {user}")]);
+        assert!(rows.ok().contains("select@x.org"), "{name}: {rows:?}");
+    }
+}
