@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
 use super::listing::selection;
-use super::queries::{ensure_available, find_user};
+use super::queries::{ensure_available, find_user, taken_in_a_race};
 use crate::command::query::{Assignment, Field, Literal, PostField, UserColumn, UserField};
 use crate::command::{Condition, EntityKind, Targets, UserRef};
 use crate::entities::{post, user};
@@ -197,7 +197,19 @@ pub async fn update<C: ConnectionTrait>(
         }
     }
     statement.cond_where(condition);
-    db.execute(&statement).await?;
+    let text = |column: UserColumn| {
+        set.iter()
+            .find_map(|a| match (&a.field, &a.value) {
+                (Field::User(UserField::Column(c)), Literal::Text(t)) if *c == column => {
+                    Some(t.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    db.execute(&statement)
+        .await
+        .map_err(|e| taken_in_a_race(e, &text(UserColumn::Username), &text(UserColumn::Email)))?;
     Ok(Outcome::Message(format!(
         "Updated {}",
         rows_of(entity, matched)

@@ -4,7 +4,6 @@
 
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 
-use super::connect::LOCK_WAIT;
 use crate::error::Error;
 
 impl From<DbErr> for Error {
@@ -59,11 +58,10 @@ pub fn describe_db_err(err: &DbErr) -> String {
 
 pub fn describe_sqlx_err(err: &sqlx::Error) -> String {
     match err {
-        sqlx::Error::Database(db) if db.message() == "database is locked" => format!(
-            "database is locked: another program is writing to it (waited {} seconds); \
-             nothing was written, try again when it is done",
-            LOCK_WAIT.as_secs()
-        ),
+        // How long it waited, the session says (`Session::explain_lock`): not always the timeout.
+        sqlx::Error::Database(db) if db.message() == "database is locked" => {
+            "database is locked: another program is writing to it".to_string()
+        }
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::Io(io) => io.to_string(),
         sqlx::Error::Tls(tls) => format!("TLS: {tls}"),

@@ -3,8 +3,8 @@
 //! `password_hash`, which only `check_password` reads and `store_password_hash` writes.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
 };
 
 use super::case_insensitive::{same_ignoring_case, same_text_ignoring_case};
@@ -139,7 +139,8 @@ pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| taken_in_a_race(e, username, email))?;
     Ok(Outcome::Message(format!(
         "Added user {} (id {})",
         created.username, created.id
@@ -202,6 +203,20 @@ pub async fn ensure_available<C: ConnectionTrait>(
         )));
     }
     Ok(())
+}
+
+/// Another writer took the name or the address between the check and the insert: the unique
+/// index refused it. Said as the check would have said it, not as the driver does.
+pub fn taken_in_a_race(error: DbErr, username: &str, email: &str) -> Error {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("email") => {
+            Error::new(format!("email {email:?} is already used by another user"))
+        }
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Error::new(format!("username {username:?} is already taken"))
+        }
+        _ => error.into(),
+    }
 }
 
 pub async fn add_post<C: ConnectionTrait>(db: &C, body: &str, author: &UserRef) -> Result<Outcome> {

@@ -6,13 +6,16 @@
 //! open transaction, so a failing command writes nothing and leaves an open transaction usable; a
 //! read outside a transaction is one atomic statement by itself.
 
+use std::time::Instant;
+
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use super::bulk::{self, PendingPost};
 use super::config::DatabaseTarget;
-use super::connect::{self, Settings};
+use super::connect::{self, LOCK_WAIT, Settings};
 use super::flask_sqlite::FlaskCompat;
 use super::listing::Listing;
 use super::{changes, describe, password, queries, raw_sql};
@@ -60,7 +63,9 @@ impl Session {
 
     /// Opens the transaction that `--single-transaction` wraps around a whole script.
     pub async fn begin_locked(&mut self) -> Result<()> {
-        self.transaction = Some(self.db.begin().await?);
+        // A script's transaction is there to write: it takes the write lock first (see
+        // `atomically`).
+        self.transaction = Some(self.db.begin_with_options(write_lock_first()).await?);
         self.transaction_locked = true;
         Ok(())
     }
@@ -140,13 +145,42 @@ impl Session {
     }
 
     pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
+        let started = Instant::now();
         let result = self.atomically(async |db| write(db, command).await).await;
+        let result = self.explain_lock(result, started);
         self.forget_lost_transaction(result)
+    }
+
+    /// "database is locked", told truly: how long the shell waited, or why it could not wait
+    /// (in a transaction that read before it wrote, SQLite answers at once).
+    fn explain_lock<T>(&self, result: Result<T>, started: Instant) -> Result<T> {
+        match result {
+            Err(error) if error.message().starts_with(LOCKED) => {
+                let waited = started.elapsed();
+                Err(Error::new(if waited >= LOCK_WAIT.mul_f32(0.9) {
+                    format!(
+                        "{} (waited {} seconds); nothing was written, try again when it is done",
+                        error.message(),
+                        waited.as_secs()
+                    )
+                } else if self.transaction.is_some() {
+                    format!(
+                        "{}: this transaction read the database before writing, and then SQLite \
+                         cannot wait for the other writer; roll back and run it again",
+                        error.message()
+                    )
+                } else {
+                    format!("{}; nothing was written, try again", error.message())
+                }))
+            }
+            other => other,
+        }
     }
 
     /// Raw SQL. Outside a transaction it runs as typed: one statement is atomic by itself, and some
     /// (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
     pub async fn sql(&mut self, statement: &str) -> Result<Outcome> {
+        let started = Instant::now();
         if self.describer.is_none() {
             // A read-only connection of its own, where statements are only prepared, never run.
             let settings = Settings {
@@ -163,6 +197,7 @@ impl Session {
                     .await
             }
         };
+        let result = self.explain_lock(result, started);
         self.forget_lost_transaction(result)
     }
 
@@ -175,7 +210,10 @@ impl Session {
     ) -> Result<T> {
         let unit = match &self.transaction {
             Some(open) => open.begin().await?,
-            None => self.db.begin().await?,
+            // Only writes open a unit of their own: on SQLite they take the write lock at BEGIN,
+            // where the busy timeout applies. A deferred transaction that has read and then
+            // writes gets SQLITE_BUSY at once instead (SQLite will not wait there).
+            None => self.db.begin_with_options(write_lock_first()).await?,
         };
         match work(&FlaskCompat(&unit)).await {
             Ok(value) => {
@@ -273,6 +311,17 @@ impl Session {
             ("connection".into(), connection),
             ("entities".into(), rows),
         ]))
+    }
+}
+
+/// The start of the message SQLite's SQLITE_BUSY becomes (`error::describe_sqlx_err`).
+const LOCKED: &str = "database is locked";
+
+/// BEGIN IMMEDIATE on SQLite (ignored elsewhere): the write lock first, waiting for it.
+fn write_lock_first() -> TransactionOptions {
+    TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
     }
 }
 

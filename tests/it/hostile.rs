@@ -221,3 +221,171 @@ fn sql_knows_which_statements_return_rows_on_every_backend() {
         assert!(rows.ok().contains("select@x.org"), "{name}: {rows:?}");
     }
 }
+
+/// Starts the shell on `url` with `script` as its input file, running beside the others.
+fn start_script(
+    dir: &TestDir,
+    url: &str,
+    name: &str,
+    script: &str,
+    extra: &[&str],
+) -> std::process::Child {
+    let path = dir.join(name);
+    std::fs::write(&path, script).unwrap();
+    let path = path.display().to_string();
+    let mut args = vec!["--database-url", url, "--file", path.as_str()];
+    args.extend_from_slice(extra);
+    dir.command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finished(child: std::process::Child) -> crate::util::Run {
+    child.wait_with_output().unwrap().into()
+}
+
+/// Found by running two scripts at once: a shell beside another writer stopped within a fraction
+/// of a second with `database is locked ... (waited 5 seconds)`, having waited for nothing (its
+/// deferred transaction read, then could not upgrade). Writes now take the lock first.
+#[test]
+fn several_writers_on_one_sqlite_file_all_get_their_lines_in() {
+    let dir = TestDir::new();
+    let url = dir.sqlite_url("app.db");
+    dir.run_on(&url, &["migrate", "up"]).ok();
+    dir.run_on(&url, &["-c", "add user john john@example.com"])
+        .ok();
+    let lines = 300;
+    let script = |tag: &str| -> String {
+        (0..lines)
+            .map(|i| format!("add post \"{tag} {i}\" by john\n"))
+            .collect()
+    };
+    let a = start_script(&dir, &url, "a.txt", &script("a"), &[]);
+    let b = start_script(&dir, &url, "b.txt", &script("b"), &[]);
+    let c = start_script(&dir, &url, "c.txt", &script("c"), &["--single-transaction"]);
+    // Python's sqlite3 writing too, as the Flask app would: one transaction per row.
+    let python = format!(
+        "import sqlite3\ndb = sqlite3.connect({:?}, timeout=30)\n\
+         for i in range({lines}):\n    \
+         db.execute(\"INSERT INTO post (body, timestamp, user_id) VALUES (?, '2024-01-01 00:00:00.000000', 1)\", ('p %d' % i,))\n    \
+         db.commit()\n",
+        dir.join("app.db").display().to_string()
+    );
+    let py = Command::new("python3")
+        .args(["-c", &python])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for run in [finished(a), finished(b), finished(c)] {
+        assert_eq!(run.code, Some(0), "{run:?}");
+    }
+    let py = py.wait_with_output().unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let count = dir.run_on(&url, &["-c", "count posts"]).ok().to_string();
+    assert_eq!(count, format!("{} posts\n", 4 * lines));
+    for tag in ["a", "b", "c", "p"] {
+        let n = dir
+            .run_on(
+                &url,
+                &[
+                    "-c",
+                    &format!("count posts where body starts with \"{tag} \""),
+                ],
+            )
+            .ok()
+            .to_string();
+        assert_eq!(n, format!("{lines} posts\n"), "{tag}");
+    }
+}
+
+/// The same on the servers: two shells adding to one user, and two racing for one username.
+#[test]
+fn two_shells_on_a_server_add_to_one_user_and_race_for_a_name() {
+    for db in crate::util::backends::each_backend_migrated() {
+        if db.backend == crate::util::backends::Backend::Sqlite {
+            continue;
+        }
+        let name = db.backend.name();
+        db.run(&["-c", "add user john john@example.com"]).ok();
+        let lines = 200;
+        let script = |tag: &str| -> String {
+            (0..lines)
+                .map(|i| format!("add post \"{tag} {i}\" by john\n"))
+                .collect()
+        };
+        let a = start_script(&db.dir, &db.url, "a.txt", &script("a"), &[]);
+        let b = start_script(&db.dir, &db.url, "b.txt", &script("b"), &[]);
+        for run in [finished(a), finished(b)] {
+            assert_eq!(run.code, Some(0), "{name}: {run:?}");
+        }
+        let count = db.run(&["-c", "count posts of john"]).ok().to_string();
+        assert_eq!(count, format!("{} posts\n", 2 * lines), "{name}");
+        // Both try to take each of 30 names: every name goes to exactly one of them.
+        let race: String = (0..30)
+            .map(|i| format!("add user racer{i} r{i}@example.com\n"))
+            .collect();
+        let a = start_script(&db.dir, &db.url, "ra.txt", &race, &["--continue-on-error"]);
+        let b = start_script(&db.dir, &db.url, "rb.txt", &race, &["--continue-on-error"]);
+        let (a, b) = (finished(a), finished(b));
+        let added = a.stdout.matches("Added user").count() + b.stdout.matches("Added user").count();
+        assert_eq!(added, 30, "{name}: {a:?} {b:?}");
+        for line in a.stderr.lines().chain(b.stderr.lines()) {
+            assert!(
+                line.contains("is already taken") || line.contains("already used"),
+                "{name}: {line}"
+            );
+        }
+        let users = db
+            .run(&["-c", "count users where username starts with racer"])
+            .ok()
+            .to_string();
+        assert_eq!(users, "30 users\n", "{name}");
+    }
+}
+
+/// Inside a transaction that has read, SQLite answers a write at once when another program holds
+/// the lock: the message says so, rather than claiming a wait that did not happen.
+#[test]
+fn a_lock_that_cannot_be_waited_for_is_said_to_be_so() {
+    let dir = TestDir::new();
+    let url = dir.sqlite_url("app.db");
+    dir.run_on(&url, &["migrate", "up"]).ok();
+    dir.run_on(&url, &["-c", "add user john john@example.com"])
+        .ok();
+    let holder = format!(
+        "import sqlite3, time\ndb = sqlite3.connect({:?}, isolation_level=None)\n\
+         db.execute('BEGIN IMMEDIATE')\n\
+         db.execute(\"INSERT INTO post (body, timestamp, user_id) VALUES ('held', '2024-01-01 00:00:00.000000', 1)\")\n\
+         print('locked', flush=True)\ntime.sleep(3)\ndb.execute('COMMIT')\n",
+        dir.join("app.db").display().to_string()
+    );
+    let mut python = Command::new("python3")
+        .args(["-c", &holder])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 6];
+    std::io::Read::read_exact(python.stdout.as_mut().unwrap(), &mut first).unwrap();
+    let started = std::time::Instant::now();
+    let run = dir.pipe(
+        &["--database-url", &url, "--continue-on-error"],
+        b"begin\ncount posts\nadd post mine by john\nrollback\n",
+    );
+    let took = started.elapsed();
+    python.wait().unwrap();
+    assert!(
+        run.stderr.contains("database is locked") && run.stderr.contains("SQLite cannot wait"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("waited"), "{run:?}");
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "answered at once: {took:?}"
+    );
+}
