@@ -565,13 +565,16 @@ fn check_with_drift_exits_1_from_the_command_line_from_c_and_from_a_script() {
 fn a_closed_stdout_is_an_error_line_not_a_panic() {
     let dir = TestDir::new();
     dir.run(&["migrate", "up"]).ok();
-    let mut child = dir
+    // The reading end is closed before the shell starts: its first write fails, every time (a
+    // reader dropped after the spawn raced with the shell's writes into the pipe's buffer).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = dir
         .command(&["migrate", "history"])
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
