@@ -14,6 +14,9 @@ pub struct Error {
     /// The connection to the server went away (killed, server restarted, network): what was in an
     /// open transaction is gone, and the next command reconnects.
     connection_lost: bool,
+    /// The database ended the open transaction itself (SQLite on a full disk, MariaDB's deadlock
+    /// victim): nothing in it was committed, and nothing more may run as if inside it.
+    transaction_lost: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -31,7 +34,22 @@ impl Error {
         Error {
             message,
             connection_lost: false,
+            transaction_lost: false,
         }
+    }
+
+    /// The open transaction is gone, as `message` says; the connection is still there.
+    pub fn transaction_lost(message: impl Into<String>) -> Self {
+        Error {
+            transaction_lost: true,
+            ..Error::new(message)
+        }
+    }
+
+    /// Whether the open transaction (if any) ended with this error: the connection or the
+    /// transaction itself is gone.
+    pub fn ends_transaction(&self) -> bool {
+        self.connection_lost || self.transaction_lost
     }
 
     /// The session with the server is gone, as `message` says.

@@ -132,7 +132,19 @@ impl Session {
         }
     }
 
+    /// With `--single-transaction`, once the database has ended the script's transaction nothing
+    /// more may run: outside it, every statement would commit on its own.
+    fn still_in_the_scripts_transaction(&self) -> Result<()> {
+        if self.transaction_locked && self.transaction.is_none() {
+            return Err(Error::transaction_lost(
+                "the script's transaction has ended: nothing more runs",
+            ));
+        }
+        Ok(())
+    }
+
     pub async fn read(&mut self, command: &ReadCommand) -> Result<Answer> {
+        self.still_in_the_scripts_transaction()?;
         let result = match &self.transaction {
             // A read outside a transaction is one statement (or a lookup and a statement), atomic
             // by itself: BEGIN and COMMIT around it would be two more round trips for nothing.
@@ -145,6 +157,7 @@ impl Session {
     }
 
     pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
+        self.still_in_the_scripts_transaction()?;
         let started = Instant::now();
         let result = self.atomically(async |db| write(db, command).await).await;
         let result = self.explain_lock(result, started);
@@ -180,6 +193,7 @@ impl Session {
     /// Raw SQL. Outside a transaction it runs as typed: one statement is atomic by itself, and some
     /// (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
     pub async fn sql(&mut self, statement: &str) -> Result<Outcome> {
+        self.still_in_the_scripts_transaction()?;
         let started = Instant::now();
         if self.describer.is_none() {
             // A read-only connection of its own, where statements are only prepared, never run.
@@ -215,15 +229,22 @@ impl Session {
             // writes gets SQLITE_BUSY at once instead (SQLite will not wait there).
             None => self.db.begin_with_options(write_lock_first()).await?,
         };
+        let nested = self.transaction.is_some();
         match work(&FlaskCompat(&unit)).await {
-            Ok(value) => {
-                unit.commit().await?;
-                Ok(value)
-            }
-            Err(error) => {
-                let _ = unit.rollback().await;
-                Err(error)
-            }
+            Ok(value) => match unit.commit().await {
+                Ok(()) => Ok(value),
+                Err(e) if nested => Err(transaction_gone(Error::from(e), None)),
+                Err(e) => Err(e.into()),
+            },
+            Err(error) => match unit.rollback().await {
+                // The savepoint is gone with the whole transaction: the database rolled it back
+                // (SQLite on SQLITE_FULL, MariaDB's deadlock victim, a session the server ended).
+                // From here on every statement would run in autocommit mode.
+                Err(rollback) if nested && !error.is_connection_lost() => {
+                    Err(transaction_gone(error, Some(Error::from(rollback))))
+                }
+                _ => Err(error),
+            },
         }
     }
 
@@ -231,6 +252,11 @@ impl Session {
     /// away) and the user is told; the next command gets a new connection.
     fn forget_lost_transaction<T>(&mut self, result: Result<T>) -> Result<T> {
         match result {
+            Err(error) if error.ends_transaction() && !error.is_connection_lost() => {
+                // Only the client's record of it: the database already ended it.
+                self.transaction = None;
+                Err(error)
+            }
             Err(error) if error.is_connection_lost() && self.transaction.take().is_some() => {
                 Err(Error::connection_lost(format!(
                     "the connection to the server was lost ({error}), and the open transaction \
@@ -242,18 +268,22 @@ impl Session {
     }
 
     /// A user, looked up in the open transaction if there is one (for `bulk`'s author cache).
-    pub async fn find_user(&self, user: &UserRef) -> Result<entities::user::Model> {
-        match &self.transaction {
+    pub async fn find_user(&mut self, user: &UserRef) -> Result<entities::user::Model> {
+        let result = match &self.transaction {
             Some(open) => queries::find_user(open, user).await,
             None => queries::find_user(&self.db, user).await,
-        }
+        };
+        self.forget_lost_transaction(result)
     }
 
     /// Inserts a batch of posts in one statement, in a savepoint of the open transaction, and
     /// returns their ids in order. On failure nothing of the batch remains.
-    pub async fn insert_posts(&self, posts: &[PendingPost]) -> Result<Vec<i32>> {
-        self.atomically(async |db| insert_posts(db, posts).await)
-            .await
+    pub async fn insert_posts(&mut self, posts: &[PendingPost]) -> Result<Vec<i32>> {
+        self.still_in_the_scripts_transaction()?;
+        let result = self
+            .atomically(async |db| insert_posts(db, posts).await)
+            .await;
+        self.forget_lost_transaction(result)
     }
 
     /// How many rows an `update` or `delete` with this condition would change (asked first).
@@ -312,6 +342,15 @@ impl Session {
             ("entities".into(), rows),
         ]))
     }
+}
+
+/// The error of a command after which the open transaction turned out to be gone.
+fn transaction_gone(error: Error, rollback: Option<Error>) -> Error {
+    let how = rollback.map_or_else(String::new, |r| format!(" ({r})"));
+    Error::transaction_lost(format!(
+        "{error}; the database ended the open transaction itself{how}: nothing in it was \
+         committed, and nothing more runs in it"
+    ))
 }
 
 /// The start of the message SQLite's SQLITE_BUSY becomes (`error::describe_sqlx_err`).

@@ -112,8 +112,10 @@ pub async fn run(
             }
             Err(failure) => {
                 failures += 1;
+                // A script's transaction the database ended: nothing after it may run.
+                let ended = runner.options.single_transaction && failure.error.ends_transaction();
                 runner.report(failure, true);
-                if stop_here {
+                if stop_here || ended {
                     break;
                 }
             }
@@ -407,6 +409,11 @@ impl Runner<'_> {
                 }
                 self.write(text.as_bytes())
             }
+            // The transaction itself is gone: line by line would run outside it.
+            Err(error) if error.ends_transaction() => Err(Failure {
+                line: posts.first().map_or(0, |p| p.line),
+                error,
+            }),
             Err(_) => {
                 for post in posts {
                     if let Some(echo) = &post.echo {

@@ -324,3 +324,186 @@ fn a_read_only_database_file_is_read_but_never_written() {
     assert!(line.contains("readonly database"), "{line}");
     assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
 }
+
+/// A 3 MB tmpfs mounted for one test, unmounted after it.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &TestDir) -> Option<SmallDisk> {
+        let path = dir.join("small-disk");
+        std::fs::create_dir_all(&path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if mounted {
+            return Some(SmallDisk(path));
+        }
+        let message = "cannot mount a 3 MB tmpfs (the test needs root, as CI has)";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{message}");
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!!!! SKIPPED the full-disk test: {message} !!!!!\n"
+        );
+        None
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Found by filling a disk: SQLite rolled the whole `--single-transaction` script back on
+/// SQLITE_FULL, the shell did not notice, and every later line ran in autocommit mode (11,497
+/// posts committed of a script that "failed"). Now the loss is noticed and nothing more runs.
+#[test]
+fn a_full_disk_ends_a_single_transaction_script_with_nothing_committed() {
+    let dir = TestDir::new();
+    let Some(disk) = SmallDisk::mount(&dir) else {
+        return;
+    };
+    let url = format!("sqlite://{}/app.db?mode=rwc", disk.0.display());
+    dir.run_on(&url, &["migrate", "up"]).ok();
+    dir.run_on(&url, &["-c", "add user john john@example.com"])
+        .ok();
+    let script: String = (0..40_000)
+        .map(|i| {
+            format!(
+                "add post \"post number {i} with some padding to fill pages quickly\" by john\n"
+            )
+        })
+        .collect();
+    let path = dir.join("s.txt");
+    std::fs::write(&path, script).unwrap();
+    let run = dir.run_on(
+        &url,
+        &["--single-transaction", "--file", path.to_str().unwrap()],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let errors: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(errors.len(), 1, "one error line: {errors:?}");
+    assert!(
+        errors[0].contains("database or disk is full")
+            && errors[0].contains("ended the open transaction"),
+        "{errors:?}"
+    );
+    let posts = dir.run_on(&url, &["-c", "count posts"]).ok().to_string();
+    assert_eq!(posts, "0 posts\n", "all of the script or none of it");
+}
+
+/// MariaDB rolls the whole transaction back for the victim of a deadlock (error 1213): that
+/// script stops there and keeps nothing, the other commits all of its own.
+#[tokio::test]
+async fn a_deadlock_victim_keeps_nothing_and_runs_nothing_more() {
+    let Some(db) = TestDb::migrated(Backend::MySql) else {
+        return;
+    };
+    db.pipe(&[], "add user a a@example.com\nadd user b b@example.com\n")
+        .ok();
+    let script = |first: &str, second: &str, tag: &str| {
+        format!(
+            "update user {first} set email = \"{tag}-{first}@example.com\"\n\
+             sql SELECT SLEEP(1)\n\
+             update user {second} set email = \"{tag}-{second}@example.com\"\n\
+             add post \"after the deadlock by {tag}\" by a\n"
+        )
+    };
+    let (one, two) = (script("a", "b", "one"), script("b", "a", "two"));
+    std::fs::write(db.dir.join("one.txt"), one).unwrap();
+    std::fs::write(db.dir.join("two.txt"), two).unwrap();
+    let start = |name: &str| {
+        db.dir
+            .command(&[
+                "--database-url",
+                &db.url,
+                "--single-transaction",
+                "--continue-on-error",
+                "--file",
+                db.dir.join(name).to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (start("one.txt"), start("two.txt"));
+    let runs: Vec<crate::util::Run> = [first, second]
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().into())
+        .collect();
+    let victims: Vec<&crate::util::Run> = runs.iter().filter(|r| r.code == Some(1)).collect();
+    assert_eq!(victims.len(), 1, "one deadlock victim: {runs:?}");
+    let victim = victims[0];
+    assert!(
+        victim.stderr.contains("ended the open transaction"),
+        "{victim:?}"
+    );
+    assert_eq!(
+        victim.stderr.lines().count(),
+        1,
+        "it stopped there: {victim:?}"
+    );
+    // The other's changes, all of them; none of the victim's.
+    let winner = if runs[0].code == Some(0) {
+        "one"
+    } else {
+        "two"
+    };
+    let emails = crate::util::first_column(&db.url, "SELECT email FROM user ORDER BY id").await;
+    assert_eq!(
+        emails,
+        [
+            format!("{winner}-a@example.com"),
+            format!("{winner}-b@example.com")
+        ]
+    );
+    let posts = crate::util::first_column(&db.url, "SELECT body FROM post").await;
+    assert_eq!(posts, [format!("after the deadlock by {winner}")]);
+}
+
+/// PostgreSQL ends the session mid-script (an operator's `pg_terminate_backend`): the script
+/// stops at the next command and the database holds none of it.
+#[tokio::test]
+async fn a_server_session_ended_mid_script_keeps_none_of_it() {
+    let Some(db) = TestDb::migrated(Backend::Postgres) else {
+        return;
+    };
+    db.pipe(&[], "add user john john@example.com\n").ok();
+    let mut shell = LiveShell::start(
+        &db.dir,
+        &[
+            "--database-url",
+            &db.url,
+            "--single-transaction",
+            "--continue-on-error",
+        ],
+    );
+    shell.send("add post one by john");
+    shell.send("update user john set email = \"new@example.com\"");
+    shell.send("count posts");
+    assert_eq!(shell.next_line(), "Added post 1 by john");
+    assert_eq!(shell.next_line(), "Updated 1 user");
+    assert_eq!(shell.next_line(), "1 post");
+    kill_shell_sessions(&db).await;
+    shell.send("add post two by john");
+    shell.send("add post three by john");
+    shell.send("add user later later@example.com");
+    let error = shell.next_line();
+    assert!(
+        error.contains("connection to the server was lost"),
+        "{error}"
+    );
+    assert_eq!(shell.finish(), Some(1));
+    let conn = open(&db.url).await;
+    assert_eq!(count(rows(&conn, "SELECT count(*) FROM post").await), 0);
+    assert_eq!(
+        rows(&conn, "SELECT email FROM \"user\"").await,
+        [["john@example.com"]],
+        "none of the script, and nothing after the loss"
+    );
+}
