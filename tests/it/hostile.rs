@@ -389,3 +389,36 @@ fn a_lock_that_cannot_be_waited_for_is_said_to_be_so() {
         "answered at once: {took:?}"
     );
 }
+
+/// Found with `shell -c posts | head`: a reader that goes away got two error lines (the command's,
+/// then the final flush's). One line, exit 1, whatever the command.
+#[test]
+fn a_reader_that_goes_away_gets_one_error_line() {
+    let dir = TestDir::new();
+    let seed: String = std::iter::once("add user john john@example.com\n".to_string())
+        .chain((0..3000).map(|i| format!("add post \"post {i}\" by john\n")))
+        .collect();
+    dir.pipe(&["--single-transaction"], seed.as_bytes()).ok();
+    for args in [
+        vec!["-c", "posts"],
+        vec!["--format", "csv", "-c", "posts"],
+        vec!["-c", "help"],
+        vec!["-c", "users", "-c", "posts"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = dir
+            .command(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+}
