@@ -19,28 +19,21 @@ pub async fn database_says_rows(describer: &DatabaseConnection, sql: &str) -> Op
     fn names<C: Column>(columns: &[C]) -> Vec<String> {
         columns.iter().map(|c| c.name().to_string()).collect()
     }
-    let statement = || AssertSqlSafe(sql.to_string()).into_sql_str();
+    // The same for each driver's pool; only the pool's type differs.
+    macro_rules! columns_from {
+        ($pool:expr) => {{
+            let mut conn = $pool.acquire().await.ok()?;
+            let prepared = conn
+                .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
+                .await
+                .ok()?;
+            names(prepared.columns())
+        }};
+    }
     let columns = match describer.get_database_backend() {
-        DbBackend::Sqlite => {
-            let mut conn = describer
-                .get_sqlite_connection_pool()
-                .acquire()
-                .await
-                .ok()?;
-            names(conn.prepare(statement()).await.ok()?.columns())
-        }
-        DbBackend::Postgres => {
-            let mut conn = describer
-                .get_postgres_connection_pool()
-                .acquire()
-                .await
-                .ok()?;
-            names(conn.prepare(statement()).await.ok()?.columns())
-        }
-        DbBackend::MySql => {
-            let mut conn = describer.get_mysql_connection_pool().acquire().await.ok()?;
-            names(conn.prepare(statement()).await.ok()?.columns())
-        }
+        DbBackend::Sqlite => columns_from!(describer.get_sqlite_connection_pool()),
+        DbBackend::Postgres => columns_from!(describer.get_postgres_connection_pool()),
+        DbBackend::MySql => columns_from!(describer.get_mysql_connection_pool()),
         _ => return None,
     };
     Some(columns)
