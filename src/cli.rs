@@ -49,9 +49,10 @@ pub struct Cli {
     #[arg(long)]
     pub single_transaction: bool,
 
-    /// How results print
-    #[arg(long, value_name = "FORMAT", default_value = "table")]
-    pub format: Format,
+    /// How results print [default: auto at a terminal (a table, or records when it is wider
+    /// than the screen), table otherwise]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<Format>,
 
     /// Where the prompt keeps its history [default: SHELL_HISTORY, else
     /// ~/.local/state/microblog-shell/history]
@@ -146,7 +147,7 @@ mod tests {
         let cli = parse(&["-c", "users", "-c", "posts", "--echo", "--format", "json"]).unwrap();
         assert_eq!(cli.commands, ["users", "posts"]);
         assert!(cli.echo && !cli.continue_on_error && !cli.single_transaction);
-        assert_eq!(cli.format, Format::Json);
+        assert_eq!(cli.format, Some(Format::Json));
         assert!(parse(&["--format", "yaml"]).is_err());
     }
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use microblog_shell::cli::{Cli, Command};
+use microblog_shell::command::Format;
 use microblog_shell::command::MigrateCommand;
 use microblog_shell::db::config::DatabaseTarget;
 use microblog_shell::db::connect;
@@ -106,7 +107,13 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         continue_on_error: cli.continue_on_error,
         single_transaction: cli.single_transaction,
     };
-    runner::run(&mut session, input.as_mut(), options, cli.format).await
+    // At a terminal, a table unless it is wider than the screen; scripts keep tables unless asked.
+    let format = cli.format.unwrap_or(if input.is_interactive() {
+        Format::Auto
+    } else {
+        Format::Table
+    });
+    runner::run(&mut session, input.as_mut(), options, format).await
 }
 
 fn connect_settings(cli: &Cli) -> connect::Settings {

@@ -392,7 +392,10 @@ mod tests {
     fn keywords_entities_and_sub_words() {
         assert_eq!(words("get "), ["user", "post"]);
         assert_eq!(words("count "), ["users", "posts"]);
-        assert_eq!(words("format "), ["table", "json", "csv"]);
+        assert_eq!(
+            words("format "),
+            ["table", "json", "csv", "vertical", "auto"]
+        );
         assert_eq!(
             words("migrate "),
             ["up", "down", "status", "check", "history", "current"]

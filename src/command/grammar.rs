@@ -650,8 +650,9 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "format",
         aliases: &[],
-        summary: "how results print: tables for people, json or csv for programs",
-        examples: &["format json"],
+        summary: "how results print: tables or vertical records for people (auto: records when a \
+                  table is wider than the screen), json or csv for programs",
+        examples: &["format json", "format vertical", "format auto"],
         forms: &[form!(&[Part::Optional(&Part::Choice(&FORMATS))], |c| {
             let format = if c.present()? {
                 Some(Format::ALL[c.choice()?])
@@ -869,7 +870,10 @@ mod tests {
             find("author").unwrap().usage_line(),
             "usage: author of post ID"
         );
-        assert_eq!(find("format").unwrap().usage(), ["format [table|json|csv]"]);
+        assert_eq!(
+            find("format").unwrap().usage(),
+            ["format [table|json|csv|vertical|auto]"]
+        );
         assert_eq!(
             find("count").unwrap().usage()[0],
             "count users [where CONDITION]"

@@ -606,7 +606,7 @@ mod tests {
         assert_eq!(ok("format"), prompt(PromptCommand::Format(None)));
         assert_eq!(
             err("format yaml"),
-            "unknown format \"yaml\": use table, json or csv"
+            "unknown format \"yaml\": use table, json, csv, vertical or auto"
         );
         assert_eq!(ok("BEGIN"), Command::Transaction(TransactionCommand::Begin));
         assert_eq!(

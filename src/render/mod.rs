@@ -12,6 +12,7 @@ pub mod json_format;
 pub mod outcome;
 pub mod table_format;
 pub mod timestamp;
+pub mod vertical_format;
 pub mod visible;
 
 use std::future::Future;
@@ -28,6 +29,9 @@ pub struct Renderer {
     pub format: Format,
     /// Boxes drawn with Unicode lines and wrapped to the terminal when stdout is one.
     pub terminal: bool,
+    /// The screen's width, when stdout is a terminal that has one: `auto` turns a table wider
+    /// than this into records.
+    pub width: Option<u16>,
 }
 
 /// Rows that arrive a page at a time, for as long as there are more.
@@ -60,7 +64,7 @@ impl Renderer {
                 writer.finish(out)
             }
             Outcome::Count { count, entity } => match self.format {
-                Format::Table => {
+                Format::Table | Format::Vertical | Format::Auto => {
                     let noun = if *count == 1 {
                         entity.singular()
                     } else {
@@ -72,12 +76,13 @@ impl Renderer {
                 Format::Csv => writeln!(out, "count\n{count}"),
             },
             // Messages name rows (`Deleted user ...`): for people, so shown visibly too.
-            Outcome::Message(text) | Outcome::Report { text, .. } => match self.format {
-                Format::Table => writeln!(out, "{}", visible_lines(text)),
-                Format::Json | Format::Csv => writeln!(notes, "{}", visible_lines(text)),
+            Outcome::Message(text) | Outcome::Report { text, .. } => match self.format.for_people()
+            {
+                true => writeln!(out, "{}", visible_lines(text)),
+                false => writeln!(notes, "{}", visible_lines(text)),
             },
             Outcome::Sections(sections) => match self.format {
-                Format::Table => {
+                Format::Table | Format::Vertical | Format::Auto => {
                     for (i, (title, rows)) in sections.iter().enumerate() {
                         if i > 0 {
                             writeln!(out)?;
@@ -102,6 +107,7 @@ impl Renderer {
             columns: columns.to_vec(),
             rows: 0,
             pages: 0,
+            chosen: None,
         }
     }
 
@@ -140,6 +146,8 @@ pub struct RowWriter<'a> {
     columns: Vec<String>,
     rows: u64,
     pages: u64,
+    /// What `auto` became, decided on the first page and kept for the whole result.
+    chosen: Option<Format>,
 }
 
 impl RowWriter<'_> {
@@ -147,8 +155,11 @@ impl RowWriter<'_> {
         if rows.is_empty() {
             return Ok(());
         }
-        match self.renderer.format {
-            Format::Table => table_format::page(&self.columns, rows, self.renderer.terminal, out)?,
+        match self.resolved(rows) {
+            Format::Table | Format::Auto => {
+                table_format::page(&self.columns, rows, self.renderer.terminal, out)?
+            }
+            Format::Vertical => vertical_format::page(&self.columns, rows, self.rows, out)?,
             Format::Json => json_format::rows(&self.columns, rows, self.rows == 0, out)?,
             Format::Csv => csv_format::rows(&self.columns, rows, self.pages == 0, out)?,
         }
@@ -157,10 +168,37 @@ impl RowWriter<'_> {
         Ok(())
     }
 
+    /// `auto`: records when the first page's table would be wider than the screen.
+    fn resolved(&mut self, rows: &[Vec<Cell>]) -> Format {
+        if let Some(format) = self.chosen {
+            return format;
+        }
+        let format = match (self.renderer.format, self.renderer.width) {
+            (Format::Auto, Some(width)) => {
+                let natural =
+                    table_format::table(&self.columns, rows, self.renderer.terminal, None);
+                let widest = natural
+                    .to_string()
+                    .lines()
+                    .map(unicode_width::UnicodeWidthStr::width)
+                    .max()
+                    .unwrap_or(0);
+                if widest > usize::from(width) {
+                    Format::Vertical
+                } else {
+                    Format::Table
+                }
+            }
+            (format, _) => format,
+        };
+        self.chosen = Some(format);
+        format
+    }
+
     pub fn finish(self, out: &mut dyn Write) -> std::io::Result<()> {
         match self.renderer.format {
-            Format::Table => {
-                if self.pages == 0 {
+            Format::Table | Format::Vertical | Format::Auto => {
+                if self.pages == 0 && self.renderer.format != Format::Vertical {
                     table_format::page(&self.columns, &[], self.renderer.terminal, out)?;
                 }
                 let n = self.rows;
@@ -198,6 +236,7 @@ mod tests {
     fn render(format: Format, outcome: &Outcome) -> (String, String) {
         let (mut out, mut notes) = (Vec::new(), Vec::new());
         Renderer {
+            width: None,
             format,
             terminal: false,
         }
@@ -295,5 +334,44 @@ mod tests {
         assert_eq!(render(Format::Table, &one).0, "1 user\n");
         assert_eq!(render(Format::Json, &count).0, "{\"count\":3}\n");
         assert_eq!(render(Format::Csv, &count).0, "count\n3\n");
+    }
+}
+
+#[cfg(test)]
+mod auto_tests {
+    use super::*;
+
+    fn rendered(format: Format, width: Option<u16>, rows: &Rows) -> String {
+        let renderer = Renderer {
+            format,
+            terminal: false,
+            width,
+        };
+        let mut out = Vec::new();
+        renderer
+            .render(&Outcome::Rows(rows.clone()), &mut out, &mut Vec::new())
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn auto_is_a_table_that_fits_and_records_otherwise() {
+        let mut rows = Rows::new(&["id", "body"]);
+        rows.push(vec![Cell::Int(1), Cell::Text("x".repeat(60))]);
+        let table = rendered(Format::Table, None, &rows);
+        assert_eq!(rendered(Format::Auto, Some(200), &rows), table);
+        assert_eq!(
+            rendered(Format::Auto, None, &rows),
+            table,
+            "no screen: a table"
+        );
+        let records = rendered(Format::Auto, Some(40), &rows);
+        assert_eq!(records, rendered(Format::Vertical, None, &rows));
+        assert!(
+            records.starts_with("-[ RECORD 1 ]") && records.ends_with("(1 row)\n"),
+            "{records}"
+        );
+        let empty = rendered(Format::Vertical, None, &Rows::new(&["id"]));
+        assert_eq!(empty, "(0 rows)\n");
     }
 }

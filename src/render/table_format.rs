@@ -17,26 +17,41 @@ pub fn page(
     terminal: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let width = terminal
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| w.0)
+        .filter(|w| *w >= 40);
+    writeln!(out, "{}", table(columns, rows, terminal, width))
+}
+
+/// The table as text: wrapped to `wrap_to` columns if given.
+pub fn table(
+    columns: &[String],
+    rows: &[Vec<Cell>],
+    terminal: bool,
+    wrap_to: Option<u16>,
+) -> Table {
     let mut table = Table::new();
     if terminal {
         table.load_style(presets::UTF8_FULL_CONDENSED);
-        // Wrapped to the screen's width, when there is a usable one to know.
-        if let Some((width, _)) = terminal_size::terminal_size().filter(|(w, _)| w.0 >= 40) {
+        if let Some(width) = wrap_to {
             table
                 .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_width(width.0);
+                .set_width(width);
         }
     } else {
         table.load_style(presets::ASCII_FULL_CONDENSED);
     }
     table.set_header(columns.iter().map(|c| visible(c).into_owned()));
     for row in rows {
-        table.add_row(row.iter().map(text));
+        table.add_row(row.iter().map(cell_text));
     }
-    writeln!(out, "{table}")
+    table
 }
 
-fn text(cell: &Cell) -> String {
+/// A value as people read it: NULL, yes/no, timestamps to the second, control characters visible.
+pub fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Null => "NULL".to_string(),
         Cell::Int(v) => v.to_string(),

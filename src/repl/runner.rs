@@ -309,8 +309,13 @@ impl Runner<'_> {
         let renderer = Renderer {
             format: self.format,
             terminal: self.terminal,
+            width: self
+                .terminal
+                .then(terminal_size::terminal_size)
+                .flatten()
+                .map(|(w, _)| w.0),
         };
-        if renderer.format != Format::Table {
+        if !renderer.format.for_people() {
             // Messages go to stderr in machine formats: everything before them goes out first.
             self.out.flush()?;
         }
@@ -341,12 +346,11 @@ impl Runner<'_> {
         };
         if self.timing {
             let time = format!("Time: {:.3} ms\n", started.elapsed().as_secs_f64() * 1000.0);
-            match self.format {
-                Format::Table => out.write_all(time.as_bytes())?,
-                Format::Json | Format::Csv => {
-                    out.flush()?;
-                    eprint!("{time}");
-                }
+            if self.format.for_people() {
+                out.write_all(time.as_bytes())?;
+            } else {
+                out.flush()?;
+                eprint!("{time}");
             }
         }
         if let Some(paged) = paged {

@@ -510,3 +510,33 @@ async fn completion_offers_every_case_of_a_name() {
         "{screen}"
     );
 }
+
+/// At a terminal the default format is `auto`: a table that fits the screen, else records.
+#[tokio::test]
+async fn a_result_wider_than_the_screen_prints_as_records() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let body = "a post long enough that its table cannot fit in sixty columns of screen";
+    dir.run(&["-c", &format!("add post \"{body}\" by john")])
+        .ok();
+    let mut terminal = Terminal::new(&dir);
+    terminal.setup = "stty cols 60 rows 40; ";
+    let screen = terminal.converse(&[
+        ("microblog> ", "posts\r"),
+        ("microblog> ", "users\r"),
+        ("microblog> ", "format table\r"),
+        ("microblog> ", "posts\r"),
+        ("microblog> ", "exit\r"),
+    ]);
+    let records = screen.matches("-[ RECORD 1 ]").count();
+    assert_eq!(
+        records, 1,
+        "posts as a record, users (narrow) as a table: {screen}"
+    );
+    assert!(screen.contains(&format!("body      | {body}")), "{screen}");
+    assert!(screen.contains("Format: table"), "{screen}");
+    assert!(
+        screen.contains("┆ john@example.com"),
+        "users fit: a table: {screen}"
+    );
+}
