@@ -59,6 +59,10 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub history_file: Option<std::path::PathBuf>,
 
+    /// Edit lines at the prompt with vi's keys instead of emacs's (also SHELL_EDIT_MODE=vi)
+    #[arg(long)]
+    pub vi: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

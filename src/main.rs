@@ -82,7 +82,10 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         let helper = ShellHelper::new(Some(Lookup::start(target.clone())), colors);
         let history_file = history::path(cli.history_file.as_deref());
         interrupt::catch();
-        Box::new(Interactive::new(helper, history_file)?)
+        // `--vi`, or SHELL_EDIT_MODE=vi for those who always want it.
+        let vi =
+            cli.vi || std::env::var("SHELL_EDIT_MODE").is_ok_and(|m| m.eq_ignore_ascii_case("vi"));
+        Box::new(Interactive::new(helper, history_file, vi)?)
     } else {
         Box::new(ScriptInput::new(std::io::stdin()))
     };

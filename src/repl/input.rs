@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::{CompletionType, Config, Editor};
+use rustyline::{CompletionType, Config, EditMode, Editor};
 
 use super::helper::{PromptMode, ShellHelper};
 use crate::command::script::decode_line;
@@ -143,10 +143,12 @@ pub struct Interactive {
 
 impl Interactive {
     /// `history_file`: where history persists between sessions (created private, mode 0600).
-    pub fn new(helper: ShellHelper, history_file: Option<PathBuf>) -> Result<Self> {
+    pub fn new(helper: ShellHelper, history_file: Option<PathBuf>, vi: bool) -> Result<Self> {
+        let edit_mode = if vi { EditMode::Vi } else { EditMode::Emacs };
         let config = Config::builder()
             .auto_add_history(false)
             .completion_type(CompletionType::List)
+            .edit_mode(edit_mode)
             .build();
         let mut editor = Editor::with_config(config)
             .map_err(|e| Error::new(format!("cannot start the line editor: {e}")))?;

@@ -540,3 +540,27 @@ async fn a_result_wider_than_the_screen_prints_as_records() {
         "users fit: a table: {screen}"
     );
 }
+
+/// `--vi` (or SHELL_EDIT_MODE=vi): vi's keys at the prompt. Typed `users`, then Esc, `0`
+/// (start of line) and `i` to insert `count ` before it.
+#[tokio::test]
+async fn vi_keys_edit_the_line_with_the_flag_or_the_variable() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    for by_flag in [true, false] {
+        let mut terminal = Terminal::new(&dir);
+        if by_flag {
+            terminal.args = "--vi".to_string();
+        } else {
+            terminal.env.push(("SHELL_EDIT_MODE", "vi".to_string()));
+        }
+        let screen = terminal.type_keys(&["users", "\x1b", "0", "icount ", "\r", "exit\r"]);
+        assert!(
+            screen.contains("1 user\r\n"),
+            "by flag: {by_flag}: {screen}"
+        );
+    }
+    // Without it, Esc then 0 is no movement: the line stays as typed plus what follows.
+    let screen = Terminal::new(&dir).type_keys(&["users", "\x1b", "0", "icount ", "\r", "exit\r"]);
+    assert!(!screen.contains("1 user\r\n"), "{screen}");
+}
