@@ -49,6 +49,11 @@ pub struct Cli {
     #[arg(long)]
     pub single_transaction: bool,
 
+    /// Try things out: everything done in the session is rolled back when it ends (Rails'
+    /// `console --sandbox`)
+    #[arg(long, conflicts_with = "single_transaction")]
+    pub sandbox: bool,
+
     /// How results print [default: auto at a terminal (a table, or records when it is wider
     /// than the screen), table otherwise]
     #[arg(long, value_name = "FORMAT")]

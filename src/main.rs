@@ -95,11 +95,16 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     startup::check_migrations(&target, &db, brand_new, &mut std::io::stderr()).await?;
     if input.is_interactive() {
         println!(
-            "microblog-shell {} on {} {}{}: type help for the commands, exit to leave",
+            "microblog-shell {} on {} {}{}{}: type help for the commands, exit to leave",
             env!("CARGO_PKG_VERSION"),
             target.backend.name(),
             target.display(),
-            if cli.read_only { " (read-only)" } else { "" }
+            if cli.read_only { " (read-only)" } else { "" },
+            if cli.sandbox {
+                " (sandbox: everything is rolled back when you leave)"
+            } else {
+                ""
+            }
         );
     }
 
@@ -109,6 +114,7 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         echo: cli.echo,
         continue_on_error: cli.continue_on_error,
         single_transaction: cli.single_transaction,
+        sandbox: cli.sandbox,
     };
     // At a terminal, a table unless it is wider than the screen; scripts keep tables unless asked.
     let format = cli.format.unwrap_or(if input.is_interactive() {

@@ -58,6 +58,37 @@ pub fn looks_like_rows(sql: &str) -> bool {
     ) || words.iter().any(|w| w == "returning")
 }
 
+/// Whether MySQL/MariaDB commit the open transaction before running this statement (schema
+/// changes, locks, grants, ...): in a sandbox it would make everything before it permanent.
+pub fn commits_implicitly(sql: &str) -> bool {
+    let words = keywords(sql);
+    matches!(
+        words.first().map(String::as_str),
+        Some(
+            "create"
+                | "alter"
+                | "drop"
+                | "truncate"
+                | "rename"
+                | "grant"
+                | "revoke"
+                | "lock"
+                | "unlock"
+                | "analyze"
+                | "optimize"
+                | "repair"
+                | "flush"
+                | "install"
+                | "uninstall"
+                | "begin"
+                | "start"
+                | "commit"
+                | "cache"
+                | "reset"
+        )
+    )
+}
+
 /// The bare words of a statement, lower-cased: what is left outside `'...'`, `"..."`, `` `...` ``,
 /// `[...]`, `-- ...` and `/* ... */`.
 fn keywords(sql: &str) -> Vec<String> {

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use super::bulk::{self, PendingPost};
-use super::config::DatabaseTarget;
+use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
 use super::flask_sqlite::FlaskCompat;
 use super::listing::Listing;
@@ -32,11 +32,21 @@ pub struct Session {
     transaction: Option<DatabaseTransaction>,
     /// `--read-only`: shown in `context`; the database itself enforces it.
     pub read_only: bool,
-    /// `--single-transaction`: the whole script is one transaction the script may not end itself.
-    transaction_locked: bool,
+    /// A transaction the session was started in and that the user may not end: the whole script's
+    /// (`--single-transaction`) or the sandbox's (`--sandbox`).
+    locked: Option<Lock>,
     /// Where `sql` statements are prepared to learn whether they return rows: connected on the
     /// first `sql` (`Some(None)` if that failed: then the statement's words decide).
     describer: Option<Option<DatabaseConnection>>,
+}
+
+/// Who holds the session's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// `--single-transaction`: committed at the end if every line succeeded.
+    Script,
+    /// `--sandbox`: always rolled back at the end.
+    Sandbox,
 }
 
 /// What a read gives: an outcome, or a list to stream.
@@ -52,7 +62,7 @@ impl Session {
             db,
             transaction: None,
             read_only: false,
-            transaction_locked: false,
+            locked: None,
             describer: None,
         }
     }
@@ -61,13 +71,22 @@ impl Session {
         self.transaction.is_some()
     }
 
-    /// Opens the transaction that `--single-transaction` wraps around a whole script.
-    pub async fn begin_locked(&mut self) -> Result<()> {
-        // A script's transaction is there to write: it takes the write lock first (see
-        // `atomically`).
-        self.transaction = Some(self.db.begin_with_options(write_lock_first()).await?);
-        self.transaction_locked = true;
+    /// Opens the transaction that `--single-transaction` wraps around a whole script, or that
+    /// `--sandbox` wraps around the session.
+    pub async fn begin_locked(&mut self, lock: Lock) -> Result<()> {
+        self.transaction = Some(match lock {
+            // A script's transaction is there to write: it takes the write lock first (see
+            // `atomically`).
+            Lock::Script => self.db.begin_with_options(write_lock_first()).await?,
+            // A sandbox may only look around: no lock until it writes.
+            Lock::Sandbox => self.db.begin().await?,
+        });
+        self.locked = Some(lock);
         Ok(())
+    }
+
+    pub fn sandboxed(&self) -> bool {
+        self.locked == Some(Lock::Sandbox)
     }
 
     /// Commits the open transaction; `false` when there is none.
@@ -94,11 +113,20 @@ impl Session {
 
     /// `begin`, `commit`, `rollback` typed by the user.
     pub async fn transaction_command(&mut self, command: TransactionCommand) -> Result<Outcome> {
-        if self.transaction_locked {
-            return Err(Error::new(
-                "begin, commit and rollback are not allowed with --single-transaction: the whole \
-                 script is already one transaction",
-            ));
+        match self.locked {
+            Some(Lock::Script) => {
+                return Err(Error::new(
+                    "begin, commit and rollback are not allowed with --single-transaction: the \
+                     whole script is already one transaction",
+                ));
+            }
+            Some(Lock::Sandbox) => {
+                return Err(Error::new(
+                    "begin, commit and rollback are not allowed in a sandbox: everything done in \
+                     it is rolled back when you leave",
+                ));
+            }
+            None => {}
         }
         let message = match command {
             TransactionCommand::Begin => {
@@ -124,6 +152,12 @@ impl Session {
 
     /// The connection for migrations, which manage their own transactions.
     pub fn outside_transaction(&self) -> Result<&DatabaseConnection> {
+        if self.sandboxed() {
+            return Err(Error::new(
+                "migrations do not run in a sandbox (some databases commit schema changes at \
+                 once): leave it and run them outside",
+            ));
+        }
         match self.transaction {
             Some(_) => Err(Error::new(
                 "a transaction is open: commit or rollback before migrating",
@@ -135,10 +169,11 @@ impl Session {
     /// With `--single-transaction`, once the database has ended the script's transaction nothing
     /// more may run: outside it, every statement would commit on its own.
     fn still_in_the_scripts_transaction(&self) -> Result<()> {
-        if self.transaction_locked && self.transaction.is_none() {
-            return Err(Error::transaction_lost(
-                "the script's transaction has ended: nothing more runs",
-            ));
+        if self.locked.is_some() && self.transaction.is_none() {
+            return Err(Error::transaction_lost(match self.locked {
+                Some(Lock::Sandbox) => "the sandbox's transaction has ended: nothing more runs",
+                _ => "the script's transaction has ended: nothing more runs",
+            }));
         }
         Ok(())
     }
@@ -194,6 +229,15 @@ impl Session {
     /// (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
     pub async fn sql(&mut self, statement: &str) -> Result<Outcome> {
         self.still_in_the_scripts_transaction()?;
+        if self.sandboxed()
+            && self.target.backend == Backend::MySql
+            && raw_sql::commits_implicitly(statement)
+        {
+            return Err(Error::new(
+                "MySQL/MariaDB commit this statement at once, which would end the sandbox: it \
+                 does not run here",
+            ));
+        }
         let started = Instant::now();
         if self.describer.is_none() {
             // A read-only connection of its own, where statements are only prepared, never run.

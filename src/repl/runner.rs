@@ -21,7 +21,7 @@ use crate::command::{
 };
 use crate::db::bulk::{PendingPost, PostBatch};
 use crate::db::changes::rows_of;
-use crate::db::session::{Answer, Session};
+use crate::db::session::{Answer, Lock, Session};
 use crate::entities::{self, post::now_utc};
 use crate::error::{Error, Result};
 use crate::migrate::{self, Report};
@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub echo: bool,
     pub continue_on_error: bool,
     pub single_transaction: bool,
+    /// `--sandbox`: the whole session in a transaction that is always rolled back.
+    pub sandbox: bool,
 }
 
 enum Step {
@@ -68,7 +70,9 @@ pub async fn run(
     format: Format,
 ) -> Result<bool> {
     if options.single_transaction {
-        session.begin_locked().await?;
+        session.begin_locked(Lock::Script).await?;
+    } else if options.sandbox {
+        session.begin_locked(Lock::Sandbox).await?;
     }
     let progress = Progress::start(!input.is_interactive());
     let mut runner = Runner {
@@ -137,7 +141,10 @@ pub async fn run(
 }
 
 async fn finish(session: &mut Session, options: RunOptions, failures: usize) -> Result<()> {
-    if options.single_transaction {
+    if session.sandboxed() {
+        session.rollback().await?;
+        eprintln!("Sandbox: everything done in this session was rolled back");
+    } else if options.single_transaction {
         if failures == 0 {
             session.commit().await?;
         } else {
@@ -152,7 +159,9 @@ async fn finish(session: &mut Session, options: RunOptions, failures: usize) -> 
 
 impl Runner<'_> {
     fn prompt(&self) -> &'static str {
-        if self.session.in_transaction() && !self.options.single_transaction {
+        if self.session.sandboxed() {
+            "microblog (sandbox)> "
+        } else if self.session.in_transaction() && !self.options.single_transaction {
             "microblog (transaction)> "
         } else {
             "microblog> "

@@ -422,3 +422,61 @@ fn a_reader_that_goes_away_gets_one_error_line() {
         );
     }
 }
+
+/// `--sandbox` (Rails' `console --sandbox`): try anything, keep nothing.
+#[test]
+fn a_sandbox_keeps_nothing_on_every_backend() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        db.run(&["-c", "add user john john@example.com"]).ok();
+        let run = db.pipe(
+            &["--sandbox", "--continue-on-error"],
+            "add user susan susan@example.com\nadd post \"sandboxed\" by susan\n\
+             update user john set email = \"changed@example.com\"\ndelete user john\n\
+             count users\ncommit\nbegin\nmigrate up\nsql CREATE TABLE scratch (x int)\n",
+        );
+        assert!(
+            run.stdout.contains("Added user susan") && run.stdout.contains("1 user\n"),
+            "{name}: {run:?}"
+        );
+        let errors: Vec<&str> = run.stderr.lines().collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("not allowed in a sandbox")),
+            "{name}: {errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("migrations do not run in a sandbox")),
+            "{name}: {errors:?}"
+        );
+        assert!(
+            errors
+                .last()
+                .unwrap()
+                .contains("everything done in this session was rolled back"),
+            "{name}: {errors:?}"
+        );
+        if db.backend == crate::util::backends::Backend::MySql {
+            assert!(
+                errors.iter().any(|e| e.contains("would end the sandbox")),
+                "{name}: {errors:?}"
+            );
+        }
+        // Nothing of it is there afterwards, on any backend.
+        let users = db.run(&["--format", "csv", "-c", "users"]).ok().to_string();
+        assert_eq!(
+            users, "id,username,email,has_password\n1,john,john@example.com,false\n",
+            "{name}"
+        );
+        assert_eq!(db.run(&["-c", "count posts"]).ok(), "0 posts\n", "{name}");
+        let scratch = db.run(&["-c", "sql SELECT count(*) FROM scratch"]);
+        assert_eq!(
+            scratch.code,
+            Some(1),
+            "{name}: the table went with the sandbox: {scratch:?}"
+        );
+    }
+}

@@ -564,3 +564,27 @@ async fn vi_keys_edit_the_line_with_the_flag_or_the_variable() {
     let screen = Terminal::new(&dir).type_keys(&["users", "\x1b", "0", "icount ", "\r", "exit\r"]);
     assert!(!screen.contains("1 user\r\n"), "{screen}");
 }
+
+/// The sandbox says so in the banner and the prompt, and on leaving.
+#[tokio::test]
+async fn a_sandbox_at_the_prompt_says_so_and_keeps_nothing() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let mut terminal = Terminal::new(&dir);
+    terminal.args = "--sandbox".to_string();
+    let screen = terminal.converse(&[
+        ("microblog (sandbox)> ", "delete user john\r"),
+        ("microblog (sandbox)> ", "count users\r"),
+        ("microblog (sandbox)> ", "exit\r"),
+    ]);
+    assert!(
+        screen.contains("(sandbox: everything is rolled back when you leave)"),
+        "{screen}"
+    );
+    assert!(screen.contains("0 users"), "{screen}");
+    assert!(
+        screen.contains("Sandbox: everything done in this session was rolled back"),
+        "{screen}"
+    );
+    assert_eq!(query(&dir, "SELECT username FROM user").await, [["john"]]);
+}
