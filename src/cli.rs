@@ -49,6 +49,10 @@ pub struct Cli {
     #[arg(long)]
     pub single_transaction: bool,
 
+    /// Send results to this file (it must not exist yet); messages for people stay on the screen
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
     /// Try things out: everything done in the session is rolled back when it ends (Rails'
     /// `console --sandbox`)
     #[arg(long, conflicts_with = "single_transaction")]

@@ -115,6 +115,7 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         continue_on_error: cli.continue_on_error,
         single_transaction: cli.single_transaction,
         sandbox: cli.sandbox,
+        output: cli.output.clone(),
     };
     // At a terminal, a table unless it is wider than the screen; scripts keep tables unless asked.
     let format = cli.format.unwrap_or(if input.is_interactive() {

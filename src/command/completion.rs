@@ -192,7 +192,7 @@ fn first_words(parts: &[&Part], expect: &mut Expect) {
             Value::Topic => grammar::command_words()
                 .into_iter()
                 .for_each(|w| expect.word(w)),
-            Value::NewUsername | Value::Email | Value::Body | Value::Statement => {}
+            Value::NewUsername | Value::Email | Value::Body | Value::Statement | Value::Path => {}
         },
         Part::Choice(choice) => choice.words.iter().for_each(|w| expect.word(w)),
         Part::Optional(inner) => {

@@ -25,6 +25,7 @@ fn sample_text(value: Value) -> String {
         Value::PostId => "7".into(),
         Value::Topic => "posts".into(),
         Value::Statement => "SELECT 1".into(),
+        Value::Path => "out.txt".into(),
     }
 }
 

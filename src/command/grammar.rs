@@ -7,8 +7,8 @@ use super::clause::Clause;
 use super::error::{ParseError, ParseResult, alternatives, quoted};
 use super::query::{Assignment, Condition, Query, Sort};
 use super::{
-    Command, EntityKind, Format, MigrateAction, Page, PromptCommand, ReadCommand, Targets,
-    TransactionCommand, UserRef, WriteCommand,
+    Command, EntityKind, Existing, Format, MigrateAction, OutputFile, Page, PromptCommand,
+    ReadCommand, Targets, TransactionCommand, UserRef, WriteCommand,
 };
 
 pub struct CommandSpec {
@@ -74,6 +74,8 @@ pub enum Value {
     Topic,
     /// The rest of the line exactly as typed, SQL's own quoting intact (`sql ...`).
     Statement,
+    /// A file's path (quoted when it has spaces).
+    Path,
 }
 
 #[derive(Debug)]
@@ -228,6 +230,16 @@ const FORMATS: Choice = Choice {
             "unknown format {}: use {}",
             quoted(word),
             alternatives(&Format::WORDS)
+        )
+    },
+};
+const EXISTING: Choice = Choice {
+    words: &Existing::WORDS,
+    refuse: |word| {
+        format!(
+            "{} is not an option of output: use {}",
+            quoted(word),
+            alternatives(&Existing::WORDS)
         )
     },
 };
@@ -670,6 +682,33 @@ pub const COMMANDS: &[CommandSpec] = &[
         forms: &[form!(&[Part::MigrateAction], |c| Ok(Command::Migrate(
             c.migrate()?
         )))],
+    },
+    CommandSpec {
+        name: "output",
+        aliases: &["\\o"],
+        summary: "send results to a file (messages stay on the screen); alone, back to the screen",
+        examples: &["output posts.csv", "output log.txt --append", "output"],
+        forms: &[
+            form!(
+                &[
+                    Part::Value {
+                        value: Value::Path,
+                        shown: "FILE"
+                    },
+                    Part::Optional(&Part::Choice(&EXISTING))
+                ],
+                |c| {
+                    let path = c.text()?;
+                    let existing = if c.present()? {
+                        Existing::CHOSEN[c.choice()?]
+                    } else {
+                        Existing::Refuse
+                    };
+                    prompt(PromptCommand::Output(Some(OutputFile { path, existing })))
+                }
+            ),
+            form!(&[], |_| prompt(PromptCommand::Output(None))),
+        ],
     },
     CommandSpec {
         name: "timing",

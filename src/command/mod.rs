@@ -143,6 +143,30 @@ pub enum PromptCommand {
     SetPassword(UserRef),
     /// `check password USER`: the password is asked for, then it is a [`ReadCommand::CheckPassword`].
     CheckPassword(UserRef),
+    /// `output FILE [--append|--force]`: results go to a file; `output` alone: back to the screen.
+    Output(Option<OutputFile>),
+}
+
+/// Where `output` sends results, and what to do with a file that is already there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub existing: Existing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Refused: nothing is overwritten by accident.
+    Refuse,
+    Append,
+    /// Overwritten.
+    Replace,
+}
+
+impl Existing {
+    /// The words after the file name, in the order of [`Existing::CHOSEN`].
+    pub const WORDS: [&'static str; 2] = ["--append", "--force"];
+    pub const CHOSEN: [Existing; 2] = [Existing::Append, Existing::Replace];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -275,6 +275,8 @@ fn take_value(value: Value, cursor: &mut Cursor) -> Result<Captured, Miss> {
         Value::Email => validate::email(&word).map(|()| Captured::Text(word.clone())),
         Value::Body => validate::body(&word).map(|()| Captured::Text(word.clone())),
         Value::PostId => validate::id("post", &word).map(Captured::Id),
+        Value::Path if word.trim().is_empty() => Err(ParseError::new("the file name is empty")),
+        Value::Path => Ok(Captured::Text(word.clone())),
         Value::Topic | Value::Statement => {
             let rest = lexer::texts(&cursor.words[cursor.at..]).join(" ");
             cursor.at = cursor.words.len();

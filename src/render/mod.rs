@@ -32,6 +32,9 @@ pub struct Renderer {
     /// The screen's width, when stdout is a terminal that has one: `auto` turns a table wider
     /// than this into records.
     pub width: Option<u16>,
+    /// Results go to a file (`output FILE`): messages for people go to the notes (the screen)
+    /// in every format.
+    pub to_file: bool,
 }
 
 /// Rows that arrive a page at a time, for as long as there are more.
@@ -76,11 +79,12 @@ impl Renderer {
                 Format::Csv => writeln!(out, "count\n{count}"),
             },
             // Messages name rows (`Deleted user ...`): for people, so shown visibly too.
-            Outcome::Message(text) | Outcome::Report { text, .. } => match self.format.for_people()
-            {
-                true => writeln!(out, "{}", visible_lines(text)),
-                false => writeln!(notes, "{}", visible_lines(text)),
-            },
+            Outcome::Message(text) | Outcome::Report { text, .. } => {
+                match self.format.for_people() && !self.to_file {
+                    true => writeln!(out, "{}", visible_lines(text)),
+                    false => writeln!(notes, "{}", visible_lines(text)),
+                }
+            }
             Outcome::Sections(sections) => match self.format {
                 Format::Table | Format::Vertical | Format::Auto => {
                     for (i, (title, rows)) in sections.iter().enumerate() {
@@ -237,6 +241,7 @@ mod tests {
         let (mut out, mut notes) = (Vec::new(), Vec::new());
         Renderer {
             width: None,
+            to_file: false,
             format,
             terminal: false,
         }
@@ -346,6 +351,7 @@ mod auto_tests {
             format,
             terminal: false,
             width,
+            to_file: false,
         };
         let mut out = Vec::new();
         renderer

@@ -6,6 +6,8 @@
 use std::io::{BufWriter, Stdout, Write};
 use std::process::{Child, Command, Stdio};
 
+use crate::command::Existing;
+
 const DEFAULT_PAGER: &str = "less -FRX";
 
 pub enum Output {
@@ -21,6 +23,8 @@ pub enum Output {
     Paging(Child),
     /// The pager was quit before the end: the rest is dropped.
     Closed,
+    /// `output FILE`: results go to a file until `output` alone.
+    File(BufWriter<std::fs::File>),
 }
 
 impl Output {
@@ -37,6 +41,20 @@ impl Output {
             lines: 0,
             rows,
         }
+    }
+
+    /// The file `output` names, opened as `existing` says.
+    pub fn file(path: &str, existing: Existing) -> std::io::Result<Self> {
+        let mut options = std::fs::OpenOptions::new();
+        match existing {
+            Existing::Refuse => options.write(true).create_new(true),
+            Existing::Append => options.append(true).create(true),
+            Existing::Replace => options.write(true).create(true).truncate(true),
+        };
+        Ok(Output::File(BufWriter::with_capacity(
+            64 * 1024,
+            options.open(path)?,
+        )))
     }
 
     /// Whether the reader has gone away (the pager was quit): no point producing more.
@@ -58,6 +76,7 @@ impl Output {
                 child.wait().map(drop)
             }
             Output::Closed => Ok(()),
+            Output::File(mut file) => file.flush(),
         }
     }
 }
@@ -91,12 +110,14 @@ impl Write for Output {
                 Ok(buf.len())
             }
             Output::Closed => Ok(buf.len()),
+            Output::File(file) => file.write(buf),
         }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Output::Direct(out) => out.flush(),
+            Output::File(file) => file.flush(),
             Output::Paging(child) => {
                 let _ = child.stdin.as_mut().map(Write::flush);
                 Ok(())

@@ -19,22 +19,25 @@ use crate::command::{
     self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
     WriteCommand, help,
 };
+use crate::command::{Existing, OutputFile};
 use crate::db::bulk::{PendingPost, PostBatch};
 use crate::db::changes::rows_of;
 use crate::db::session::{Answer, Lock, Session};
 use crate::entities::{self, post::now_utc};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quoted};
 use crate::migrate::{self, Report};
 use crate::render::visible::visible;
 use crate::render::{Halt, Outcome, Renderer, Rows};
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub echo: bool,
     pub continue_on_error: bool,
     pub single_transaction: bool,
     /// `--sandbox`: the whole session in a transaction that is always rolled back.
     pub sandbox: bool,
+    /// `--output FILE`: results to a new file from the start.
+    pub output: Option<std::path::PathBuf>,
 }
 
 enum Step {
@@ -59,6 +62,8 @@ struct Runner<'a> {
     timing: bool,
     terminal: bool,
     out: Output,
+    /// `output FILE`: where results go instead of the screen.
+    file: Option<Output>,
     batch: PostBatch,
 }
 
@@ -74,6 +79,18 @@ pub async fn run(
     } else if options.sandbox {
         session.begin_locked(Lock::Sandbox).await?;
     }
+    // `--output FILE`: as `output FILE` before the first line.
+    let file = match &options.output {
+        Some(path) => Some(
+            Output::file(&path.to_string_lossy(), Existing::Refuse).map_err(|e| {
+                Error::new(format!(
+                    "cannot write {}: {e}",
+                    quoted(&path.to_string_lossy())
+                ))
+            })?,
+        ),
+        None => None,
+    };
     let progress = Progress::start(!input.is_interactive());
     let mut runner = Runner {
         session,
@@ -83,6 +100,7 @@ pub async fn run(
         timing: false,
         terminal: std::io::stdout().is_terminal(),
         out: Output::direct(),
+        file,
         batch: PostBatch::default(),
     };
     let mut failures = 0usize;
@@ -130,12 +148,25 @@ pub async fn run(
         runner.report(failure, true);
     }
     progress.finish();
+    if let Some(mut file) = runner.file.take()
+        && let Err(e) = file.flush()
+    {
+        failures += 1;
+        runner.report(
+            Failure {
+                line: 0,
+                error: e.into(),
+            },
+            false,
+        );
+    }
     // A reader that went away (`shell -c posts | head`) was reported once, by the command that
     // met it: flushing into the same closed pipe again is not a second failure.
     let flushed = runner.out.flush();
     if failures == 0 {
         flushed?;
     }
+    let options = runner.options.clone();
     finish(runner.session, options, failures).await?;
     Ok(failures == 0)
 }
@@ -242,6 +273,35 @@ impl Runner<'_> {
         Ok(if passed { Step::Continue } else { Step::Failed })
     }
 
+    /// `output FILE`: results to the file from now on (the one before is closed); `output`:
+    /// back to the screen.
+    fn redirect(&mut self, target: Option<OutputFile>) -> Result<Outcome> {
+        // What went to the previous file is written out first (the new one may be the same file);
+        // if the new one cannot be opened, output stays where it was.
+        if let Some(previous) = self.file.as_mut() {
+            previous.flush()?;
+        }
+        let file = match &target {
+            None => None,
+            Some(target) => {
+                Some(
+                    Output::file(&target.path, target.existing).map_err(|e| match e.kind() {
+                        std::io::ErrorKind::AlreadyExists => Error::new(format!(
+                            "{} exists: add --append to add to it, or --force to replace it",
+                            quoted(&target.path)
+                        )),
+                        _ => Error::new(format!("cannot write {}: {e}", quoted(&target.path))),
+                    })?,
+                )
+            }
+        };
+        self.file = file;
+        Ok(Outcome::Message(match target {
+            None => "Output back to the screen".to_string(),
+            Some(target) => format!("Output goes to {} until output alone", target.path),
+        }))
+    }
+
     /// At a terminal, a change of more than one row says how many and asks first (`--yes` does
     /// not ask); scripts and `-c` never ask.
     async fn confirmed(&mut self, write: &WriteCommand) -> Result<bool> {
@@ -279,6 +339,7 @@ impl Runner<'_> {
                 Outcome::Message(format!("Timing is {state}"))
             }
             PromptCommand::History => history_rows(self.input),
+            PromptCommand::Output(target) => self.redirect(target)?,
             PromptCommand::Exit => return Ok(None),
             PromptCommand::AskForPost => {
                 let (body, author) = self.ask_for_post()?;
@@ -316,8 +377,9 @@ impl Runner<'_> {
     /// the command passed.
     async fn show(&mut self, answer: Answer, started: Instant) -> Result<bool> {
         let renderer = Renderer {
+            to_file: self.file.is_some(),
             format: self.format,
-            terminal: self.terminal,
+            terminal: self.terminal && self.file.is_none(),
             width: self
                 .terminal
                 .then(terminal_size::terminal_size)
@@ -328,9 +390,14 @@ impl Runner<'_> {
             // Messages go to stderr in machine formats: everything before them goes out first.
             self.out.flush()?;
         }
-        let interactive = self.input.is_interactive() && self.terminal;
+        let interactive = self.input.is_interactive() && self.terminal && self.file.is_none();
         let mut paged = interactive.then(Output::paged);
-        let out: &mut Output = paged.as_mut().unwrap_or(&mut self.out);
+        // Results to the file `output` named; messages for people stay on the screen.
+        let mut stderr = std::io::stderr();
+        let (out, notes): (&mut Output, &mut dyn Write) = match self.file.as_mut() {
+            Some(file) => (file, &mut self.out),
+            None => (paged.as_mut().unwrap_or(&mut self.out), &mut stderr),
+        };
         let passed = match answer {
             Answer::Listing(listing) => {
                 interrupt::take();
@@ -349,13 +416,15 @@ impl Runner<'_> {
                 true
             }
             Answer::Done(outcome) => {
-                renderer.render(&outcome, out, &mut std::io::stderr())?;
+                renderer.render(&outcome, out, notes)?;
                 outcome.passed()
             }
         };
         if self.timing {
             let time = format!("Time: {:.3} ms\n", started.elapsed().as_secs_f64() * 1000.0);
-            if self.format.for_people() {
+            if renderer.to_file {
+                notes.write_all(time.as_bytes())?;
+            } else if self.format.for_people() {
                 out.write_all(time.as_bytes())?;
             } else {
                 out.flush()?;

@@ -13,6 +13,7 @@ mod history;
 mod hostile;
 mod interactive;
 mod migrate;
+mod output;
 mod parser_props;
 mod passwords;
 mod queries;

@@ -1,0 +1,96 @@
+//! `output FILE` and `--output FILE` (psql's `\o`): results to a file, messages for people on the
+//! screen, an existing file never overwritten by accident.
+
+use crate::util::TestDir;
+
+#[test]
+fn results_go_to_the_file_and_messages_stay_on_the_screen() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let run = dir.pipe(
+        &["--continue-on-error"],
+        b"output users.txt\nusers\ncount users\nadd user susan susan@example.com\noutput\nposts\n\
+          output users.txt\noutput users.txt --append\nusers where id = 2\noutput users.txt --force\n\
+          count posts\n",
+    );
+    let file = std::fs::read_to_string(dir.join("users.txt")).unwrap();
+    // Replaced by --force at the end: only what came after it.
+    assert_eq!(file, "0 posts\n", "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Output goes to users.txt until output alone"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains("Added user susan (id 2)"),
+        "messages on the screen: {run:?}"
+    );
+    assert!(
+        run.stdout.contains("Output back to the screen\n+----+"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("john@example.com"),
+        "the listing went to the file: {run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("\"users.txt\" exists: add --append to add to it, or --force"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn append_adds_and_machine_formats_stay_valid_in_the_file() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    dir.pipe(&[], b"format csv\noutput u.csv\nusers\n").ok();
+    dir.pipe(&[], b"format csv\noutput u.csv --append\nusers\n")
+        .ok();
+    let csv = std::fs::read_to_string(dir.join("u.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "id,username,email,has_password\n1,john,john@example.com,false\n".repeat(2)
+    );
+    dir.pipe(&[], b"format json\noutput u.json\nusers\n").ok();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("u.json")).unwrap()).unwrap();
+    assert_eq!(json[0]["username"], "john");
+}
+
+#[test]
+fn the_command_line_flag_writes_a_new_file_only() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let run = dir.run(&[
+        "--output",
+        "out.txt",
+        "-c",
+        "users",
+        "-c",
+        "timing on",
+        "-c",
+        "count users",
+    ]);
+    assert!(run.ok().contains("Timing is on"), "{run:?}");
+    assert!(
+        run.ok().contains("Time: "),
+        "timing stays on the screen: {run:?}"
+    );
+    let file = std::fs::read_to_string(dir.join("out.txt")).unwrap();
+    assert!(
+        file.contains("john@example.com") && file.ends_with("1 user\n"),
+        "{file}"
+    );
+    let again = dir.run(&["--output", "out.txt", "-c", "users"]);
+    assert!(
+        again.one_line_error().contains("cannot write \"out.txt\""),
+        "{again:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.txt")).unwrap(),
+        file,
+        "untouched"
+    );
+}
