@@ -402,7 +402,7 @@ mod tests {
         );
         assert_eq!(words("migrate upgrade "), ["-n"]);
         assert_eq!(words("add post \"hello world\" "), ["by"]);
-        assert_eq!(words("delete user john "), ["cascade"]);
+        assert_eq!(words("delete user john "), ["cascade", "--yes"]);
         assert_eq!(words("posts limit 5 "), ["limit", "offset"]);
         assert_eq!(words("posts "), ["where", "order", "limit", "offset", "of"]);
         assert_eq!(words("timing "), ["on", "off"]);

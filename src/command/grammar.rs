@@ -8,7 +8,7 @@ use super::error::{ParseError, ParseResult, alternatives, quoted};
 use super::query::{Assignment, Condition, Query, Sort};
 use super::{
     Command, EntityKind, Existing, Format, MigrateAction, OutputFile, Page, PromptCommand,
-    ReadCommand, Targets, TransactionCommand, UserRef, WriteCommand,
+    ReadCommand, SqlCommand, Targets, TransactionCommand, UserRef, WriteCommand,
 };
 
 pub struct CommandSpec {
@@ -460,13 +460,15 @@ pub const COMMANDS: &[CommandSpec] = &[
                 &[
                     USER,
                     EXISTING_USER,
-                    Part::Optional(&Part::Keyword("cascade"))
+                    Part::Optional(&Part::Keyword("cascade")),
+                    YES
                 ],
                 |c| {
                     c.entity()?;
                     write(WriteCommand::DeleteUser {
                         user: c.user()?,
                         cascade: c.present()?,
+                        confirmed: c.present()?,
                     })
                 }
             ),
@@ -622,14 +624,36 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "sql",
         aliases: &[],
-        summary: "run any SQL: rows as a table, otherwise the number of rows affected",
-        examples: &["sql SELECT username, email FROM user WHERE id < 3"],
+        summary: "run any SQL: rows as a table, otherwise the number of rows affected; at a \
+                  terminal, a statement that deletes or changes every row, or drops, asks first",
+        examples: &[
+            "sql SELECT username, email FROM user WHERE id < 3",
+            "sql --yes DELETE FROM post",
+        ],
         forms: &[form!(
             &[Part::Value {
                 value: Value::Statement,
-                shown: "STATEMENT"
+                shown: "[--yes] STATEMENT"
             }],
-            |c| Ok(Command::Sql(c.text()?))
+            |c| {
+                let text = c.text()?;
+                // `--yes` first: no question. (As SQL it would only begin a comment.)
+                let (confirmed, statement) = match text.strip_prefix("--yes") {
+                    Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => {
+                        (true, rest.trim())
+                    }
+                    _ => (false, text.as_str()),
+                };
+                if statement.is_empty() {
+                    return Err(ParseError::new(
+                        "missing argument: usage: sql [--yes] STATEMENT",
+                    ));
+                }
+                Ok(Command::Sql(SqlCommand {
+                    statement: statement.to_string(),
+                    confirmed,
+                }))
+            }
         )],
     },
     CommandSpec {

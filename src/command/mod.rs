@@ -6,6 +6,7 @@
 //! - `help` and `completion`: help pages, usage, completion and hints, all read off the grammar;
 //! - `lexer`: a line split into words; `query` and `clause`: the query language (`where`, `order
 //!   by`, `set`) over the entities' fields;
+//! - `sql_words`: the meaningful words of a raw SQL statement (its kind, destructive ones);
 //! - `validate`: the rules values must pass; `entity`, `format`, `migrate`: the words for entities,
 //!   output formats and migration actions (the last two shared with the clap command line).
 //!
@@ -24,6 +25,7 @@ pub mod migrate;
 pub mod parser;
 pub mod query;
 pub mod script;
+pub mod sql_words;
 pub mod validate;
 
 #[cfg(test)]
@@ -80,6 +82,14 @@ impl WriteCommand {
     }
 }
 
+/// `sql [--yes] STATEMENT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlCommand {
+    pub statement: String,
+    /// `--yes` before the statement: no question at a terminal for one that destroys.
+    pub confirmed: bool,
+}
+
 /// The rows an `update` changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Targets {
@@ -123,7 +133,7 @@ pub enum Command {
     /// Writes atomically: in a transaction of its own, or a savepoint of the open one.
     Write(WriteCommand),
     /// Any SQL, which may read or write: outside a transaction it runs as typed.
-    Sql(String),
+    Sql(SqlCommand),
     /// Migrations, outside any transaction.
     Migrate(MigrateAction),
 }
@@ -208,6 +218,8 @@ pub enum WriteCommand {
     DeleteUser {
         user: UserRef,
         cascade: bool,
+        /// `--yes`: no question at a terminal before a cascade of several posts.
+        confirmed: bool,
     },
     DeletePost(i32),
     /// `delete users|posts where ...`: users with posts only with `cascade`.

@@ -563,14 +563,16 @@ mod tests {
             ok("delete user john"),
             write(WriteCommand::DeleteUser {
                 user: name("john"),
-                cascade: false
+                cascade: false,
+                confirmed: false
             })
         );
         assert_eq!(
             ok("delete user 3 CASCADE"),
             write(WriteCommand::DeleteUser {
                 user: UserRef::Id(3),
-                cascade: true
+                cascade: true,
+                confirmed: false
             })
         );
         assert_eq!(ok("delete post 3"), write(WriteCommand::DeletePost(3)));
@@ -628,9 +630,20 @@ mod tests {
     fn sql_keeps_the_statement_verbatim() {
         assert_eq!(
             ok("sql SELECT 'a  b' AS \"x\" FROM user;"),
-            Command::Sql("SELECT 'a  b' AS \"x\" FROM user".into())
+            Command::Sql(crate::command::SqlCommand {
+                statement: "SELECT 'a  b' AS \"x\" FROM user".into(),
+                confirmed: false
+            })
         );
-        assert!(err("sql").contains("missing argument: usage: sql STATEMENT"));
+        assert!(err("sql").contains("missing argument: usage: sql [--yes] STATEMENT"));
+        assert!(err("sql --yes").contains("missing argument: usage: sql [--yes] STATEMENT"));
+        assert_eq!(
+            ok("sql --yes DELETE FROM post"),
+            Command::Sql(crate::command::SqlCommand {
+                statement: "DELETE FROM post".into(),
+                confirmed: true
+            })
+        );
         assert!(err("sql   ;").contains("missing argument"));
     }
 

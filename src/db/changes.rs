@@ -43,14 +43,24 @@ pub async fn count<C: ConnectionTrait>(
     of: Option<&UserRef>,
     filter: Option<&Condition>,
 ) -> Result<Outcome> {
+    let count = how_many(db, entity, of, filter).await?;
+    Ok(Outcome::Count { count, entity })
+}
+
+/// How many rows a query selects.
+pub async fn how_many<C: ConnectionTrait>(
+    db: &C,
+    entity: EntityKind,
+    of: Option<&UserRef>,
+    filter: Option<&Condition>,
+) -> Result<u64> {
     let access = if names_author_columns(filter) {
         AuthorAccess::Joined
     } else {
         AuthorAccess::Correlated
     };
     let condition = selection(db, entity, of, filter, access).await?;
-    let count = count_rows(db, entity, condition, access).await?;
-    Ok(Outcome::Count { count, entity })
+    count_rows(db, entity, condition, access).await
 }
 
 /// How many rows `update` or `delete` with this condition would change, asked before they run.

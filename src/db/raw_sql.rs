@@ -6,6 +6,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
 
+use crate::command::sql_words::keywords;
 use crate::error::Result;
 use crate::render::{Cell, Outcome, Rows};
 
@@ -87,56 +88,6 @@ pub fn commits_implicitly(sql: &str) -> bool {
                 | "reset"
         )
     )
-}
-
-/// The bare words of a statement, lower-cased: what is left outside `'...'`, `"..."`, `` `...` ``,
-/// `[...]`, `-- ...` and `/* ... */`.
-fn keywords(sql: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut chars = sql.chars().peekable();
-    let flush = |word: &mut String, words: &mut Vec<String>| {
-        if !word.is_empty() {
-            words.push(std::mem::take(word).to_ascii_lowercase());
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' | '`' | '[' => {
-                flush(&mut word, &mut words);
-                let close = if c == '[' { ']' } else { c };
-                // A doubled quote inside is the quote itself: the scan just goes on after it.
-                for inner in chars.by_ref() {
-                    if inner == close {
-                        break;
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                flush(&mut word, &mut words);
-                for inner in chars.by_ref() {
-                    if inner == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                flush(&mut word, &mut words);
-                chars.next();
-                let mut last = ' ';
-                for inner in chars.by_ref() {
-                    if last == '*' && inner == '/' {
-                        break;
-                    }
-                    last = inner;
-                }
-            }
-            c if c.is_alphanumeric() || c == '_' => word.push(c),
-            _ => flush(&mut word, &mut words),
-        }
-    }
-    flush(&mut word, &mut words);
-    words
 }
 
 /// Runs a statement: its rows as a table if it returns rows (asked of `describer` when there is

@@ -330,6 +330,15 @@ impl Session {
         self.forget_lost_transaction(result)
     }
 
+    /// How many posts a user has (asked before `delete user ... cascade`).
+    pub async fn count_posts_of(&mut self, user: &UserRef) -> Result<u64> {
+        let result = match &self.transaction {
+            Some(open) => changes::how_many(open, EntityKind::Post, Some(user), None).await,
+            None => changes::how_many(&self.db, EntityKind::Post, Some(user), None).await,
+        };
+        self.forget_lost_transaction(result)
+    }
+
     /// How many rows an `update` or `delete` with this condition would change (asked first).
     pub async fn count_matching(&self, entity: EntityKind, filter: &Condition) -> Result<u64> {
         match &self.transaction {
@@ -452,7 +461,7 @@ async fn write<C: ConnectionTrait>(db: &C, command: &WriteCommand) -> Result<Out
     match command {
         WriteCommand::AddUser { username, email } => queries::add_user(db, username, email).await,
         WriteCommand::AddPost { body, author } => queries::add_post(db, body, author).await,
-        WriteCommand::DeleteUser { user, cascade } => {
+        WriteCommand::DeleteUser { user, cascade, .. } => {
             queries::delete_user(db, user, *cascade).await
         }
         WriteCommand::DeletePost(id) => queries::delete_post(db, *id).await,

@@ -19,7 +19,7 @@ use crate::command::{
     self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
     WriteCommand, help,
 };
-use crate::command::{Existing, OutputFile};
+use crate::command::{Existing, OutputFile, SqlCommand, sql_words};
 use crate::db::bulk::{PendingPost, PostBatch};
 use crate::db::changes::rows_of;
 use crate::db::session::{Answer, Lock, Session};
@@ -266,7 +266,12 @@ impl Runner<'_> {
                     "Cancelled: nothing was changed".to_string(),
                 )),
             },
-            Command::Sql(statement) => Answer::Done(self.session.sql(&statement).await?),
+            Command::Sql(sql) => match self.destroys_confirmed(&sql).await? {
+                true => Answer::Done(self.session.sql(&sql.statement).await?),
+                false => Answer::Done(Outcome::Message(
+                    "Cancelled: nothing was changed".to_string(),
+                )),
+            },
             Command::Migrate(action) => Answer::Done(self.migrate(action).await?),
         };
         let passed = self.show(answer, started).await?;
@@ -302,13 +307,43 @@ impl Runner<'_> {
         }))
     }
 
+    /// Whether questions are asked: at a terminal only, never in scripts or `-c`.
+    fn asks(&self) -> bool {
+        self.input.is_interactive() && self.terminal
+    }
+
+    /// `sql` that deletes or changes every row, or drops or empties a table: said, and asked
+    /// first at a terminal (`sql --yes ...` does not ask).
+    async fn destroys_confirmed(&mut self, sql: &SqlCommand) -> Result<bool> {
+        match sql_words::destructive(&sql.statement) {
+            Some(what) if !sql.confirmed && self.asks() => {
+                questions::agrees(self.input, &format!("{what}. Run it?"))
+            }
+            _ => Ok(true),
+        }
+    }
+
     /// At a terminal, a change of more than one row says how many and asks first (`--yes` does
     /// not ask); scripts and `-c` never ask.
     async fn confirmed(&mut self, write: &WriteCommand) -> Result<bool> {
+        if let WriteCommand::DeleteUser {
+            user,
+            cascade: true,
+            confirmed: false,
+        } = write
+            && self.asks()
+        {
+            let posts = self.session.count_posts_of(user).await?;
+            if posts > 1 {
+                let question = format!("Delete {user} and their {posts} posts?");
+                return questions::agrees(self.input, &question);
+            }
+            return Ok(true);
+        }
         let Some((verb, entity, filter)) = write.unconfirmed() else {
             return Ok(true);
         };
-        if !(self.input.is_interactive() && self.terminal) {
+        if !self.asks() {
             return Ok(true);
         }
         let rows = self.session.count_matching(entity, filter).await?;

@@ -588,3 +588,41 @@ async fn a_sandbox_at_the_prompt_says_so_and_keeps_nothing() {
     );
     assert_eq!(query(&dir, "SELECT username FROM user").await, [["john"]]);
 }
+
+/// At a terminal, `sql` that deletes or changes every row, drops or empties a table, and `delete
+/// user ... cascade` of several posts say what they will do and ask; `--yes` and scripts do not.
+#[tokio::test]
+async fn destructive_statements_say_what_they_do_and_ask_first() {
+    let dir = TestDir::new();
+    let seed = "add user john john@example.com\nadd user susan susan@example.com\n\
+                add post one by john\nadd post two by john\nadd post three by susan\n";
+    dir.pipe(&[], seed.as_bytes()).ok();
+    let screen = Terminal::new(&dir).converse(&[
+        ("microblog> ", "sql DELETE FROM post\r"),
+        ("every row of post. Run it? [y/N] ", "n\r"),
+        ("microblog> ", "sql UPDATE post SET body = 'x'\r"),
+        ("every row of post. Run it? [y/N] ", "\r"),
+        ("microblog> ", "sql DROP TABLE post\r"),
+        ("Run it? [y/N] ", "no\r"),
+        ("microblog> ", "delete user john cascade\r"),
+        ("Delete user 'john' and their 2 posts? [y/N] ", "n\r"),
+        ("microblog> ", "sql DELETE FROM post WHERE id = 3\r"),
+        ("microblog> ", "delete user john cascade --yes\r"),
+        ("microblog> ", "exit\r"),
+    ]);
+    assert_eq!(
+        screen.matches("Cancelled: nothing was changed").count(),
+        4,
+        "{screen}"
+    );
+    assert!(screen.contains("DROP removes table post"), "{screen}");
+    assert!(
+        screen.contains("1 row affected"),
+        "a WHERE: no question: {screen}"
+    );
+    assert!(screen.contains("Deleted user john and 2 posts"), "{screen}");
+    assert_eq!(query(&dir, "SELECT username FROM user").await, [["susan"]]);
+    // A script never asks.
+    dir.run(&["-c", "sql DELETE FROM post"]).ok();
+    assert!(query(&dir, "SELECT id FROM post").await.is_empty());
+}
