@@ -135,9 +135,23 @@ fn walk(parts: &[&Part], words: &[Word], expect: &mut Expect) {
         } => {}
         // A post id is a number: `update posts where` is not `update post ID`.
         Part::Value {
-            value: Value::PostId,
+            value: Value::PostId | Value::Seconds,
             ..
         } if !word.bytes().all(|b| b.is_ascii_digit()) => {}
+        // Another command: what may follow its words.
+        Part::Value {
+            value: Value::Command,
+            ..
+        } => {
+            let named = grammar::find(word).map(|spec| spec.name);
+            if named.is_some_and(|name| grammar::read_command_words().contains(&name)) {
+                let inner = expected_after(words);
+                inner.words.iter().for_each(|w| expect.word(w));
+                if inner.lookup.is_some() {
+                    expect.lookup = inner.lookup;
+                }
+            }
+        }
         Part::Value { .. } | Part::Choice(_) => walk(after, later, expect),
         Part::Optional(inner) => {
             walk(after, words, expect);
@@ -192,7 +206,15 @@ fn first_words(parts: &[&Part], expect: &mut Expect) {
             Value::Topic => grammar::command_words()
                 .into_iter()
                 .for_each(|w| expect.word(w)),
-            Value::NewUsername | Value::Email | Value::Body | Value::Statement | Value::Path => {}
+            Value::Command => grammar::read_command_words()
+                .into_iter()
+                .for_each(|w| expect.word(w)),
+            Value::NewUsername
+            | Value::Email
+            | Value::Body
+            | Value::Statement
+            | Value::Path
+            | Value::Seconds => {}
         },
         Part::Choice(choice) => choice.words.iter().for_each(|w| expect.word(w)),
         Part::Optional(inner) => {

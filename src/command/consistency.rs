@@ -26,6 +26,8 @@ fn sample_text(value: Value) -> String {
         Value::Topic => "posts".into(),
         Value::Statement => "SELECT 1".into(),
         Value::Path => "out.txt".into(),
+        Value::Seconds => "5".into(),
+        Value::Command => "posts of john".into(),
     }
 }
 

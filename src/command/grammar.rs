@@ -76,6 +76,10 @@ pub enum Value {
     Statement,
     /// A file's path (quoted when it has spaces).
     Path,
+    /// A whole number of seconds, from 1 up.
+    Seconds,
+    /// Another command: the rest of the line, its quoting intact (`watch 5 posts of john`).
+    Command,
 }
 
 #[derive(Debug)]
@@ -735,6 +739,42 @@ pub const COMMANDS: &[CommandSpec] = &[
         ],
     },
     CommandSpec {
+        name: "watch",
+        aliases: &[],
+        summary: "run a read command again every SECONDS (2 unless given) until Ctrl-C, at a terminal",
+        examples: &[
+            "watch posts limit 5",
+            "watch 10 count posts where timestamp > 2024-01-01",
+        ],
+        forms: &[form!(
+            &[
+                Part::Optional(&Part::Value {
+                    value: Value::Seconds,
+                    shown: "SECONDS"
+                }),
+                Part::Value {
+                    value: Value::Command,
+                    shown: "COMMAND"
+                }
+            ],
+            |c| {
+                let every = if c.present()? { c.id()? as u64 } else { 2 };
+                let line = c.text()?;
+                match super::parse(&line)? {
+                    Some(Command::Read(command)) => prompt(PromptCommand::Watch {
+                        every,
+                        line,
+                        command: Box::new(command),
+                    }),
+                    _ => Err(ParseError::new(format!(
+                        "watch runs commands that only read (users, posts, get, count, ...), not {}",
+                        quoted(&line)
+                    ))),
+                }
+            }
+        )],
+    },
+    CommandSpec {
         name: "timing",
         aliases: &[],
         summary: "print how long each command took",
@@ -892,6 +932,15 @@ pub fn nearest(word: &str) -> Option<&'static str> {
         .filter(|(name, distance)| *distance <= 2.max(name.len() / 3))
         .min_by_key(|(_, distance)| *distance)
         .map(|(name, _)| name)
+}
+
+/// The commands that only read (what `watch` repeats): those whose example is a read.
+pub fn read_command_words() -> Vec<&'static str> {
+    COMMANDS
+        .iter()
+        .filter(|spec| matches!(super::parse(spec.examples[0]), Ok(Some(Command::Read(_)))))
+        .map(|spec| spec.name)
+        .collect()
 }
 
 /// Every command word, in the declaration's order.

@@ -143,6 +143,24 @@ pub fn split(line: &str) -> Result<Vec<Word>, Unterminated> {
     }
 }
 
+/// Words written back as a line that splits into the same words, quoting as they were quoted
+/// (`("and")` stays a parenthesis, the quoted text and a parenthesis).
+pub fn unsplit(words: &[Word]) -> String {
+    words
+        .iter()
+        .map(|word| {
+            word.pieces
+                .iter()
+                .map(|piece| match piece.quoted {
+                    true => format!("'{}'", piece.text.replace('\'', "'\\''")),
+                    false => piece.text.clone(),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The words' texts alone.
 pub fn texts(words: &[Word]) -> Vec<String> {
     words.iter().map(|w| w.text.clone()).collect()
@@ -194,6 +212,18 @@ mod tests {
             ]
         );
         assert!(split[0].is_quoted() && !split[1].is_quoted());
+    }
+
+    #[test]
+    fn unsplit_words_split_the_same() {
+        for line in [
+            r#"posts where body contains "a b" and ("and") or x = 'it''s'"#,
+            "a\\ b",
+            "\"\"",
+        ] {
+            let words = split(line).unwrap();
+            assert_eq!(split(&unsplit(&words)).unwrap(), words, "{line}");
+        }
     }
 
     proptest! {

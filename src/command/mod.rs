@@ -155,6 +155,13 @@ pub enum PromptCommand {
     CheckPassword(UserRef),
     /// `output FILE [--append|--force]`: results go to a file; `output` alone: back to the screen.
     Output(Option<OutputFile>),
+    /// `watch [SECONDS] COMMAND`: the read command again and again, until Ctrl-C.
+    Watch {
+        every: u64,
+        /// The command as typed, for the header above each run.
+        line: String,
+        command: Box<ReadCommand>,
+    },
 }
 
 /// Where `output` sends results, and what to do with a file that is already there.

@@ -260,6 +260,14 @@ fn optional_fits(part: &Part, cursor: &Cursor) -> bool {
         (_, None) => false,
         (Part::Keyword(keyword), Some(word)) => word.eq_ignore_ascii_case(keyword),
         (Part::Entity { kinds, .. }, Some(word)) => kinds.iter().any(|k| k.is_named(word)),
+        // A number of seconds, or else the word is the next part's (`watch posts`).
+        (
+            Part::Value {
+                value: Value::Seconds,
+                ..
+            },
+            Some(word),
+        ) => !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()),
         _ => true,
     }
 }
@@ -275,6 +283,18 @@ fn take_value(value: Value, cursor: &mut Cursor) -> Result<Captured, Miss> {
         Value::Email => validate::email(&word).map(|()| Captured::Text(word.clone())),
         Value::Body => validate::body(&word).map(|()| Captured::Text(word.clone())),
         Value::PostId => validate::id("post", &word).map(Captured::Id),
+        Value::Seconds => match word.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Captured::Id(n as i32)),
+            _ => Err(ParseError::new(format!(
+                "seconds must be a whole number from 1 up, not {}",
+                quoted(&word)
+            ))),
+        },
+        Value::Command => {
+            let rest = lexer::unsplit(&cursor.words[cursor.at..]);
+            cursor.at = cursor.words.len();
+            return Ok(Captured::Text(rest));
+        }
         Value::Path if word.trim().is_empty() => Err(ParseError::new("the file name is empty")),
         Value::Path => Ok(Captured::Text(word.clone())),
         Value::Topic | Value::Statement => {

@@ -64,6 +64,8 @@ struct Runner<'a> {
     out: Output,
     /// `output FILE`: where results go instead of the screen.
     file: Option<Output>,
+    /// Inside `watch`: results straight to the screen, never a pager.
+    watching: bool,
     batch: PostBatch,
 }
 
@@ -101,6 +103,7 @@ pub async fn run(
         terminal: std::io::stdout().is_terminal(),
         out: Output::direct(),
         file,
+        watching: false,
         batch: PostBatch::default(),
     };
     let mut failures = 0usize;
@@ -278,6 +281,48 @@ impl Runner<'_> {
         Ok(if passed { Step::Continue } else { Step::Failed })
     }
 
+    /// `watch`: the read again every `every` seconds, the screen cleared and the time shown above
+    /// it, until Ctrl-C (pgcli's `\watch`). At a terminal only: a script would never end.
+    async fn watch(&mut self, every: u64, line: &str, command: &ReadCommand) -> Result<Outcome> {
+        if !self.asks() {
+            return Err(Error::new(
+                "watch runs at a terminal, until Ctrl-C: in a script, run the command itself",
+            ));
+        }
+        interrupt::take();
+        self.watching = true;
+        let stopped = loop {
+            let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
+            let header = format!("\x1b[H\x1b[2JEvery {every}s: {line}    {now}\n\n");
+            if let Err(e) = self.out.write_all(header.as_bytes()) {
+                break Err(e.into());
+            }
+            let shown = match self.session.read(command).await {
+                Ok(answer) => self.show(answer, Instant::now()).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = shown.and_then(|_| self.out.flush().map_err(Error::from)) {
+                break Err(error);
+            }
+            let mut waited = 0;
+            let interrupted = loop {
+                if interrupt::take() {
+                    break true;
+                }
+                if waited >= every * 10 {
+                    break false;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                waited += 1;
+            };
+            if interrupted {
+                break Ok(Outcome::Message("Stopped watching".to_string()));
+            }
+        };
+        self.watching = false;
+        stopped
+    }
+
     /// `output FILE`: results to the file from now on (the one before is closed); `output`:
     /// back to the screen.
     fn redirect(&mut self, target: Option<OutputFile>) -> Result<Outcome> {
@@ -375,6 +420,11 @@ impl Runner<'_> {
             }
             PromptCommand::History => history_rows(self.input),
             PromptCommand::Output(target) => self.redirect(target)?,
+            PromptCommand::Watch {
+                every,
+                line,
+                command,
+            } => self.watch(every, &line, &command).await?,
             PromptCommand::Exit => return Ok(None),
             PromptCommand::AskForPost => {
                 let (body, author) = self.ask_for_post()?;
@@ -425,7 +475,8 @@ impl Runner<'_> {
             // Messages go to stderr in machine formats: everything before them goes out first.
             self.out.flush()?;
         }
-        let interactive = self.input.is_interactive() && self.terminal && self.file.is_none();
+        let interactive =
+            self.input.is_interactive() && self.terminal && self.file.is_none() && !self.watching;
         let mut paged = interactive.then(Output::paged);
         // Results to the file `output` named; messages for people stay on the screen.
         let mut stderr = std::io::stderr();

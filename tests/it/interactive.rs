@@ -626,3 +626,54 @@ async fn destructive_statements_say_what_they_do_and_ask_first() {
     dir.run(&["-c", "sql DELETE FROM post"]).ok();
     assert!(query(&dir, "SELECT id FROM post").await.is_empty());
 }
+
+/// `watch 1 count users` runs again every second (another program's new user shows up), until
+/// Ctrl-C; in a script it is refused, since it would never end.
+#[tokio::test]
+async fn watch_runs_a_read_again_until_ctrl_c() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let url = dir.sqlite_url("app.db");
+    let writer = {
+        let url = url.clone();
+        let shell = env!("CARGO_BIN_EXE_shell");
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1500));
+            let status = Command::new(shell)
+                .args([
+                    "--database-url",
+                    &url,
+                    "-c",
+                    "add user susan susan@example.com",
+                ])
+                .env("SHELL_HISTORY", "/dev/null")
+                .output()
+                .unwrap();
+            assert!(status.status.success());
+        })
+    };
+    let screen = Terminal::new(&dir).converse(&[
+        ("microblog> ", "watch 1 count users\r"),
+        ("2 users", "\x03"),
+        ("Stopped watching", "watch add user x x@example.com\r"),
+        ("microblog> ", "exit\r"),
+    ]);
+    writer.join().unwrap();
+    assert!(
+        screen.matches("Every 1s: count users").count() >= 2,
+        "{screen}"
+    );
+    assert!(
+        screen.contains("1 user\r\n") && screen.contains("2 users"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("watch runs commands that only read"),
+        "{screen}"
+    );
+    let script = dir.run(&["-c", "watch users"]);
+    assert!(
+        script.one_line_error().contains("watch runs at a terminal"),
+        "{script:?}"
+    );
+}
