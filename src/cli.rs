@@ -49,6 +49,10 @@ pub struct Cli {
     #[arg(long)]
     pub single_transaction: bool,
 
+    /// Print each statement a command runs, with its bound values (as `echo sql on`)
+    #[arg(long)]
+    pub echo_sql: bool,
+
     /// Send results to this file (it must not exist yet); messages for people stay on the screen
     #[arg(long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,

@@ -108,6 +108,9 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         );
     }
 
+    if cli.echo_sql {
+        microblog_shell::db::echo::start();
+    }
     let mut session = Session::new(target, db);
     session.read_only = cli.read_only;
     let options = RunOptions {

@@ -249,7 +249,7 @@ const EXISTING: Choice = Choice {
 };
 const ON_OFF: Choice = Choice {
     words: &["on", "off"],
-    refuse: |word| format!("timing is on or off, not {}", quoted(word)),
+    refuse: |word| format!("use on or off, not {}", quoted(word)),
 };
 
 const fn hidden(parts: &'static [Part], build: fn(&mut Captures) -> ParseResult<Command>) -> Form {
@@ -737,6 +737,51 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             form!(&[], |_| prompt(PromptCommand::Output(None))),
         ],
+    },
+    CommandSpec {
+        name: "echo",
+        aliases: &[],
+        summary: "print each statement a command runs, with its bound values (also --echo-sql)",
+        examples: &["echo sql on"],
+        forms: &[form!(
+            &[Part::Keyword("sql"), Part::Optional(&Part::Choice(&ON_OFF))],
+            |c| {
+                let setting = if c.present()? {
+                    Some(c.choice()? == 0)
+                } else {
+                    None
+                };
+                prompt(PromptCommand::EchoSql(setting))
+            }
+        )],
+    },
+    CommandSpec {
+        name: "explain",
+        aliases: &[],
+        summary: "the database's plan for a read command's statements",
+        examples: &[
+            "explain posts of john",
+            "explain users where username starts with s",
+        ],
+        forms: &[form!(
+            &[Part::Value {
+                value: Value::Command,
+                shown: "COMMAND"
+            }],
+            |c| {
+                let line = c.text()?;
+                match super::parse(&line)? {
+                    Some(Command::Read(command)) => {
+                        prompt(PromptCommand::Explain(Box::new(command)))
+                    }
+                    _ => Err(ParseError::new(format!(
+                        "explain shows the plans of commands that only read (users, posts, get, \
+                         count, ...), not {}",
+                        quoted(&line)
+                    ))),
+                }
+            }
+        )],
     },
     CommandSpec {
         name: "watch",

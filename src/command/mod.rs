@@ -155,6 +155,10 @@ pub enum PromptCommand {
     CheckPassword(UserRef),
     /// `output FILE [--append|--force]`: results go to a file; `output` alone: back to the screen.
     Output(Option<OutputFile>),
+    /// `echo sql [on|off]`: print the statements commands run.
+    EchoSql(Option<bool>),
+    /// `explain COMMAND`: the database's plans for a read command's statements.
+    Explain(Box<ReadCommand>),
     /// `watch [SECONDS] COMMAND`: the read command again and again, until Ctrl-C.
     Watch {
         every: u64,

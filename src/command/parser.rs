@@ -682,7 +682,7 @@ mod tests {
         assert_eq!(ok("timing on"), prompt(PromptCommand::Timing(Some(true))));
         assert_eq!(ok("timing OFF"), prompt(PromptCommand::Timing(Some(false))));
         assert_eq!(ok("timing"), prompt(PromptCommand::Timing(None)));
-        assert_eq!(err("timing maybe"), "timing is on or off, not \"maybe\"");
+        assert_eq!(err("timing maybe"), "use on or off, not \"maybe\"");
         assert_eq!(ok("history"), prompt(PromptCommand::History));
         let secret = WriteCommand::SetPassword {
             user: name("john"),

@@ -23,6 +23,8 @@ impl<C: ConnectionTrait> FlaskCompat<'_, C> {
         {
             values.iter_mut().for_each(to_flask_text);
         }
+        // Every data command's statement passes here: kept for `echo sql` and `explain`.
+        super::echo::record(&stmt);
         stmt
     }
 }

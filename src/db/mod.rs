@@ -6,6 +6,8 @@
 //! - `connect`: opening it, and turning failures into one line; `error`: driver errors as messages;
 //! - `session`: the connection, the user's open transaction, and atomic execution of commands;
 //! - `queries`, `listing`, `describe`, `raw_sql`, `bulk`: the commands' database work;
+//! - `filter`: the query language in SQL; `changes`: count, update and delete where;
+//! - `echo`: the statements sent, kept for `echo sql` and `explain`;
 //! - `case_insensitive`: username/email lookups that ignore case and still use the indexes;
 //! - `flask_sqlite`: timestamps on SQLite stored as the Flask app stores them;
 //! - `password`: Werkzeug's password hashes.
@@ -16,6 +18,7 @@ pub mod changes;
 pub mod config;
 pub mod connect;
 pub mod describe;
+pub mod echo;
 pub mod error;
 pub mod filter;
 pub mod flask_sqlite;

@@ -125,7 +125,7 @@ pub async fn run<C: ConnectionTrait>(
     )))
 }
 
-fn to_rows(results: &[QueryResult]) -> Rows {
+pub fn to_rows(results: &[QueryResult]) -> Rows {
     let Some(first) = results.first() else {
         return Rows::default();
     };

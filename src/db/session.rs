@@ -10,12 +10,13 @@ use std::time::Instant;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    Statement, TransactionOptions, TransactionTrait,
 };
 
 use super::bulk::{self, PendingPost};
 use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
+use super::echo;
 use super::flask_sqlite::FlaskCompat;
 use super::listing::Listing;
 use super::{changes, describe, password, queries, raw_sql};
@@ -328,6 +329,39 @@ impl Session {
             .atomically(async |db| insert_posts(db, posts).await)
             .await;
         self.forget_lost_transaction(result)
+    }
+
+    /// `explain COMMAND`: the read runs (its first page, for a listing) with its statements kept,
+    /// then the database's plan for each: `EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` elsewhere.
+    pub async fn explain(&mut self, command: &ReadCommand) -> Result<Outcome> {
+        let echoing = echo::is_on();
+        echo::take();
+        echo::start();
+        let ran = match self.read(command).await {
+            Ok(Answer::Listing(listing)) => self.pages(listing).next_page().await.map(drop),
+            Ok(Answer::Done(_)) => Ok(()),
+            Err(error) => Err(error),
+        };
+        let statements = if echoing { echo::take() } else { echo::stop() };
+        ran?;
+        let mut sections = Vec::new();
+        for statement in statements {
+            let prefix = match statement.db_backend {
+                DbBackend::Sqlite => "EXPLAIN QUERY PLAN ",
+                _ => "EXPLAIN ",
+            };
+            let explain = Statement {
+                sql: format!("{prefix}{}", statement.sql),
+                ..statement.clone()
+            };
+            let plan = match &self.transaction {
+                Some(open) => open.query_all_raw(explain).await,
+                None => self.db.query_all_raw(explain).await,
+            };
+            let plan = self.forget_lost_transaction(plan.map_err(Error::from))?;
+            sections.push((echo::shown(&statement), raw_sql::to_rows(&plan)));
+        }
+        Ok(Outcome::Sections(sections))
     }
 
     /// How many posts a user has (asked before `delete user ... cascade`).

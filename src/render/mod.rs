@@ -117,11 +117,14 @@ impl Renderer {
 
     /// Writes every page of `source` as it arrives. Before each page, `halt` may stop the stream:
     /// quietly, or (Ctrl-C) with an error once what was written is closed properly.
+    /// `fetched` runs after each page is read and before it is written (`echo sql` prints the
+    /// page's statement there).
     pub async fn stream<W: Write>(
         &self,
         source: &mut impl PageSource,
         out: &mut W,
         mut halt: impl FnMut(&W) -> Option<Halt>,
+        mut fetched: impl FnMut(&mut W) -> std::io::Result<()>,
     ) -> Result<()> {
         let mut writer = self.rows_writer(&source.columns());
         loop {
@@ -134,8 +137,10 @@ impl Renderer {
                 None => {}
             }
             let Some(page) = source.next_page().await? else {
+                fetched(out)?;
                 break;
             };
+            fetched(out)?;
             writer.page(&page, out)?;
         }
         writer.finish(out)?;

@@ -22,6 +22,7 @@ use crate::command::{
 use crate::command::{Existing, OutputFile, SqlCommand, sql_words};
 use crate::db::bulk::{PendingPost, PostBatch};
 use crate::db::changes::rows_of;
+use crate::db::echo;
 use crate::db::session::{Answer, Lock, Session};
 use crate::entities::{self, post::now_utc};
 use crate::error::{Error, Result, quoted};
@@ -420,6 +421,16 @@ impl Runner<'_> {
             }
             PromptCommand::History => history_rows(self.input),
             PromptCommand::Output(target) => self.redirect(target)?,
+            PromptCommand::EchoSql(setting) => {
+                let on = setting.unwrap_or(!echo::is_on());
+                if on {
+                    echo::start();
+                } else {
+                    echo::stop();
+                }
+                Outcome::Message(format!("SQL echo is {}", if on { "on" } else { "off" }))
+            }
+            PromptCommand::Explain(command) => self.session.explain(&command).await?,
             PromptCommand::Watch {
                 every,
                 line,
@@ -484,20 +495,39 @@ impl Runner<'_> {
             Some(file) => (file, &mut self.out),
             None => (paged.as_mut().unwrap_or(&mut self.out), &mut stderr),
         };
+        // `echo sql`: the statements before what they produced; beside the results for people,
+        // on stderr (or the screen, with `output`) otherwise.
+        let echo_beside = renderer.format.for_people() && !renderer.to_file;
+        let echo = |out: &mut Output, notes: &mut dyn Write| -> std::io::Result<()> {
+            let text: String = echo::take()
+                .iter()
+                .map(|s| format!("SQL: {}\n", echo::shown(s)))
+                .collect();
+            match echo_beside {
+                true => out.write_all(text.as_bytes()),
+                false => notes.write_all(text.as_bytes()),
+            }
+        };
+        echo(out, notes)?;
         let passed = match answer {
             Answer::Listing(listing) => {
                 interrupt::take();
                 let mut pages = self.session.pages(listing);
                 renderer
-                    .stream(&mut pages, out, |out| {
-                        if out.is_closed() {
-                            Some(Halt::Quietly)
-                        } else if interrupt::take() {
-                            Some(Halt::Interrupted)
-                        } else {
-                            None
-                        }
-                    })
+                    .stream(
+                        &mut pages,
+                        out,
+                        |out| {
+                            if out.is_closed() {
+                                Some(Halt::Quietly)
+                            } else if interrupt::take() {
+                                Some(Halt::Interrupted)
+                            } else {
+                                None
+                            }
+                        },
+                        |out| echo(out, notes),
+                    )
                     .await?;
                 true
             }

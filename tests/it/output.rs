@@ -94,3 +94,51 @@ fn the_command_line_flag_writes_a_new_file_only() {
         "untouched"
     );
 }
+
+/// `echo sql on` and `--echo-sql`: each statement before what it produced, with its values; in
+/// machine formats on stderr, so stdout stays one document. `explain`: the database's plan.
+#[test]
+fn echo_sql_and_explain_on_every_backend() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        db.pipe(
+            &[],
+            "add user john john@example.com\nadd post hello by john\n",
+        )
+        .ok();
+        let run = db.pipe(
+            &[],
+            "echo sql on\nposts of john\necho sql off\ncount users\n",
+        );
+        let out = run.ok();
+        let select = out.find("SQL: SELECT").expect(out);
+        assert!(
+            select < out.find("hello").unwrap(),
+            "{name}: the statement before its rows: {out}"
+        );
+        assert!(
+            out.contains("'john'"),
+            "{name}: with its bound value: {out}"
+        );
+        assert_eq!(
+            out.matches("SQL: ").count(),
+            2,
+            "{name}: the look-up and the page, then off: {out}"
+        );
+        let json = db.run(&["--echo-sql", "--format", "json", "-c", "users"]);
+        let rows: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+        assert_eq!(rows[0]["username"], "john", "{name}");
+        assert!(json.stderr.contains("SQL: SELECT"), "{name}: {json:?}");
+
+        let plan = db.run(&["-c", "explain posts of john"]).ok().to_string();
+        let expected = match db.backend {
+            crate::util::backends::Backend::Sqlite => "ix_post_user_id_timestamp",
+            crate::util::backends::Backend::Postgres => "QUERY PLAN",
+            crate::util::backends::Backend::MySql => "possible_keys",
+        };
+        assert!(plan.contains(expected), "{name}: {plan}");
+        let refused = db.run(&["-c", "explain delete post 1"]);
+        assert!(refused.one_line_error().contains("only read"), "{name}");
+        assert_eq!(db.run(&["-c", "count posts"]).ok(), "1 post\n", "{name}");
+    }
+}
