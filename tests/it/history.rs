@@ -1,7 +1,8 @@
 //! Replays every recorded session in `history/` against a fresh, migrated database on each backend
 //! (SQLite, PostgreSQL, MariaDB) and compares the transcript with the one recording: the shell must
 //! print the same on all three. The recordings are insta snapshots; timestamps are matched by shape.
-//! A session named `NAME.sqlite.snap` shows backend-specific text and runs on SQLite only.
+//! A session named `NAME.sqlite.snap` shows backend-specific text and runs on SQLite only; one named
+//! `NAME.sandbox.snap` runs with `--sandbox` (and shows that nothing of it stays).
 //!
 //! A session is its `> command` lines; everything else in the file is the output they must give.
 //! To record a new one, write the `> ` lines into `history/NAME.snap` and run
@@ -36,7 +37,7 @@ fn commands(recording: &str) -> String {
 
 /// Runs a script the way the recordings were made: echoed, going on after errors, stdout and stderr
 /// in one stream.
-fn transcript(db: &TestDb, script: &str) -> String {
+fn transcript(db: &TestDb, script: &str, extra: &[&str]) -> String {
     // On SQLite, relative to the test directory, so the transcript names the same file everywhere.
     let url = match db.backend {
         Backend::Sqlite => "sqlite://app.db",
@@ -46,8 +47,10 @@ fn transcript(db: &TestDb, script: &str) -> String {
     dir.run_on(url, &["migrate", "up"]).ok();
     let log = dir.join("transcript.txt");
     let file = std::fs::File::create(&log).unwrap();
+    let mut args = vec!["--database-url", url, "--echo", "--continue-on-error"];
+    args.extend_from_slice(extra);
     let mut child = dir
-        .command(&["--database-url", url, "--echo", "--continue-on-error"])
+        .command(&args)
         .stdin(std::process::Stdio::piped())
         .stdout(file.try_clone().unwrap())
         .stderr(file)
@@ -83,7 +86,28 @@ fn recorded_sessions_replay_identically() {
                 continue;
             };
             eprintln!("replaying history/{name}.snap on {}", backend.name());
-            let output = transcript(&db, &script);
+            let extra: &[&str] = if name.ends_with(".sandbox") {
+                &["--sandbox"]
+            } else {
+                &[]
+            };
+            let mut output = transcript(&db, &script, extra);
+            if !extra.is_empty() {
+                // What stayed afterwards, from a run without the sandbox (not `> ` lines: those
+                // are the session's commands).
+                let url = match db.backend {
+                    Backend::Sqlite => "sqlite://app.db",
+                    _ => db.url.as_str(),
+                };
+                let after = db
+                    .dir
+                    .run_on(url, &["-c", "count users", "-c", "count posts"]);
+                output.push_str(&format!(
+                    "--- afterwards: {}",
+                    after.ok().replace('\n', " ")
+                ));
+                output.push('\n');
+            }
             assert_same_as_recording(&name, output);
         }
     }
