@@ -7,8 +7,8 @@ use super::clause::Clause;
 use super::error::{ParseError, ParseResult, alternatives, quoted};
 use super::query::{Assignment, Condition, Query, Sort};
 use super::{
-    Command, EntityKind, Existing, Format, MigrateAction, OutputFile, Page, PromptCommand,
-    ReadCommand, SqlCommand, Targets, TransactionCommand, UserRef, WriteCommand,
+    Command, EntityKind, Existing, Format, ImportFormat, MigrateAction, OutputFile, Page,
+    PromptCommand, ReadCommand, SqlCommand, Targets, TransactionCommand, UserRef, WriteCommand,
 };
 
 pub struct CommandSpec {
@@ -247,6 +247,21 @@ const EXISTING: Choice = Choice {
         )
     },
 };
+const IMPORT_FORMATS: Choice = Choice {
+    words: &ImportFormat::WORDS,
+    refuse: |word| {
+        format!(
+            "import reads {}, not {}",
+            alternatives(&ImportFormat::WORDS),
+            quoted(word)
+        )
+    },
+};
+const FILE: Part = Part::Value {
+    value: Value::Path,
+    shown: "FILE",
+};
+const KEEP_GOING: Part = Part::Optional(&Part::Keyword("--continue-on-error"));
 const ON_OFF: Choice = Choice {
     words: &["on", "off"],
     refuse: |word| format!("use on or off, not {}", quoted(word)),
@@ -736,6 +751,53 @@ pub const COMMANDS: &[CommandSpec] = &[
                 }
             ),
             form!(&[], |_| prompt(PromptCommand::Output(None))),
+        ],
+    },
+    CommandSpec {
+        name: "import",
+        aliases: &[],
+        summary: "add users or posts from a CSV or JSON file (as --format writes them), by the rules \
+                  of add: all or nothing unless --continue-on-error",
+        examples: &[
+            "import users users.csv",
+            "import posts posts.json --continue-on-error",
+            "import posts export.txt --format csv",
+        ],
+        forms: &[
+            form!(
+                &[
+                    Part::Entity {
+                        kinds: &EntityKind::ALL,
+                        plural: true
+                    },
+                    FILE,
+                    KEEP_GOING
+                ],
+                |c| write(WriteCommand::Import {
+                    entity: c.entity()?,
+                    path: c.text()?,
+                    format: None,
+                    keep_going: c.present()?,
+                })
+            ),
+            form!(
+                &[
+                    Part::Entity {
+                        kinds: &EntityKind::ALL,
+                        plural: true
+                    },
+                    FILE,
+                    Part::Keyword("--format"),
+                    Part::Choice(&IMPORT_FORMATS),
+                    KEEP_GOING
+                ],
+                |c| write(WriteCommand::Import {
+                    entity: c.entity()?,
+                    path: c.text()?,
+                    format: Some(ImportFormat::ALL[c.choice()?]),
+                    keep_going: c.present()?,
+                })
+            ),
         ],
     },
     CommandSpec {

@@ -82,6 +82,18 @@ impl WriteCommand {
     }
 }
 
+/// The formats `import` reads: those `--format` writes for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    Csv,
+    Json,
+}
+
+impl ImportFormat {
+    pub const ALL: [ImportFormat; 2] = [ImportFormat::Csv, ImportFormat::Json];
+    pub const WORDS: [&'static str; 2] = ["csv", "json"];
+}
+
 /// `sql [--yes] STATEMENT`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlCommand {
@@ -240,6 +252,15 @@ pub enum WriteCommand {
         cascade: bool,
         /// `--yes`: no question at a terminal.
         confirmed: bool,
+    },
+    /// `import users|posts FILE [--format csv|json] [--continue-on-error]`.
+    Import {
+        entity: EntityKind,
+        path: String,
+        /// `None`: by the file's extension.
+        format: Option<ImportFormat>,
+        /// The good rows in, the bad ones listed (by default: all or nothing).
+        keep_going: bool,
     },
     /// `update user X set ...`, `update post N set ...`, `update posts where ... set ...`.
     Update {

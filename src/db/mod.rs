@@ -7,7 +7,7 @@
 //! - `session`: the connection, the user's open transaction, and atomic execution of commands;
 //! - `queries`, `listing`, `describe`, `raw_sql`, `bulk`: the commands' database work;
 //! - `filter`: the query language in SQL; `changes`: count, update and delete where;
-//! - `echo`: the statements sent, kept for `echo sql` and `explain`;
+//! - `echo`: the statements sent, kept for `echo sql` and `explain`; `import`: rows from files;
 //! - `case_insensitive`: username/email lookups that ignore case and still use the indexes;
 //! - `flask_sqlite`: timestamps on SQLite stored as the Flask app stores them;
 //! - `password`: Werkzeug's password hashes.
@@ -22,6 +22,7 @@ pub mod echo;
 pub mod error;
 pub mod filter;
 pub mod flask_sqlite;
+pub mod import;
 pub mod listing;
 pub mod password;
 pub mod queries;

@@ -506,6 +506,15 @@ async fn write<C: ConnectionTrait>(db: &C, command: &WriteCommand) -> Result<Out
             ..
         } => changes::delete_where(db, *entity, filter, *cascade).await,
         WriteCommand::Update { targets, set, .. } => changes::update(db, targets, set).await,
+        WriteCommand::Import {
+            entity,
+            path,
+            format,
+            keep_going,
+        } => {
+            let format = super::import::format_of(path, *format)?;
+            super::import::import(db, *entity, path, format, *keep_going).await
+        }
         WriteCommand::SetPassword { user, password } => {
             if password.0.is_empty() {
                 return Err(Error::new(
