@@ -233,10 +233,10 @@ async fn import_users<C: ConnectionTrait>(
         for (id, username, email) in batch {
             let mut values: Vec<SimpleExpr> = Vec::new();
             if with_ids {
-                values.push(Expr::val(*id).into());
+                values.push(Expr::val(*id));
             }
-            values.push(Expr::val(username.as_str()).into());
-            values.push(Expr::val(email.as_str()).into());
+            values.push(Expr::val(username.as_str()));
+            values.push(Expr::val(email.as_str()));
             insert.values_panic(values);
         }
         db.execute(&insert).await?;
@@ -320,11 +320,11 @@ async fn import_posts<C: ConnectionTrait>(
         for (id, body, at, user_id) in batch {
             let mut values: Vec<SimpleExpr> = Vec::new();
             if with_ids {
-                values.push(Expr::val(*id).into());
+                values.push(Expr::val(*id));
             }
-            values.push(Expr::val(body.as_str()).into());
-            values.push(Expr::val(*at).into());
-            values.push(Expr::val(*user_id).into());
+            values.push(Expr::val(body.as_str()));
+            values.push(Expr::val(*at));
+            values.push(Expr::val(*user_id));
             insert.values_panic(values);
         }
         db.execute(&insert).await?;
