@@ -176,6 +176,34 @@ def main():
     rows.append(("bulk script, SQLite (lines/s)", f"{ours:,.0f}", f"{ref:,.0f}", f"{ours / ref:.2f}x", ">= 0.5x"))
     print(f"  bulk SQLite: ours {ours:,.0f}/s, sqlite3 {ref:,.0f}/s", file=sys.stderr)
 
+    # 2b. Import: 100,000 posts from CSV, beside sqlite3's .import of the same rows.
+    posts_csv = os.path.join(work, "posts.csv")
+    plain_csv = os.path.join(work, "posts-plain.csv")
+    with open(posts_csv, "w") as ours_file, open(plain_csv, "w") as plain:
+        ours_file.write("id,timestamp,user_id,body\n")
+        for i in range(100_000):
+            ours_file.write(f"{i + 1},2026-01-01 00:00:00.000000,{1 + i % 1000},post number {i}\n")
+            plain.write(f"{i + 1},post number {i},2026-01-01 00:00:00.000000,{1 + i % 1000}\n")
+    users_db = os.path.join(work, "users-only.db")
+    migrated(users_db)
+    fill(users_db, 1000, 1)
+    run(sqlite3(users_db, "DELETE FROM post"))
+
+    def ours_import():
+        db = os.path.join(work, "import-ours.db")
+        shutil.copy(users_db, db)
+        return run([SHELL, "--database-url", f"sqlite://{db}", "-c", f"import posts {posts_csv}"])[0]
+
+    def ref_import():
+        db = os.path.join(work, "import-ref.db")
+        shutil.copy(users_db, db)
+        return run(["sqlite3", db, f".import --csv {plain_csv} post"])[0]
+
+    ours = 100_000 / median_of(ours_import, 3)
+    ref = 100_000 / median_of(ref_import, 3)
+    rows.append(("import 100,000 posts from CSV, SQLite (rows/s)", f"{ours:,.0f}", f"{ref:,.0f}", f"{ours / ref:.2f}x", ">= add post script"))
+    print(f"  import: ours {ours:,.0f}/s, sqlite3 .import {ref:,.0f}/s", file=sys.stderr)
+
     if shutil.which("psql") and subprocess.run(["psql", f"{PG}/postgres", "-qc", "SELECT 1"], capture_output=True).returncode == 0:
         name = f"microblog_bench_{os.getpid()}"
 

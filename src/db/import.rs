@@ -58,8 +58,10 @@ pub fn format_of(path: &str, asked: Option<ImportFormat>) -> Result<ImportFormat
     }
 }
 
-fn read(path: &str, format: ImportFormat) -> Result<Vec<Record>> {
-    let cannot = |e: &dyn std::fmt::Display| Error::new(format!("cannot read {path:?}: {e}"));
+/// The file's rows, one at a time: a CSV file is never held whole (a JSON array is parsed first).
+fn read(path: &str, format: ImportFormat) -> Result<Box<dyn Iterator<Item = Result<Record>>>> {
+    let owned = path.to_string();
+    let cannot = move |e: &dyn std::fmt::Display| Error::new(format!("cannot read {owned:?}: {e}"));
     match format {
         ImportFormat::Csv => {
             let mut reader = csv::Reader::from_path(path).map_err(|e| cannot(&e))?;
@@ -69,8 +71,8 @@ fn read(path: &str, format: ImportFormat) -> Result<Vec<Record>> {
                 .iter()
                 .map(|h| h.trim().to_lowercase())
                 .collect();
-            let mut records = Vec::new();
-            for row in reader.records() {
+            let path = path.to_string();
+            Ok(Box::new(reader.into_records().map(move |row| {
                 let row = row.map_err(|e| cannot(&e))?;
                 let line = row.position().map_or(0, |p| p.line());
                 let fields = headers
@@ -78,12 +80,11 @@ fn read(path: &str, format: ImportFormat) -> Result<Vec<Record>> {
                     .cloned()
                     .zip(row.iter().map(str::to_string))
                     .collect();
-                records.push(Record {
+                Ok(Record {
                     place: format!("{path} line {line}"),
                     fields,
-                });
-            }
-            Ok(records)
+                })
+            })))
         }
         ImportFormat::Json => {
             let text = std::fs::read_to_string(path).map_err(|e| cannot(&e))?;
@@ -93,10 +94,9 @@ fn read(path: &str, format: ImportFormat) -> Result<Vec<Record>> {
                     "{path:?} is not a JSON array of objects, as --format json writes them"
                 )));
             };
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| {
+            let path = path.to_string();
+            Ok(Box::new(items.into_iter().enumerate().map(
+                move |(i, item)| {
                     let serde_json::Value::Object(object) = item else {
                         return Err(Error::new(format!(
                             "{path} record {}: not an object",
@@ -118,8 +118,8 @@ fn read(path: &str, format: ImportFormat) -> Result<Vec<Record>> {
                         place: format!("{path} record {}", i + 1),
                         fields,
                     })
-                })
-                .collect()
+                },
+            )))
         }
     }
 }
@@ -143,8 +143,8 @@ pub async fn import<C: ConnectionTrait>(
 ) -> Result<Outcome> {
     let records = read(path, format)?;
     let (imported, refused) = match entity {
-        EntityKind::User => import_users(db, &records, keep_going).await?,
-        EntityKind::Post => import_posts(db, &records, keep_going).await?,
+        EntityKind::User => import_users(db, records, keep_going).await?,
+        EntityKind::Post => import_posts(db, records, keep_going).await?,
     };
     let mut text = format!(
         "Imported {} from {path}",
@@ -174,7 +174,7 @@ fn refused(why: String, keep_going: bool, list: &mut Vec<String>) -> Result<()> 
 
 async fn import_users<C: ConnectionTrait>(
     db: &C,
-    records: &[Record],
+    records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
 ) -> Result<(usize, Vec<String>)> {
     // Usernames and emails are unique regardless of case: against the table and within the file.
@@ -187,11 +187,13 @@ async fn import_users<C: ConnectionTrait>(
         .await?;
     let mut names: HashSet<String> = existing.iter().map(|(n, _)| n.to_lowercase()).collect();
     let mut emails: HashSet<String> = existing.iter().map(|(_, e)| e.to_lowercase()).collect();
-    let mut good = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut imported, mut with_ids) = (0, false);
     let mut bad = Vec::new();
     for record in records {
+        let record = record?;
         let checked = (|| {
-            let id = id_of(record)?;
+            let id = id_of(&record)?;
             let username = record
                 .get("username")
                 .unwrap_or_default()
@@ -212,53 +214,69 @@ async fn import_users<C: ConnectionTrait>(
             Ok((id, username, email)) => {
                 names.insert(username.to_lowercase());
                 emails.insert(email.to_lowercase());
-                good.push((id, username, email));
+                with_ids |= id.is_some();
+                batch.push((id, username, email));
             }
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
-    }
-    let with_ids = good.iter().any(|(id, _, _)| id.is_some());
-    for batch in good.chunks(BATCH) {
-        let mut insert = Query::insert();
-        insert.into_table(user::Entity);
-        if with_ids {
-            insert.columns([
-                user::Column::Id,
-                user::Column::Username,
-                user::Column::Email,
-            ]);
-        } else {
-            insert.columns([user::Column::Username, user::Column::Email]);
+        if batch.len() == BATCH {
+            imported += insert_users(db, std::mem::take(&mut batch)).await?;
         }
-        for (id, username, email) in batch {
-            let mut values: Vec<SimpleExpr> = Vec::new();
-            if with_ids {
-                values.push(Expr::val(*id));
-            }
-            values.push(Expr::val(username.as_str()));
-            values.push(Expr::val(email.as_str()));
-            insert.values_panic(values);
-        }
-        db.execute(&insert).await?;
     }
+    imported += insert_users(db, batch).await?;
     if with_ids {
         follow_ids(db, "user").await?;
     }
-    Ok((good.len(), bad))
+    Ok((imported, bad))
+}
+
+/// One multi-row INSERT; ids are written when the rows have them.
+async fn insert_users<C: ConnectionTrait>(
+    db: &C,
+    batch: Vec<(Option<i32>, String, String)>,
+) -> Result<usize> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let with_ids = batch.iter().any(|(id, ..)| id.is_some());
+    let mut insert = Query::insert();
+    insert.into_table(user::Entity);
+    if with_ids {
+        insert.columns([
+            user::Column::Id,
+            user::Column::Username,
+            user::Column::Email,
+        ]);
+    } else {
+        insert.columns([user::Column::Username, user::Column::Email]);
+    }
+    for (id, username, email) in &batch {
+        let mut values: Vec<SimpleExpr> = Vec::new();
+        if with_ids {
+            values.push(Expr::val(*id));
+        }
+        values.push(Expr::val(username.as_str()));
+        values.push(Expr::val(email.as_str()));
+        insert.values_panic(values);
+    }
+    db.execute(&insert).await?;
+    Ok(batch.len())
 }
 
 async fn import_posts<C: ConnectionTrait>(
     db: &C,
-    records: &[Record],
+    records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
 ) -> Result<(usize, Vec<String>)> {
     let mut authors: HashMap<String, Option<i32>> = HashMap::new();
     let now = now_utc();
-    let mut good: Vec<(Option<i32>, String, NaiveDateTime, i32)> = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut imported, mut with_ids) = (0, false);
     let mut bad = Vec::new();
     for record in records {
+        let record = record?;
         let checked: std::result::Result<_, String> = async {
-            let id = id_of(record)?;
+            let id = id_of(&record)?;
             let body = record.get("body").unwrap_or_default().to_string();
             validate::body(&body).map_err(|e| record.refuse("body", e))?;
             let at = match record.get("timestamp") {
@@ -280,7 +298,7 @@ async fn import_posts<C: ConnectionTrait>(
             let key = format!("{field}:{author}");
             if !authors.contains_key(&key) {
                 let user = match field {
-                    "user_id" => crate::command::validate::id("user", &author)
+                    "user_id" => validate::id("user", &author)
                         .map(UserRef::Id)
                         .map_err(|e| record.refuse(field, e))?,
                     _ => UserRef::Username(author.clone()),
@@ -295,44 +313,60 @@ async fn import_posts<C: ConnectionTrait>(
         }
         .await;
         match checked {
-            Ok(row) => good.push(row),
+            Ok(row) => {
+                with_ids |= row.0.is_some();
+                batch.push(row);
+            }
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
-    }
-    let with_ids = good.iter().any(|(id, ..)| id.is_some());
-    for batch in good.chunks(BATCH) {
-        let mut insert = Query::insert();
-        insert.into_table(post::Entity);
-        if with_ids {
-            insert.columns([
-                post::Column::Id,
-                post::Column::Body,
-                post::Column::Timestamp,
-                post::Column::UserId,
-            ]);
-        } else {
-            insert.columns([
-                post::Column::Body,
-                post::Column::Timestamp,
-                post::Column::UserId,
-            ]);
+        if batch.len() == BATCH {
+            imported += insert_posts(db, std::mem::take(&mut batch)).await?;
         }
-        for (id, body, at, user_id) in batch {
-            let mut values: Vec<SimpleExpr> = Vec::new();
-            if with_ids {
-                values.push(Expr::val(*id));
-            }
-            values.push(Expr::val(body.as_str()));
-            values.push(Expr::val(*at));
-            values.push(Expr::val(*user_id));
-            insert.values_panic(values);
-        }
-        db.execute(&insert).await?;
     }
+    imported += insert_posts(db, batch).await?;
     if with_ids {
         follow_ids(db, "post").await?;
     }
-    Ok((good.len(), bad))
+    Ok((imported, bad))
+}
+
+/// One multi-row INSERT; ids are written when the rows have them.
+async fn insert_posts<C: ConnectionTrait>(
+    db: &C,
+    batch: Vec<(Option<i32>, String, NaiveDateTime, i32)>,
+) -> Result<usize> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let with_ids = batch.iter().any(|(id, ..)| id.is_some());
+    let mut insert = Query::insert();
+    insert.into_table(post::Entity);
+    if with_ids {
+        insert.columns([
+            post::Column::Id,
+            post::Column::Body,
+            post::Column::Timestamp,
+            post::Column::UserId,
+        ]);
+    } else {
+        insert.columns([
+            post::Column::Body,
+            post::Column::Timestamp,
+            post::Column::UserId,
+        ]);
+    }
+    for (id, body, at, user_id) in &batch {
+        let mut values: Vec<SimpleExpr> = Vec::new();
+        if with_ids {
+            values.push(Expr::val(*id));
+        }
+        values.push(Expr::val(body.as_str()));
+        values.push(Expr::val(*at));
+        values.push(Expr::val(*user_id));
+        insert.values_panic(values);
+    }
+    db.execute(&insert).await?;
+    Ok(batch.len())
 }
 
 /// After rows went in with their own ids, PostgreSQL's sequence must move past them (SQLite and
