@@ -5,6 +5,7 @@
 //! and the field; with `--continue-on-error` the good rows go in and the bad ones are listed.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
@@ -20,6 +21,9 @@ use crate::render::Outcome;
 
 /// Rows per INSERT statement.
 const BATCH: usize = 1000;
+
+/// Rows read so far by the import under way, for a progress bar at the terminal to show.
+pub static ROWS_READ: AtomicU64 = AtomicU64::new(0);
 
 /// One row of the file: where it is, and its fields by column name.
 struct Record {
@@ -141,7 +145,11 @@ pub async fn import<C: ConnectionTrait>(
     format: ImportFormat,
     keep_going: bool,
 ) -> Result<Outcome> {
-    let records = read(path, format)?;
+    ROWS_READ.store(0, Ordering::Relaxed);
+    let records = read(path, format)?.inspect(|_| {
+        ROWS_READ.fetch_add(1, Ordering::Relaxed);
+    });
+    let records: Box<dyn Iterator<Item = Result<Record>>> = Box::new(records);
     let (imported, refused) = match entity {
         EntityKind::User => import_users(db, records, keep_going).await?,
         EntityKind::Post => import_posts(db, records, keep_going).await?,

@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 
 use super::input::{Input, Read};
 use super::pager::Output;
-use super::progress::Progress;
+use super::progress::{Progress, RowsProgress};
 use super::{interrupt, questions};
 use crate::command::{
     self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
@@ -265,7 +265,14 @@ impl Runner<'_> {
             Command::Transaction(t) => Answer::Done(self.session.transaction_command(t).await?),
             Command::Read(read) => self.session.read(&read).await?,
             Command::Write(write) => match self.confirmed(&write).await? {
-                true => Answer::Done(self.session.write(&write).await?),
+                true => {
+                    // A long import shows its rows going by (while the write runs).
+                    // (Scripts have their own progress line.)
+                    let _progress = (matches!(write, WriteCommand::Import { .. }) && self.asks())
+                        .then(|| RowsProgress::start(&crate::db::import::ROWS_READ))
+                        .flatten();
+                    Answer::Done(self.session.write(&write).await?)
+                }
                 false => Answer::Done(Outcome::Message(
                     "Cancelled: nothing was changed".to_string(),
                 )),

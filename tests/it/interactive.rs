@@ -677,3 +677,20 @@ async fn watch_runs_a_read_again_until_ctrl_c() {
         "{script:?}"
     );
 }
+
+/// A long import at the prompt shows its rows going by on stderr, then clears the line.
+#[tokio::test]
+async fn a_long_import_shows_its_progress_at_a_terminal() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let rows: String = std::iter::once("author,body\n".to_string())
+        .chain((0..60_000).map(|i| format!("john,post {i}\n")))
+        .collect();
+    std::fs::write(dir.join("posts.csv"), rows).unwrap();
+    let screen = Terminal::new(&dir).converse(&[
+        ("microblog> ", "import posts posts.csv\r"),
+        ("Imported 60000 posts", "exit\r"),
+    ]);
+    assert!(screen.contains(" rows, "), "a progress line: {screen}");
+    assert_eq!(query(&dir, "SELECT count(*) FROM post").await, [["60000"]]);
+}
