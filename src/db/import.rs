@@ -16,7 +16,7 @@ use crate::command::clause::timestamp;
 use crate::command::{EntityKind, ImportFormat, UserRef, validate};
 use crate::entities::post::now_utc;
 use crate::entities::{User, post, user};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quoted};
 use crate::render::Outcome;
 
 /// Rows per INSERT statement.
@@ -63,7 +63,11 @@ pub fn format_of(path: &str, asked: Option<ImportFormat>) -> Result<ImportFormat
 }
 
 /// The file's rows, one at a time: a CSV file is never held whole (a JSON array is parsed first).
-fn read(path: &str, format: ImportFormat) -> Result<Box<dyn Iterator<Item = Result<Record>>>> {
+fn read(
+    path: &str,
+    format: ImportFormat,
+    entity: EntityKind,
+) -> Result<Box<dyn Iterator<Item = Result<Record>>>> {
     let owned = path.to_string();
     let cannot = move |e: &dyn std::fmt::Display| Error::new(format!("cannot read {owned:?}: {e}"));
     match format {
@@ -75,6 +79,27 @@ fn read(path: &str, format: ImportFormat) -> Result<Box<dyn Iterator<Item = Resu
                 .iter()
                 .map(|h| h.trim().to_lowercase())
                 .collect();
+            // A file of another shape (another entity's, or not CSV at all) is refused whole.
+            let needed: &[&[&str]] = match entity {
+                EntityKind::User => &[&["username"], &["email"]],
+                EntityKind::Post => &[&["body"], &["author", "user_id"]],
+            };
+            for any_of in needed {
+                if !any_of.iter().any(|c| headers.iter().any(|h| h == c)) {
+                    let mut shown: Vec<String> =
+                        headers.iter().take(4).map(|h| quoted(h)).collect();
+                    if headers.len() > 4 {
+                        shown.push("...".to_string());
+                    }
+                    return Err(Error::new(format!(
+                        "{path} has no column {} (its header: {}): a CSV file as --format csv \
+                         writes {}",
+                        any_of.join(" or "),
+                        shown.join(", "),
+                        entity.plural()
+                    )));
+                }
+            }
             let path = path.to_string();
             Ok(Box::new(reader.into_records().map(move |row| {
                 let row = row.map_err(|e| cannot(&e))?;
@@ -146,7 +171,7 @@ pub async fn import<C: ConnectionTrait>(
     keep_going: bool,
 ) -> Result<Outcome> {
     ROWS_READ.store(0, Ordering::Relaxed);
-    let records = read(path, format)?.inspect(|_| {
+    let records = read(path, format, entity)?.inspect(|_| {
         ROWS_READ.fetch_add(1, Ordering::Relaxed);
     });
     let records: Box<dyn Iterator<Item = Result<Record>>> = Box::new(records);
