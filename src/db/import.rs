@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{DynIden, Expr, IntoIden, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Statement};
 
 use super::queries::find_user;
@@ -268,32 +268,42 @@ async fn insert_users<C: ConnectionTrait>(
     db: &C,
     batch: Vec<(Option<i32>, String, String)>,
 ) -> Result<usize> {
-    if batch.is_empty() {
+    let rows = batch
+        .into_iter()
+        .map(|(id, username, email)| (id, vec![Expr::val(username), Expr::val(email)]))
+        .collect();
+    let columns = [user::Column::Username, user::Column::Email].map(IntoIden::into_iden);
+    insert_rows(
+        db,
+        user::Entity.into_iden(),
+        user::Column::Id.into_iden(),
+        columns.to_vec(),
+        rows,
+    )
+    .await
+}
+
+/// A multi-row INSERT of `columns` (and `id` first when any row has one).
+async fn insert_rows<C: ConnectionTrait>(
+    db: &C,
+    table: DynIden,
+    id: DynIden,
+    columns: Vec<DynIden>,
+    rows: Vec<(Option<i32>, Vec<SimpleExpr>)>,
+) -> Result<usize> {
+    if rows.is_empty() {
         return Ok(0);
     }
-    let with_ids = batch.iter().any(|(id, ..)| id.is_some());
+    let with_ids = rows.iter().any(|(id, _)| id.is_some());
     let mut insert = Query::insert();
-    insert.into_table(user::Entity);
-    if with_ids {
-        insert.columns([
-            user::Column::Id,
-            user::Column::Username,
-            user::Column::Email,
-        ]);
-    } else {
-        insert.columns([user::Column::Username, user::Column::Email]);
-    }
-    for (id, username, email) in &batch {
-        let mut values: Vec<SimpleExpr> = Vec::new();
-        if with_ids {
-            values.push(Expr::val(*id));
-        }
-        values.push(Expr::val(username.as_str()));
-        values.push(Expr::val(email.as_str()));
-        insert.values_panic(values);
+    insert.into_table(table);
+    insert.columns(with_ids.then_some(id).into_iter().chain(columns));
+    for (id, values) in &rows {
+        let ids = with_ids.then(|| Expr::val(*id));
+        insert.values_panic(ids.into_iter().chain(values.iter().cloned()));
     }
     db.execute(&insert).await?;
-    Ok(batch.len())
+    Ok(rows.len())
 }
 
 async fn import_posts<C: ConnectionTrait>(
@@ -368,38 +378,26 @@ async fn insert_posts<C: ConnectionTrait>(
     db: &C,
     batch: Vec<(Option<i32>, String, NaiveDateTime, i32)>,
 ) -> Result<usize> {
-    if batch.is_empty() {
-        return Ok(0);
-    }
-    let with_ids = batch.iter().any(|(id, ..)| id.is_some());
-    let mut insert = Query::insert();
-    insert.into_table(post::Entity);
-    if with_ids {
-        insert.columns([
-            post::Column::Id,
-            post::Column::Body,
-            post::Column::Timestamp,
-            post::Column::UserId,
-        ]);
-    } else {
-        insert.columns([
-            post::Column::Body,
-            post::Column::Timestamp,
-            post::Column::UserId,
-        ]);
-    }
-    for (id, body, at, user_id) in &batch {
-        let mut values: Vec<SimpleExpr> = Vec::new();
-        if with_ids {
-            values.push(Expr::val(*id));
-        }
-        values.push(Expr::val(body.as_str()));
-        values.push(Expr::val(*at));
-        values.push(Expr::val(*user_id));
-        insert.values_panic(values);
-    }
-    db.execute(&insert).await?;
-    Ok(batch.len())
+    let rows = batch
+        .into_iter()
+        .map(|(id, body, at, user_id)| {
+            (id, vec![Expr::val(body), Expr::val(at), Expr::val(user_id)])
+        })
+        .collect();
+    let columns = [
+        post::Column::Body,
+        post::Column::Timestamp,
+        post::Column::UserId,
+    ]
+    .map(IntoIden::into_iden);
+    insert_rows(
+        db,
+        post::Entity.into_iden(),
+        post::Column::Id.into_iden(),
+        columns.to_vec(),
+        rows,
+    )
+    .await
 }
 
 /// After rows went in with their own ids, PostgreSQL's sequence must move past them (SQLite and
