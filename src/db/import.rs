@@ -77,7 +77,8 @@ fn read(
                 .headers()
                 .map_err(|e| cannot(&e))?
                 .iter()
-                .map(|h| h.trim().to_lowercase())
+                // A byte-order mark (spreadsheets write one) is not part of the first name.
+                .map(|h| h.trim_start_matches('\u{feff}').trim().to_lowercase())
                 .collect();
             // A file of another shape (another entity's, or not CSV at all) is refused whole.
             let needed: &[&[&str]] = match entity {

@@ -63,6 +63,10 @@ pub fn looks_like_rows(sql: &str) -> bool {
 /// changes, locks, grants, ...): in a sandbox it would make everything before it permanent.
 pub fn commits_implicitly(sql: &str) -> bool {
     let words = keywords(sql);
+    // `SET autocommit = 1` commits what is open too.
+    if words.first().is_some_and(|w| w == "set") && words.iter().any(|w| w == "autocommit") {
+        return true;
+    }
     matches!(
         words.first().map(String::as_str),
         Some(

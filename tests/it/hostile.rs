@@ -433,7 +433,8 @@ fn a_sandbox_keeps_nothing_on_every_backend() {
             &["--sandbox", "--continue-on-error"],
             "add user susan susan@example.com\nadd post \"sandboxed\" by susan\n\
              update user john set email = \"changed@example.com\"\ndelete user john\n\
-             count users\ncommit\nbegin\nmigrate up\nsql CREATE TABLE scratch (x int)\n",
+             count users\ncommit\nbegin\nmigrate up\nsql CREATE TABLE scratch (x int)\n\
+             sql SET autocommit = 1\n",
         );
         assert!(
             run.stdout.contains("Added user susan") && run.stdout.contains("1 user\n"),

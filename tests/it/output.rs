@@ -244,3 +244,19 @@ fn import_round_trips_and_is_all_or_nothing_on_every_backend() {
         assert_eq!(db.run(&["-c", "count users"]).ok(), "4 users\n", "{name}");
     }
 }
+
+/// Found by trying a spreadsheet's export: a CSV file that starts with a byte-order mark.
+#[test]
+fn a_csv_file_with_a_byte_order_mark_imports() {
+    let dir = crate::util::TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    std::fs::write(
+        dir.join("u.csv"),
+        "\u{feff}username,email\r\njohn,john@example.com\r\n",
+    )
+    .unwrap();
+    assert_eq!(
+        dir.run(&["-c", "import users u.csv"]).ok(),
+        "Imported 1 user from u.csv\n"
+    );
+}
