@@ -127,11 +127,14 @@ mod tests {
     fn flask_migrate_names_are_aliases() {
         assert_eq!(
             action(&["migrate", "upgrade"]),
-            MigrateAction::Up { steps: None }
+            MigrateAction::Up {
+                steps: None,
+                to: None
+            }
         );
         assert_eq!(
             action(&["migrate", "downgrade"]),
-            MigrateAction::Down { steps: 1 }
+            MigrateAction::Down { steps: 1, to: None }
         );
     }
 
@@ -139,15 +142,18 @@ mod tests {
     fn steps_default_and_parse() {
         assert_eq!(
             action(&["migrate", "up", "-n", "2"]),
-            MigrateAction::Up { steps: Some(2) }
+            MigrateAction::Up {
+                steps: Some(2),
+                to: None
+            }
         );
         assert_eq!(
             action(&["migrate", "down"]),
-            MigrateAction::Down { steps: 1 }
+            MigrateAction::Down { steps: 1, to: None }
         );
         assert_eq!(
             action(&["migrate", "down", "--num", "3"]),
-            MigrateAction::Down { steps: 3 }
+            MigrateAction::Down { steps: 3, to: None }
         );
         assert!(parse(&["migrate", "down", "-n", "0"]).is_err());
         assert!(parse(&["migrate", "up", "-n", "x"]).is_err());

@@ -8,7 +8,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use super::error::{ParseError, alternatives, every_one_of, quoted};
 
 /// The actions that run inside the shell as well as from the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum MigrateAction {
     /// Apply pending migrations: all of them, or the next N
     #[command(alias = "upgrade")]
@@ -16,6 +16,9 @@ pub enum MigrateAction {
         /// Apply at most N migrations
         #[arg(short = 'n', long = "num", value_name = "N", value_parser = steps, allow_negative_numbers = true)]
         steps: Option<u32>,
+        /// Apply up to this migration (its name, a unique part of it, or head), like `flask db upgrade REV`
+        #[arg(long, value_name = "TARGET", conflicts_with = "steps")]
+        to: Option<String>,
     },
     /// Revert the last applied migration, or the last N
     #[command(alias = "downgrade")]
@@ -23,6 +26,9 @@ pub enum MigrateAction {
         /// Revert N migrations
         #[arg(short = 'n', long = "num", value_name = "N", default_value_t = 1, value_parser = steps, allow_negative_numbers = true)]
         steps: u32,
+        /// Revert until this migration is the last applied (or base: all of them), like `flask db downgrade REV`
+        #[arg(long, value_name = "TARGET", conflicts_with = "steps")]
+        to: Option<String>,
     },
     /// List every migration as applied or pending
     Status,
@@ -283,15 +289,18 @@ mod tests {
     fn actions_and_their_aliases_in_any_case() {
         assert!(matches!(
             parse_in_shell(&words("UP")),
-            Ok(MigrateAction::Up { steps: None })
+            Ok(MigrateAction::Up {
+                steps: None,
+                to: None
+            })
         ));
         assert!(matches!(
             parse_in_shell(&words("downgrade -N 2")),
-            Ok(MigrateAction::Down { steps: 2 })
+            Ok(MigrateAction::Down { steps: 2, to: None })
         ));
         assert!(matches!(
             parse_in_shell(&words("down --num 3")),
-            Ok(MigrateAction::Down { steps: 3 })
+            Ok(MigrateAction::Down { steps: 3, to: None })
         ));
     }
 

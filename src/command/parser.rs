@@ -701,11 +701,14 @@ mod tests {
     fn migrate_inside_the_shell() {
         assert_eq!(
             ok("migrate up"),
-            Command::Migrate(MigrateAction::Up { steps: None })
+            Command::Migrate(MigrateAction::Up {
+                steps: None,
+                to: None
+            })
         );
         assert_eq!(
             ok("migrate down -n 2"),
-            Command::Migrate(MigrateAction::Down { steps: 2 })
+            Command::Migrate(MigrateAction::Down { steps: 2, to: None })
         );
         assert_eq!(
             ok("MIGRATE Status"),

@@ -79,7 +79,7 @@ pub async fn run(
     report: &mut Report,
 ) -> Result<()> {
     match command {
-        MigrateCommand::Anywhere(action) => run_action(db, *action, report).await,
+        MigrateCommand::Anywhere(action) => run_action(db, action.clone(), report).await,
         MigrateCommand::Refresh(_) => {
             refuse_unstamped_alembic(db).await?;
             down(db, None, report).await?;
@@ -119,13 +119,19 @@ async fn run_action(
         MigrateAction::History => history(db, report).await,
         MigrateAction::Current => current(db, report).await,
         MigrateAction::Status => status(db, report).await,
-        MigrateAction::Up { steps } => {
+        MigrateAction::Up { steps, to } => {
             refuse_unstamped_alembic(db).await?;
-            up(db, steps, report).await
+            match to {
+                Some(target) => up_to(db, &target, report).await,
+                None => up(db, steps, report).await,
+            }
         }
-        MigrateAction::Down { steps } => {
+        MigrateAction::Down { steps, to } => {
             refuse_unstamped_alembic(db).await?;
-            down(db, Some(steps), report).await
+            match to {
+                Some(target) => down_to(db, &target, report).await,
+                None => down(db, Some(steps), report).await,
+            }
         }
     }
 }
@@ -210,6 +216,43 @@ async fn up(db: &DatabaseConnection, steps: Option<u32>, report: &mut Report) ->
         report.line(format!("Applied {} ({})", state.name, state.message()));
     }
     Ok(())
+}
+
+/// `up --to TARGET`: applies the pending migrations up to and including the target.
+async fn up_to(db: &DatabaseConnection, target: &str, report: &mut Report) -> Result<()> {
+    let states = states(db).await?;
+    let applied = states.iter().filter(|s| s.applied).count();
+    let Some(index) = resolve_target(&states, target)? else {
+        return Err(Error::new(
+            "up --to base applies nothing: base is before every migration (down --to base reverts them all)",
+        ));
+    };
+    if index < applied {
+        report.line(format!(
+            "Nothing to apply: {} is applied already",
+            states[index].name
+        ));
+        return Ok(());
+    }
+    up(db, Some((index + 1 - applied) as u32), report).await
+}
+
+/// `down --to TARGET`: reverts until the target is the last applied migration (`base`: all).
+async fn down_to(db: &DatabaseConnection, target: &str, report: &mut Report) -> Result<()> {
+    let states = states(db).await?;
+    let applied = states.iter().filter(|s| s.applied).count();
+    let keep = resolve_target(&states, target)?.map_or(0, |i| i + 1);
+    if keep > applied {
+        return Err(Error::new(format!(
+            "{} is not applied: down only goes back (up --to applies it)",
+            states[keep - 1].name
+        )));
+    }
+    if keep == applied {
+        report.line("Nothing to revert: that is where the database is");
+        return Ok(());
+    }
+    down(db, Some((applied - keep) as u32), report).await
 }
 
 /// Reverts `steps` migrations, or all of them when `None`.
@@ -405,7 +448,7 @@ fn resolve_target(states: &[MigrationState], target: &str) -> Result<Option<usiz
     match target.trim() {
         "" => {
             return Err(Error::new(
-                "the stamp target is empty: give head, base or a migration's name",
+                "the target is empty: give head, base or a migration's name",
             ));
         }
         "head" => return Ok(states.len().checked_sub(1)),
@@ -418,14 +461,22 @@ fn resolve_target(states: &[MigrationState], target: &str) -> Result<Option<usiz
     if let Some(exact) = matches.iter().find(|&&i| states[i].name == target) {
         return Ok(Some(*exact));
     }
+    let names = |indexes: &mut dyn Iterator<Item = usize>, all: bool| {
+        let names: Vec<&str> = indexes.map(|i| states[i].name.as_str()).collect();
+        match all {
+            true => crate::command::error::every_one_of(&names),
+            false => crate::command::error::alternatives(&names),
+        }
+    };
     match matches.as_slice() {
         [one] => Ok(Some(*one)),
         [] => Err(Error::new(format!(
-            "there is no migration {target:?}: see `shell migrate history`"
+            "there is no migration {target:?}: name head, base or one of {}",
+            names(&mut (0..states.len()), false)
         ))),
         _ => Err(Error::new(format!(
-            "{target:?} matches {} migrations: give more of the name",
-            matches.len()
+            "{target:?} names {}: give more of the name",
+            names(&mut matches.iter().copied(), true)
         ))),
     }
 }

@@ -33,7 +33,10 @@ pub async fn check_migrations(
             target.display()
         )?;
     } else if brand_new && target.source == Source::Default {
-        let up = MigrateCommand::Anywhere(MigrateAction::Up { steps: None });
+        let up = MigrateCommand::Anywhere(MigrateAction::Up {
+            steps: None,
+            to: None,
+        });
         migrate::run(db, &up, &mut Report::default()).await?;
         writeln!(
             notes,

@@ -584,3 +584,69 @@ fn a_closed_stdout_is_an_error_line_not_a_panic() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// `up --to` and `down --to` (Flask-Migrate's `upgrade REV` / `downgrade base`): a migration by
+/// its name or a unique part of it, `head`, `base`; a target that names nothing or several is an
+/// error naming the candidates. On every backend.
+#[test]
+fn up_and_down_to_a_target() {
+    for db in crate::util::backends::each_backend() {
+        let name = db.backend.name();
+        let up = db
+            .run(&["migrate", "up", "--to", "posts_table"])
+            .ok()
+            .to_string();
+        assert_eq!(up.matches("Applied").count(), 2, "{name}: {up}");
+        assert!(
+            db.run(&["migrate", "status"])
+                .ok()
+                .contains("2 applied, 1 pending"),
+            "{name}"
+        );
+        let again = db.run(&["migrate", "up", "--to", "users"]).ok().to_string();
+        assert!(again.contains("Nothing to apply"), "{name}: {again}");
+        let several = db
+            .run(&["migrate", "up", "--to", "2024"])
+            .one_line_error()
+            .to_string();
+        assert!(
+            several.contains("names m20240101_000001_users_table and m20240101_000002_posts_table"),
+            "{name}: {several}"
+        );
+        let none = db
+            .run(&["migrate", "down", "--to", "comments"])
+            .one_line_error()
+            .to_string();
+        assert!(
+            none.contains("name head, base or one of m20240101_000001_users_table"),
+            "{name}: {none}"
+        );
+        let ahead = db
+            .run(&["migrate", "down", "--to", "head"])
+            .one_line_error()
+            .to_string();
+        assert!(
+            ahead.contains("is not applied: down only goes back"),
+            "{name}: {ahead}"
+        );
+        assert_eq!(
+            db.run(&["migrate", "up", "--to", "head"])
+                .ok()
+                .matches("Applied")
+                .count(),
+            1,
+            "{name}"
+        );
+        let down = db
+            .run(&["migrate", "down", "--to", "base"])
+            .ok()
+            .to_string();
+        assert_eq!(down.matches("Reverted").count(), 3, "{name}: {down}");
+        assert!(
+            db.run(&["migrate", "status"])
+                .ok()
+                .contains("0 applied, 3 pending"),
+            "{name}"
+        );
+    }
+}
