@@ -488,7 +488,7 @@ fn stamp_targets_are_checked() {
     let dir = TestDir::new();
     dir.run(&["migrate", "up"]).ok();
     let empty = dir.run(&["migrate", "stamp", " "]);
-    assert!(empty.one_line_error().contains("the stamp target is empty"));
+    assert!(empty.one_line_error().contains("the target is empty"));
     let unknown = dir.run(&["migrate", "stamp", "nope"]);
     assert!(
         unknown
@@ -496,7 +496,9 @@ fn stamp_targets_are_checked() {
             .contains("there is no migration \"nope\"")
     );
     let ambiguous = dir.run(&["migrate", "stamp", "m20240101"]);
-    assert!(ambiguous.one_line_error().contains("matches 2 migrations"));
+    assert!(ambiguous.one_line_error().contains(
+        "\"m20240101\" names m20240101_000001_users_table and m20240101_000002_posts_table"
+    ));
     assert!(
         dir.run(&["migrate", "stamp", "users"])
             .ok()
