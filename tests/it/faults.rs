@@ -490,9 +490,9 @@ async fn a_server_session_ended_mid_script_keeps_none_of_it() {
     assert_eq!(shell.next_line(), "Updated 1 user");
     assert_eq!(shell.next_line(), "1 post");
     kill_shell_sessions(&db).await;
-    shell.send("add post two by john");
-    shell.send("add post three by john");
-    shell.send("add user later later@example.com");
+    // In one write: the shell stops at the first of them, and a second write would find the
+    // pipe closed.
+    shell.send("add post two by john\nadd post three by john\nadd user later later@example.com");
     let error = shell.next_line();
     assert!(
         error.contains("connection to the server was lost"),
