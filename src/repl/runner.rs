@@ -152,17 +152,15 @@ pub async fn run(
         runner.report(failure, true);
     }
     progress.finish();
+    // The output file's last bytes; a failure already reported (a full disk met mid-listing) is
+    // not reported twice.
     if let Some(mut file) = runner.file.take()
         && let Err(e) = file.flush()
+        && failures == 0
     {
         failures += 1;
-        runner.report(
-            Failure {
-                line: 0,
-                error: e.into(),
-            },
-            false,
-        );
+        let error = Error::new(format!("the output file could not be written ({e})"));
+        runner.report(Failure { line: 0, error }, false);
     }
     // A reader that went away (`shell -c posts | head`) was reported once, by the command that
     // met it: flushing into the same closed pipe again is not a second failure.
@@ -336,8 +334,14 @@ impl Runner<'_> {
     fn redirect(&mut self, target: Option<OutputFile>) -> Result<Outcome> {
         // What went to the previous file is written out first (the new one may be the same file);
         // if the new one cannot be opened, output stays where it was.
-        if let Some(previous) = self.file.as_mut() {
-            previous.flush()?;
+        if let Some(previous) = self.file.as_mut()
+            && let Err(e) = previous.flush()
+        {
+            // Said once: the file is given up, and output is back on the screen.
+            self.file = None;
+            return Err(Error::new(format!(
+                "the output file could not be written ({e}): output is back on the screen"
+            )));
         }
         let file = match &target {
             None => None,

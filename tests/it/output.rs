@@ -260,3 +260,27 @@ fn a_csv_file_with_a_byte_order_mark_imports() {
         "Imported 1 user from u.csv\n"
     );
 }
+
+/// Found by writing to a full device: the error came twice (the command's and the last flush's).
+#[test]
+fn an_output_file_that_cannot_be_written_is_one_error() {
+    let dir = crate::util::TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let seed: String = (0..3000)
+        .map(|i| format!("add post \"post {i}\" by john\n"))
+        .collect();
+    dir.pipe(&["--single-transaction"], seed.as_bytes()).ok();
+    for script in [
+        "output /dev/full --append\nusers\noutput\ncount users\n",
+        "output /dev/full --append\nposts\ncount users\n",
+        "output /dev/full --append\ncount users\n",
+    ] {
+        let run = dir.pipe(&[], script.as_bytes());
+        assert_eq!(run.code, Some(1), "{script}: {run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{script}: {run:?}");
+        assert!(
+            run.stderr.contains("No space left on device"),
+            "{script}: {run:?}"
+        );
+    }
+}
