@@ -66,23 +66,8 @@ pub fn analyze(line: &str, pos: usize) -> Slot {
 
 /// What may follow these finished words (as typed, unquoted).
 pub fn expected(words: &[String]) -> Expect {
-    let line: Vec<String> = words.iter().map(|w| shell_quoted(w)).collect();
-    match lexer::split(&line.join(" ")) {
-        Ok(words) => expected_after(&words),
-        Err(_) => Expect::default(),
-    }
-}
-
-/// A word quoted so that the lexer gives it back unchanged.
-fn shell_quoted(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| !c.is_whitespace() && !"'\"\\".contains(c))
-    {
-        return word.to_string();
-    }
-    format!("'{}'", word.replace('\'', "'\\''"))
+    let words: Vec<Word> = words.iter().map(|w| Word::plain(w)).collect();
+    expected_after(&words)
 }
 
 /// What may follow these finished words.

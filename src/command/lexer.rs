@@ -19,6 +19,17 @@ pub struct Word {
 }
 
 impl Word {
+    /// A word as typed without quotes.
+    pub fn plain(text: &str) -> Self {
+        Word {
+            text: text.to_string(),
+            pieces: vec![Piece {
+                text: text.to_string(),
+                quoted: false,
+            }],
+        }
+    }
+
     /// Whether any part of the word was quoted or escaped.
     pub fn is_quoted(&self) -> bool {
         self.pieces.iter().any(|p| p.quoted)

@@ -2,13 +2,13 @@
 //! and `delete ... where`. Each runs inside the unit of work the session opened, so a rule that
 //! fails on any row (a taken username, a user with posts) changes nothing at all.
 
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{
     Condition as SqlCondition, Expr, ExprTrait, Func, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
-use super::listing::selection;
+use super::listing::{integer, selection};
 use super::queries::{ensure_available, find_user, taken_in_a_race};
 use crate::command::query::{Assignment, Field, Literal, PostField, UserColumn, UserField};
 use crate::command::{Condition, EntityKind, Targets, UserRef};
@@ -59,7 +59,7 @@ pub async fn how_many<C: ConnectionTrait>(
     } else {
         AuthorAccess::Correlated
     };
-    let condition = selection(db, entity, of, filter, access).await?;
+    let condition = selection(db, of, filter, access).await?;
     count_rows(db, entity, condition, access).await
 }
 
@@ -69,7 +69,7 @@ pub async fn count_matching<C: ConnectionTrait>(
     entity: EntityKind,
     filter: &Condition,
 ) -> Result<u64> {
-    let condition = selection(db, entity, None, Some(filter), AuthorAccess::Correlated).await?;
+    let condition = selection(db, None, Some(filter), AuthorAccess::Correlated).await?;
     count_rows(db, entity, condition, AuthorAccess::Correlated).await
 }
 
@@ -107,14 +107,7 @@ async fn first_integer<C: ConnectionTrait>(db: &C, select: &SelectStatement) -> 
         .query_one(select)
         .await?
         .ok_or_else(|| Error::new("the database returned no count"))?;
-    Ok(u64::try_from(integer_at(&row, 0)?).unwrap_or(0))
-}
-
-fn integer_at(row: &QueryResult, index: usize) -> Result<i64> {
-    match row.try_get_by_index::<i64>(index) {
-        Ok(n) => Ok(n),
-        Err(_) => Ok(i64::from(row.try_get_by_index::<i32>(index)?)),
-    }
+    Ok(u64::try_from(integer(&row, 0)?).unwrap_or(0))
 }
 
 /// The ids of the users a condition selects, in order.
@@ -131,7 +124,7 @@ async fn user_ids<C: ConnectionTrait>(db: &C, condition: SqlCondition) -> Result
     db.query_all(&select)
         .await?
         .iter()
-        .map(|row| Ok(integer_at(row, 0)? as i32))
+        .map(|row| Ok(integer(row, 0)? as i32))
         .collect()
 }
 
@@ -148,23 +141,17 @@ pub async fn update<C: ConnectionTrait>(
             SqlCondition::all().add(Expr::col((user::Entity, user::Column::Id)).eq(found.id))
         }
         Targets::Post(id) => {
-            let exists = count_rows(
-                db,
-                EntityKind::Post,
-                SqlCondition::all().add(Expr::col((post::Entity, post::Column::Id)).eq(*id)),
-                AuthorAccess::Correlated,
-            )
-            .await?;
-            if exists == 0 {
-                return Err(Error::new(format!("there is no post with id {id}")));
-            }
             SqlCondition::all().add(Expr::col((post::Entity, post::Column::Id)).eq(*id))
         }
-        Targets::Where { entity, filter } => {
-            selection(db, *entity, None, Some(filter), AuthorAccess::Correlated).await?
+        Targets::Where { filter, .. } => {
+            selection(db, None, Some(filter), AuthorAccess::Correlated).await?
         }
     };
     let matched = count_rows(db, entity, condition.clone(), AuthorAccess::Correlated).await?;
+    // One post by its id: not there is an error, as `get post` and `delete post` say.
+    if let (Targets::Post(id), 0) = (targets, matched) {
+        return Err(Error::new(format!("there is no post with id {id}")));
+    }
     if matched == 0 {
         return Ok(Outcome::Message(format!(
             "No {} match: nothing was changed",
@@ -207,19 +194,10 @@ pub async fn update<C: ConnectionTrait>(
         }
     }
     statement.cond_where(condition);
-    let text = |column: UserColumn| {
-        set.iter()
-            .find_map(|a| match (&a.field, &a.value) {
-                (Field::User(UserField::Column(c)), Literal::Text(t)) if *c == column => {
-                    Some(t.clone())
-                }
-                _ => None,
-            })
-            .unwrap_or_default()
-    };
-    db.execute(&statement)
-        .await
-        .map_err(|e| taken_in_a_race(e, &text(UserColumn::Username), &text(UserColumn::Email)))?;
+    db.execute(&statement).await.map_err(|e| {
+        let text = |column| assigned_text(set, column).unwrap_or_default();
+        taken_in_a_race(e, text(UserColumn::Username), text(UserColumn::Email))
+    })?;
     Ok(Outcome::Message(format!(
         "Updated {}",
         rows_of(entity, matched)
@@ -248,6 +226,14 @@ async fn assigned_value<C: ConnectionTrait>(
     }
 }
 
+/// The text `set` gives a user column, if it sets it.
+fn assigned_text(set: &[Assignment], column: UserColumn) -> Option<&str> {
+    set.iter().find_map(|a| match (&a.field, &a.value) {
+        (Field::User(UserField::Column(c)), Literal::Text(t)) if *c == column => Some(t.as_str()),
+        _ => None,
+    })
+}
+
 /// Usernames and emails stay unique regardless of case, as `add user` keeps them.
 async fn check_unique<C: ConnectionTrait>(
     db: &C,
@@ -255,15 +241,10 @@ async fn check_unique<C: ConnectionTrait>(
     condition: SqlCondition,
     matched: u64,
 ) -> Result<()> {
-    let text = |column: UserColumn| {
-        set.iter().find_map(|a| match (&a.field, &a.value) {
-            (Field::User(UserField::Column(c)), Literal::Text(t)) if *c == column => {
-                Some(t.as_str())
-            }
-            _ => None,
-        })
-    };
-    let (username, email) = (text(UserColumn::Username), text(UserColumn::Email));
+    let (username, email) = (
+        assigned_text(set, UserColumn::Username),
+        assigned_text(set, UserColumn::Email),
+    );
     if username.is_none() && email.is_none() {
         return Ok(());
     }
@@ -288,19 +269,16 @@ pub async fn delete_where<C: ConnectionTrait>(
     filter: &Condition,
     cascade: bool,
 ) -> Result<Outcome> {
-    let condition = selection(db, entity, None, Some(filter), AuthorAccess::Correlated).await?;
+    let condition = selection(db, None, Some(filter), AuthorAccess::Correlated).await?;
     match entity {
         EntityKind::Post => {
-            let matched =
-                count_rows(db, entity, condition.clone(), AuthorAccess::Correlated).await?;
-            if matched > 0 {
-                let statement = Query::delete()
-                    .from_table(post::Entity)
-                    .cond_where(condition)
-                    .to_owned();
-                db.execute(&statement).await?;
-            }
-            Ok(Outcome::Message(deleted(entity, matched, None)))
+            // DELETE reports how many it deleted, on every backend: no count first.
+            let statement = Query::delete()
+                .from_table(post::Entity)
+                .cond_where(condition)
+                .to_owned();
+            let deleted = db.execute(&statement).await?.rows_affected();
+            Ok(Outcome::Message(deleted_rows(entity, deleted, None)))
         }
         EntityKind::User => {
             let ids = user_ids(db, condition).await?;
@@ -319,8 +297,8 @@ pub async fn delete_where<C: ConnectionTrait>(
                     )
                     .to_owned();
                 if let Some(row) = db.query_one(&select).await? {
-                    posts += u64::try_from(integer_at(&row, 0)?).unwrap_or(0);
-                    authors += u64::try_from(integer_at(&row, 1)?).unwrap_or(0);
+                    posts += u64::try_from(integer(&row, 0)?).unwrap_or(0);
+                    authors += u64::try_from(integer(&row, 1)?).unwrap_or(0);
                 }
             }
             if posts > 0 && !cascade {
@@ -347,7 +325,7 @@ pub async fn delete_where<C: ConnectionTrait>(
                     .to_owned();
                 db.execute(&statement).await?;
             }
-            Ok(Outcome::Message(deleted(
+            Ok(Outcome::Message(deleted_rows(
                 entity,
                 ids.len() as u64,
                 Some(posts),
@@ -356,7 +334,7 @@ pub async fn delete_where<C: ConnectionTrait>(
     }
 }
 
-fn deleted(entity: EntityKind, n: u64, posts: Option<u64>) -> String {
+fn deleted_rows(entity: EntityKind, n: u64, posts: Option<u64>) -> String {
     match (n, posts) {
         (0, _) => format!("No {} match: nothing was deleted", entity.plural()),
         (n, Some(p)) if p > 0 => format!(

@@ -157,11 +157,7 @@ impl Sql<'_> {
 
     /// Text compared by character codes: PostgreSQL's C collation, MySQL's bytes.
     pub fn ordered_text(&self, text: Expr) -> Expr {
-        match self.backend {
-            DbBackend::Postgres => custom(self.backend, "$1 COLLATE \"C\"", [text]),
-            DbBackend::MySql => custom(self.backend, "CAST($1 AS BINARY)", [text]),
-            _ => text,
-        }
+        ordered_text(self.backend, text)
     }
 
     /// A bound value typed as its field's.
@@ -338,6 +334,15 @@ impl Sql<'_> {
                 [column, Expr::val(pattern)],
             ),
         }
+    }
+}
+
+/// Text compared by character codes on `backend`: PostgreSQL's C collation, MySQL's bytes.
+pub fn ordered_text(backend: DbBackend, text: Expr) -> Expr {
+    match backend {
+        DbBackend::Postgres => custom(backend, "$1 COLLATE \"C\"", [text]),
+        DbBackend::MySql => custom(backend, "CAST($1 AS BINARY)", [text]),
+        _ => text,
     }
 }
 

@@ -10,9 +10,9 @@ use chrono::NaiveDateTime;
 use sea_orm::sea_query::{
     Alias, Condition as SqlCondition, Expr, ExprTrait, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ColIdx, ConnectionTrait, QueryResult};
 
-use super::filter::{AuthorAccess, Sql, named_authors, post_count};
+use super::filter::{AuthorAccess, Sql, named_authors, ordered_text, post_count};
 use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
 use crate::command::query::{Field, FieldType, PostColumn, PostField, Sort, UserColumn, UserField};
 use crate::command::{EntityKind, Query as ListQuery, UserRef};
@@ -91,7 +91,6 @@ pub async fn users_named<C: ConnectionTrait>(
 /// The rows a query selects, as an SQL condition (with `of USER` folded in).
 pub async fn selection<C: ConnectionTrait>(
     db: &C,
-    entity: EntityKind,
     of: Option<&UserRef>,
     filter: Option<&crate::command::Condition>,
     author: AuthorAccess,
@@ -110,7 +109,6 @@ pub async fn selection<C: ConnectionTrait>(
     if let Some(filter) = filter {
         condition = condition.add(sql.condition(filter)?);
     }
-    let _ = entity;
     Ok(condition)
 }
 
@@ -121,7 +119,6 @@ impl Listing {
         let backend = db.get_database_backend();
         let filter = selection(
             db,
-            query.entity,
             query.of.as_ref(),
             query.filter.as_ref(),
             AuthorAccess::Joined,
@@ -267,11 +264,6 @@ impl Listing {
     /// directions, written out term by term (row values compare differently across backends),
     /// with the first key's range first so that its index can answer.
     fn after_row(&self, last: &[KeyValue]) -> SqlCondition {
-        let sql = Sql {
-            backend: self.backend,
-            author: AuthorAccess::Joined,
-            users: &HashMap::new(),
-        };
         let value = |key: &Key, v: &KeyValue| -> Expr {
             let bound = match v {
                 KeyValue::Integer(n) => Expr::val(*n),
@@ -279,7 +271,7 @@ impl Listing {
                 KeyValue::Time(t) => Expr::val(*t),
             };
             if key.field_type == FieldType::Text {
-                sql.ordered_text(bound)
+                ordered_text(self.backend, bound)
             } else {
                 bound
             }
@@ -376,7 +368,7 @@ impl Listing {
                     FieldType::Text => KeyValue::Text(row.try_get("", &name)?),
                     FieldType::Timestamp => KeyValue::Time(row.try_get("", &name)?),
                     FieldType::Integer | FieldType::Secret | FieldType::User => {
-                        KeyValue::Integer(integer(row, &name)?)
+                        KeyValue::Integer(integer(row, name.as_str())?)
                     }
                 })
             })
@@ -384,10 +376,11 @@ impl Listing {
     }
 }
 
-/// An integer column, whatever width the backend gives it (`COUNT` is 64-bit, ids 32-bit).
-fn integer(row: &QueryResult, name: &str) -> Result<i64> {
-    match row.try_get::<i64>("", name) {
+/// An integer column (by name or position), whatever width the backend gives it: `COUNT` is
+/// 64-bit, ids 32-bit.
+pub fn integer<I: ColIdx>(row: &QueryResult, column: I) -> Result<i64> {
+    match row.try_get_by::<i64, I>(column) {
         Ok(n) => Ok(n),
-        Err(_) => Ok(i64::from(row.try_get::<i32>("", name)?)),
+        Err(_) => Ok(i64::from(row.try_get_by::<i32, I>(column)?)),
     }
 }

@@ -27,6 +27,20 @@ use crate::entities::{self, post};
 use crate::error::{Error, Result};
 use crate::render::{Cell, Outcome, PageSource, Rows};
 
+/// `$work` with `$db` bound to where commands run now: the open transaction if there is one, else
+/// the connection (two types, so each arm is written out).
+macro_rules! where_commands_run {
+    ($session:expr, |$db:ident| $work:expr) => {
+        match &$session.transaction {
+            Some($db) => $work,
+            None => {
+                let $db = &$session.db;
+                $work
+            }
+        }
+    };
+}
+
 pub struct Session {
     pub target: DatabaseTarget,
     db: DatabaseConnection,
@@ -314,10 +328,7 @@ impl Session {
 
     /// A user, looked up in the open transaction if there is one (for `bulk`'s author cache).
     pub async fn find_user(&mut self, user: &UserRef) -> Result<entities::user::Model> {
-        let result = match &self.transaction {
-            Some(open) => queries::find_user(open, user).await,
-            None => queries::find_user(&self.db, user).await,
-        };
+        let result = where_commands_run!(self, |db| queries::find_user(db, user).await);
         self.forget_lost_transaction(result)
     }
 
@@ -354,10 +365,7 @@ impl Session {
                 sql: format!("{prefix}{}", statement.sql),
                 ..statement.clone()
             };
-            let plan = match &self.transaction {
-                Some(open) => open.query_all_raw(explain).await,
-                None => self.db.query_all_raw(explain).await,
-            };
+            let plan = where_commands_run!(self, |db| db.query_all_raw(explain).await);
             let plan = self.forget_lost_transaction(plan.map_err(Error::from))?;
             sections.push((echo::shown(&statement), raw_sql::to_rows(&plan)));
         }
@@ -366,19 +374,17 @@ impl Session {
 
     /// How many posts a user has (asked before `delete user ... cascade`).
     pub async fn count_posts_of(&mut self, user: &UserRef) -> Result<u64> {
-        let result = match &self.transaction {
-            Some(open) => changes::how_many(open, EntityKind::Post, Some(user), None).await,
-            None => changes::how_many(&self.db, EntityKind::Post, Some(user), None).await,
-        };
+        let result = where_commands_run!(self, |db| {
+            changes::how_many(db, EntityKind::Post, Some(user), None).await
+        });
         self.forget_lost_transaction(result)
     }
 
     /// How many rows an `update` or `delete` with this condition would change (asked first).
     pub async fn count_matching(&self, entity: EntityKind, filter: &Condition) -> Result<u64> {
-        match &self.transaction {
-            Some(open) => changes::count_matching(&FlaskCompat(open), entity, filter).await,
-            None => changes::count_matching(&FlaskCompat(&self.db), entity, filter).await,
-        }
+        where_commands_run!(self, |db| {
+            changes::count_matching(&FlaskCompat(db), entity, filter).await
+        })
     }
 
     /// A listing's pages, read in the open transaction if there is one.
@@ -410,10 +416,7 @@ impl Session {
 
         let mut rows = Rows::new(&["entity", "table", "columns", "rows"]);
         for entity in entities::descriptions() {
-            let count = match &self.transaction {
-                Some(t) => queries::row_count(t, entity.kind).await,
-                None => queries::row_count(&self.db, entity.kind).await,
-            };
+            let count = where_commands_run!(self, |db| queries::row_count(db, entity.kind).await);
             rows.push(vec![
                 entity.kind.class_name().into(),
                 entity.table.into(),
@@ -467,10 +470,9 @@ impl PageSource for Pages<'_> {
     }
 
     async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
-        match &self.session.transaction {
-            Some(open) => self.listing.next_page(&FlaskCompat(open)).await,
-            None => self.listing.next_page(&FlaskCompat(&self.session.db)).await,
-        }
+        where_commands_run!(self.session, |db| {
+            self.listing.next_page(&FlaskCompat(db)).await
+        })
     }
 }
 
