@@ -29,6 +29,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// How long a command waits for another session's lock before it gives up, in seconds
+    /// (SQLite's busy timeout, PostgreSQL's lock_timeout, MySQL/MariaDB's lock wait timeouts)
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "5", value_parser = lock_wait)]
+    pub lock_wait: std::time::Duration,
+
     /// Run the commands in this file instead of reading stdin
     #[arg(short, long, value_name = "PATH", conflicts_with = "commands")]
     pub file: Option<std::path::PathBuf>,
@@ -102,6 +107,16 @@ impl ValueEnum for Format {
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.name()))
+    }
+}
+
+/// `--lock-wait SECONDS`: a number of seconds from 0.001 up to a day (fractions allowed).
+fn lock_wait(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.001..=86_400.0).contains(&seconds) => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err("must be a number of seconds from 0.001 up to 86400".to_string()),
     }
 }
 
@@ -183,5 +198,13 @@ mod tests {
         assert!(!confirmed(&["migrate", "fresh"]));
         assert!(confirmed(&["migrate", "fresh", "--yes"]));
         assert!(confirmed(&["migrate", "up"]));
+    }
+
+    #[test]
+    fn lock_wait_takes_seconds_with_fractions_within_bounds() {
+        assert_eq!(lock_wait("2.5"), Ok(std::time::Duration::from_millis(2500)));
+        for refused in ["0", "-1", "x", "86401", "NaN", ""] {
+            assert!(lock_wait(refused).is_err(), "{refused}");
+        }
     }
 }

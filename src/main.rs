@@ -113,6 +113,7 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     }
     let mut session = Session::new(target, db);
     session.read_only = cli.read_only;
+    session.lock_wait = cli.lock_wait;
     let options = RunOptions {
         echo: cli.echo,
         continue_on_error: cli.continue_on_error,
@@ -137,6 +138,7 @@ fn connect_settings(cli: &Cli) -> connect::Settings {
             connect::Missing::Fail
         },
         read_only: cli.read_only,
+        lock_wait: cli.lock_wait,
     }
 }
 

@@ -4,6 +4,9 @@ use sea_orm_migration::prelude::*;
 
 use crate::columns::id_column;
 
+/// The migration this one was written after (`migrate check` finds two written after the same one).
+pub const WRITTEN_AFTER: Option<&str> = None;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 

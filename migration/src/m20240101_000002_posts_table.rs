@@ -5,6 +5,9 @@ use sea_orm_migration::prelude::*;
 use crate::columns::{id_column, timestamp_column};
 use crate::m20240101_000001_users_table::User;
 
+/// The migration this one was written after (`migrate check` finds two written after the same one).
+pub const WRITTEN_AFTER: Option<&str> = Some("m20240101_000001_users_table");
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 

@@ -25,6 +25,27 @@ mod tests {
     }
 
     #[test]
+    fn the_lineage_names_every_migration_in_order_each_after_the_one_before() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        let lineage = crate::lineage();
+        assert_eq!(
+            lineage
+                .iter()
+                .map(|(name, _)| name.to_string())
+                .collect::<Vec<_>>(),
+            names
+        );
+        let mut previous = None;
+        for (name, after) in lineage {
+            assert_eq!(after, previous, "{name}");
+            previous = Some(name);
+        }
+    }
+
+    #[test]
     fn message_of_a_name_without_prefix_is_the_name() {
         assert_eq!(message_of("plain"), "plain");
     }

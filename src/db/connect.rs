@@ -12,19 +12,32 @@ use crate::error::{Error, Result};
 /// How long to wait for a server that does not answer before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long SQLite waits for another writer's lock before giving up.
+/// How long a command waits for another writer's lock before giving up, unless `--lock-wait` says
+/// otherwise: SQLite's busy timeout, PostgreSQL's `lock_timeout`, MySQL/MariaDB's lock wait timeouts.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// The name the shell's sessions carry on PostgreSQL (`pg_stat_activity.application_name`).
 pub const APPLICATION_NAME: &str = "microblog-shell";
 
 /// How to open the database, beyond its URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     pub missing: Missing,
     /// Every write refused by the database itself: a read-only SQLite connection, read-only
     /// transactions on PostgreSQL and MySQL/MariaDB.
     pub read_only: bool,
+    /// The bound on waiting for another session's lock (whole seconds on MySQL/MariaDB, at least 1).
+    pub lock_wait: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            missing: Missing::default(),
+            read_only: false,
+            lock_wait: LOCK_WAIT,
+        }
+    }
 }
 
 /// What to do when the server is up but the database is not there.
@@ -89,11 +102,12 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
         options.test_before_acquire(false);
     }
     let read_only = settings.read_only;
+    let lock_wait = settings.lock_wait;
     options.map_sqlx_sqlite_opts(move |o| {
         // Rows cross from SQLite's worker thread through a channel: room for a whole listing page
         // lets the worker run ahead instead of handing over (and waking us) row by row.
         let o = o
-            .busy_timeout(LOCK_WAIT)
+            .busy_timeout(lock_wait)
             // `contains` and `starts with` ignore case beyond ASCII there (see `filter`).
             .with_regexp()
             .row_buffer_size(super::listing::PAGE_ROWS as usize);
@@ -104,25 +118,36 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
         }
     });
     options.map_sqlx_postgres_opts(move |o| {
-        let o = o.application_name(APPLICATION_NAME);
+        let o = o.application_name(APPLICATION_NAME).options([(
+            "lock_timeout",
+            format!("{}ms", lock_wait.as_millis().max(1)),
+        )]);
         if read_only {
             o.options([("default_transaction_read_only", "on")])
         } else {
             o
         }
     });
-    if read_only {
-        // Every connection the pool opens (reconnects too) starts read-only.
-        options.map_sqlx_mysql_pool_opts(|pool| {
-            pool.after_connect(|conn, _| {
-                Box::pin(async move {
-                    use sqlx::Executor;
+    // Every connection the pool opens (reconnects too) gets the bound on lock waits, and starts
+    // read-only when asked. Both timeouts count whole seconds, from 1.
+    let seconds = lock_wait.as_secs().max(1);
+    options.map_sqlx_mysql_pool_opts(move |pool| {
+        pool.after_connect(move |conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                let bound = format!(
+                    "SET SESSION innodb_lock_wait_timeout = {seconds}, \
+                     SESSION lock_wait_timeout = {seconds}"
+                );
+                conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(bound)))
+                    .await?;
+                if read_only {
                     conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
-                    Ok(())
-                })
+                }
+                Ok(())
             })
-        });
-    }
+        })
+    });
     let db = Database::connect(options)
         .await
         .map_err(|e| fail(describe_db_err(&e)))?;

@@ -62,6 +62,15 @@ pub fn describe_sqlx_err(err: &sqlx::Error) -> String {
         sqlx::Error::Database(db) if db.message() == "database is locked" => {
             "database is locked: another program is writing to it".to_string()
         }
+        // PostgreSQL's lock_timeout, MySQL/MariaDB's lock wait timeouts (error 1205): another
+        // session holds the rows or the table, and the shell stopped waiting.
+        sqlx::Error::Database(db)
+            if db.code().as_deref() == Some("55P03")
+                || db.message().starts_with("Lock wait timeout exceeded") =>
+        {
+            "database is locked: another session holds a lock on what this command needs"
+                .to_string()
+        }
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::Io(io) => io.to_string(),
         sqlx::Error::Tls(tls) => format!("TLS: {tls}"),

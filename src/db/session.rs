@@ -26,6 +26,7 @@ use crate::command::{
 use crate::entities::{self, post};
 use crate::error::{Error, Result};
 use crate::render::{Cell, Outcome, PageSource, Rows};
+use std::time::Duration;
 
 /// `$work` with `$db` bound to where commands run now: the open transaction if there is one, else
 /// the connection (two types, so each arm is written out).
@@ -47,6 +48,8 @@ pub struct Session {
     transaction: Option<DatabaseTransaction>,
     /// `--read-only`: shown in `context`; the database itself enforces it.
     pub read_only: bool,
+    /// How long a command waits for another session's lock (`--lock-wait`): told when it gives up.
+    pub lock_wait: Duration,
     /// A transaction the session was started in and that the user may not end: the whole script's
     /// (`--single-transaction`) or the sandbox's (`--sandbox`).
     locked: Option<Lock>,
@@ -77,6 +80,7 @@ impl Session {
             db,
             transaction: None,
             read_only: false,
+            lock_wait: LOCK_WAIT,
             locked: None,
             describer: None,
         }
@@ -220,11 +224,16 @@ impl Session {
         match result {
             Err(error) if error.message().starts_with(LOCKED) => {
                 let waited = started.elapsed();
-                Err(Error::new(if waited >= LOCK_WAIT.mul_f32(0.9) {
+                Err(Error::new(if waited >= self.lock_wait.mul_f32(0.9) {
+                    // It waited the bound it was given (a little more, to notice).
+                    let seconds = format!("{:.3}", self.lock_wait.as_secs_f64());
+                    let seconds = seconds.trim_end_matches('0');
+                    let seconds = seconds.trim_end_matches('.');
                     format!(
-                        "{} (waited {} seconds); nothing was written, try again when it is done",
+                        "{} (waited {seconds} second{}, see --lock-wait); nothing was written, \
+                         try again when it is done",
                         error.message(),
-                        waited.as_secs()
+                        if seconds == "1" { "" } else { "s" }
                     )
                 } else if self.transaction.is_some() {
                     format!(

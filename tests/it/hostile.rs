@@ -262,9 +262,18 @@ fn several_writers_on_one_sqlite_file_all_get_their_lines_in() {
             .map(|i| format!("add post \"{tag} {i}\" by john\n"))
             .collect()
     };
-    let a = start_script(&dir, &url, "a.txt", &script("a"), &[]);
-    let b = start_script(&dir, &url, "b.txt", &script("b"), &[]);
-    let c = start_script(&dir, &url, "c.txt", &script("c"), &["--single-transaction"]);
+    // c holds the write lock for its whole script: on a loaded machine that is longer than the
+    // default five seconds (CI saw it), so the others are told to wait as long as it takes.
+    let wait = ["--lock-wait", "300"];
+    let a = start_script(&dir, &url, "a.txt", &script("a"), &wait);
+    let b = start_script(&dir, &url, "b.txt", &script("b"), &wait);
+    let c = start_script(
+        &dir,
+        &url,
+        "c.txt",
+        &script("c"),
+        &["--single-transaction", "--lock-wait", "300"],
+    );
     // Python's sqlite3 writing too, as the Flask app would: one transaction per row.
     let python = format!(
         "import sqlite3\ndb = sqlite3.connect({:?}, timeout=30)\n\
@@ -346,6 +355,75 @@ fn two_shells_on_a_server_add_to_one_user_and_race_for_a_name() {
             .ok()
             .to_string();
         assert_eq!(users, "30 users\n", "{name}");
+    }
+}
+
+/// Another program holds a lock on what a command writes, on each backend, in Python as the Flask
+/// app would: the command waits `--lock-wait` seconds, then gives up in one line that says how long
+/// it waited. Before, PostgreSQL and MariaDB waited as long as the holder did (for ever).
+#[test]
+fn a_lock_held_elsewhere_is_waited_for_as_long_as_lock_wait_says() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        db.run(&["-c", "add user john john@example.com"]).ok();
+        let user = db.user_table();
+        let connect = match db.backend {
+            crate::util::backends::Backend::Sqlite => format!(
+                "import sqlite3\ndb = sqlite3.connect({:?}, isolation_level=None)\n\
+                 db.execute('BEGIN IMMEDIATE')\n",
+                db.dir.join("app.db").display().to_string()
+            ),
+            crate::util::backends::Backend::Postgres => {
+                format!("import psycopg2\ndb = psycopg2.connect({:?})\n", db.url)
+            }
+            crate::util::backends::Backend::MySql => format!(
+                "import pymysql, urllib.parse\nu = urllib.parse.urlparse({:?})\n\
+                 db = pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username, \
+                 password=u.password or '', database=u.path[1:], autocommit=False)\n",
+                db.url
+            ),
+        };
+        let holder = format!(
+            "{connect}db.cursor().execute(\"\"\"UPDATE {user} SET email = 'held@example.com' WHERE id = 1\"\"\")\n\
+             print('locked', flush=True)\nimport time\ntime.sleep(60)\n"
+        );
+        let mut python = Command::new("python3")
+            .args(["-c", &holder])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 6];
+        std::io::Read::read_exact(python.stdout.as_mut().unwrap(), &mut first).unwrap();
+        let started = std::time::Instant::now();
+        let run = db.run(&[
+            "--lock-wait",
+            "1",
+            "-c",
+            "update user john set email = mine@example.com",
+        ]);
+        let took = started.elapsed();
+        python.kill().unwrap();
+        python.wait().unwrap();
+        assert_eq!(run.code, Some(1), "{name}: {run:?}");
+        assert!(
+            run.stderr.contains("database is locked")
+                && run
+                    .stderr
+                    .contains("(waited 1 second, see --lock-wait); nothing was written"),
+            "{name}: {run:?}"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(30),
+            "{name}: gave up after the wait, not the holder: {took:?}"
+        );
+        // Once the holder is gone, the same command goes through.
+        db.run(&["-c", "update user john set email = mine@example.com"])
+            .ok();
+        let email = db
+            .run(&["--format", "csv", "-c", "get user john"])
+            .ok()
+            .to_string();
+        assert!(email.contains("mine@example.com"), "{name}: {email}");
     }
 }
 
