@@ -144,12 +144,17 @@ mod tests {
             action(&["migrate", "upgrade"]),
             MigrateAction::Up {
                 steps: None,
-                to: None
+                to: None,
+                sql: None
             }
         );
         assert_eq!(
             action(&["migrate", "downgrade"]),
-            MigrateAction::Down { steps: 1, to: None }
+            MigrateAction::Down {
+                steps: 1,
+                to: None,
+                sql: None
+            }
         );
     }
 
@@ -159,16 +164,25 @@ mod tests {
             action(&["migrate", "up", "-n", "2"]),
             MigrateAction::Up {
                 steps: Some(2),
-                to: None
+                to: None,
+                sql: None
             }
         );
         assert_eq!(
             action(&["migrate", "down"]),
-            MigrateAction::Down { steps: 1, to: None }
+            MigrateAction::Down {
+                steps: 1,
+                to: None,
+                sql: None
+            }
         );
         assert_eq!(
             action(&["migrate", "down", "--num", "3"]),
-            MigrateAction::Down { steps: 3, to: None }
+            MigrateAction::Down {
+                steps: 3,
+                to: None,
+                sql: None
+            }
         );
         assert!(parse(&["migrate", "down", "-n", "0"]).is_err());
         assert!(parse(&["migrate", "up", "-n", "x"]).is_err());

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use microblog_shell::cli::{Cli, Command};
 use microblog_shell::command::Format;
-use microblog_shell::command::MigrateCommand;
+use microblog_shell::command::{MigrateCommand, Needs};
 use microblog_shell::db::config::DatabaseTarget;
 use microblog_shell::db::connect;
 use microblog_shell::db::session::Session;
@@ -57,9 +57,29 @@ async fn run(cli: Cli) -> Result<bool> {
     }
     if let Some(Command::Migrate { action }) = &cli.command {
         confirm_destructive(action, &target)?;
-        let db = connect::connect(&target, connect_settings(&cli)).await?;
         let mut report = Report::default();
-        let result = migrate::run(&db, action, &mut report).await;
+        let needs = match action {
+            MigrateCommand::Anywhere(anywhere) => anywhere.needs(),
+            _ => Needs::Connection,
+        };
+        let missing_file = target.sqlite_path().is_some_and(|path| !path.exists());
+        let result = match (action, needs) {
+            // `show`, `--sql FROM:TO`, and `--sql` on an SQLite file not made yet: the dialect
+            // alone, no connection (nothing is created).
+            (MigrateCommand::Anywhere(anywhere), Needs::Nothing)
+            | (MigrateCommand::Anywhere(anywhere), Needs::ToRead)
+                if needs == Needs::Nothing || missing_file =>
+            {
+                migrate::without_database(target.backend, anywhere, &mut report).await
+            }
+            _ => {
+                let mut settings = connect_settings(&cli);
+                // `--sql` only reads which migrations the database has.
+                settings.read_only |= needs == Needs::ToRead;
+                let db = connect::connect(&target, settings).await?;
+                migrate::run(&db, action, &mut report).await
+            }
+        };
         // What was done before a failure is reported too.
         let mut out = std::io::stdout().lock();
         for line in &report.lines {

@@ -405,9 +405,9 @@ mod tests {
         );
         assert_eq!(
             words("migrate "),
-            ["up", "down", "status", "check", "history", "current"]
+            ["up", "down", "show", "status", "check", "history", "current"]
         );
-        assert_eq!(words("migrate upgrade "), ["-n"]);
+        assert_eq!(words("migrate upgrade "), ["-n", "--to", "--sql"]);
         assert_eq!(words("add post \"hello world\" "), ["by"]);
         assert_eq!(words("delete user john "), ["cascade", "--yes"]);
         assert_eq!(words("posts limit 5 "), ["limit", "offset"]);

@@ -65,9 +65,9 @@ fn samples(parts: &[Part]) -> Vec<Vec<Sample>> {
                 Sample::Number("2"),
             ],
         ],
-        Part::MigrateAction => migrate::next_words(&[])
+        Part::MigrateAction => migrate::sample_lines()
             .into_iter()
-            .map(|action| vec![Sample::Fixed(action)])
+            .map(|words| words.into_iter().map(Sample::Fixed).collect())
             .collect(),
         Part::Clause {
             clause,

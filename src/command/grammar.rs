@@ -1097,6 +1097,6 @@ mod tests {
             find("count").unwrap().usage()[0],
             "count users [where CONDITION]"
         );
-        assert_eq!(find("migrate").unwrap().usage().len(), 6);
+        assert_eq!(find("migrate").unwrap().usage().len(), 7);
     }
 }

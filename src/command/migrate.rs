@@ -19,6 +19,9 @@ pub enum MigrateAction {
         /// Apply up to this migration (its name, a unique part of it, or head), like `flask db upgrade REV`
         #[arg(long, value_name = "TARGET", conflicts_with = "steps")]
         to: Option<String>,
+        /// Print the SQL instead of running it: of what would be applied, or of FROM:TO without any database
+        #[arg(long, value_name = "FROM:TO", num_args = 0..=1, default_missing_value = "", value_parser = sql_range)]
+        sql: Option<SqlRange>,
     },
     /// Revert the last applied migration, or the last N
     #[command(alias = "downgrade")]
@@ -29,6 +32,15 @@ pub enum MigrateAction {
         /// Revert until this migration is the last applied (or base: all of them), like `flask db downgrade REV`
         #[arg(long, value_name = "TARGET", conflicts_with = "steps")]
         to: Option<String>,
+        /// Print the SQL instead of running it: of what would be reverted, or of FROM:TO (FROM the later) without any database
+        #[arg(long, value_name = "FROM:TO", num_args = 0..=1, default_missing_value = "", value_parser = sql_range)]
+        sql: Option<SqlRange>,
+    },
+    /// Show a migration: its message, and the SQL of its up and down for this database's backend
+    Show {
+        /// The migration: its name, a unique part of it, or head
+        #[arg(value_name = "TARGET")]
+        target: String,
     },
     /// List every migration as applied or pending
     Status,
@@ -38,6 +50,57 @@ pub enum MigrateAction {
     History,
     /// Show the last applied migration
     Current,
+}
+
+/// What `--sql` prints the SQL of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlRange {
+    /// What the action would run on the database (which is only read).
+    Database,
+    /// `FROM:TO`: the migrations between two of them (names, unique parts, base or head), without
+    /// any database, as Alembic's offline mode.
+    Between { from: String, to: String },
+}
+
+/// What an action needs of the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Nothing but its backend's dialect: `show`, `--sql FROM:TO`.
+    Nothing,
+    /// To read which migrations it has: `--sql`.
+    ToRead,
+    /// A connection as every other command has.
+    Connection,
+}
+
+impl MigrateAction {
+    pub fn needs(&self) -> Needs {
+        match self {
+            Self::Show { .. }
+            | Self::Up {
+                sql: Some(SqlRange::Between { .. }),
+                ..
+            }
+            | Self::Down {
+                sql: Some(SqlRange::Between { .. }),
+                ..
+            } => Needs::Nothing,
+            Self::Up {
+                sql: Some(SqlRange::Database),
+                ..
+            }
+            | Self::Down {
+                sql: Some(SqlRange::Database),
+                ..
+            } => Needs::ToRead,
+            Self::Up { sql: None, .. }
+            | Self::Down { sql: None, .. }
+            | Self::Status
+            | Self::Check
+            | Self::History
+            | Self::Current => Needs::Connection,
+        }
+    }
 }
 
 /// Every `shell migrate ...` action.
@@ -96,6 +159,22 @@ impl MigrateCommand {
             Self::Fresh(c) | Self::Refresh(c) | Self::Reset(c) => c.yes,
             Self::Anywhere(_) | Self::Stamp { .. } | Self::Generate { .. } => true,
         }
+    }
+}
+
+/// `--sql` alone (empty) or `--sql FROM:TO`.
+fn sql_range(text: &str) -> Result<SqlRange, String> {
+    if text.is_empty() {
+        return Ok(SqlRange::Database);
+    }
+    match text.split_once(':') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok(SqlRange::Between {
+                from: from.trim().to_string(),
+                to: to.trim().to_string(),
+            })
+        }
+        _ => Err("must be FROM:TO, two migrations (or base, head) such as base:head".to_string()),
     }
 }
 
@@ -230,42 +309,116 @@ fn clap_failure(first: &str, error: &clap::Error) -> MigrateWordsError {
     }
 }
 
-/// `migrate up [-n N]`, one line per action that runs in the shell.
+/// How one argument of an action is written in a usage line: `[-n N]`, `[--to TARGET]`,
+/// `[--sql [FROM:TO]]`, `TARGET`.
+fn usage_of(arg: &clap::Arg) -> String {
+    let value = arg
+        .get_value_names()
+        .and_then(|names| names.first())
+        .map_or("VALUE".to_string(), ToString::to_string);
+    let optional_value = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
+    let value = if optional_value {
+        format!("[{value}]")
+    } else {
+        value
+    };
+    match (arg.get_short(), arg.get_long()) {
+        (Some(short), _) => format!("[-{short} {value}]"),
+        (None, Some(long)) => format!("[--{long} {value}]"),
+        (None, None) => value,
+    }
+}
+
+/// `migrate up [-n N] [--to TARGET] [--sql [FROM:TO]]`, one line per action that runs in the shell.
 pub fn usage_lines() -> Vec<String> {
     in_shell_command()
         .get_subcommands()
         .map(|action| {
             let mut line = format!("migrate {}", action.get_name());
             for arg in action.get_arguments() {
-                if let Some(short) = arg.get_short() {
-                    let value = arg
-                        .get_value_names()
-                        .and_then(|names| names.first())
-                        .map_or("N".to_string(), ToString::to_string);
-                    line.push_str(&format!(" [-{short} {value}]"));
-                }
+                line.push(' ');
+                line.push_str(&usage_of(arg));
             }
             line
         })
         .collect()
 }
 
-/// What may follow `migrate` and the words typed after it, for completion.
+/// A line that each action parses from, its required values filled in: for the grammar's tests.
+pub fn sample_lines() -> Vec<Vec<String>> {
+    in_shell_command()
+        .get_subcommands()
+        .map(|action| {
+            let mut words = vec![action.get_name().to_string()];
+            for arg in action.get_arguments() {
+                if arg.is_positional() {
+                    words.push("head".to_string());
+                }
+            }
+            words
+        })
+        .collect()
+}
+
+/// A value completion can offer without knowing the migrations: `head` for a target, `base:head`
+/// for a range; nothing for a number.
+fn value_sample(arg: &clap::Arg) -> Option<&'static str> {
+    let name = arg.get_value_names()?.first()?.as_str();
+    match name {
+        "TARGET" => Some("head"),
+        "FROM:TO" => Some("base:head"),
+        _ => None,
+    }
+}
+
+/// What may follow `migrate` and the words typed after it, for completion: the actions, then an
+/// action's values and the options not given yet.
 pub fn next_words(typed: &[&str]) -> Vec<String> {
     let command = in_shell_command();
-    match typed {
-        [] => in_shell_names(),
-        [action] => command
-            .get_subcommands()
-            .find(|s| s.get_name() == *action || s.get_all_aliases().any(|a| a == *action))
-            .map(|s| {
-                s.get_arguments()
-                    .filter_map(|a| a.get_short().map(|c| format!("-{c}")))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
+    let [action, given @ ..] = typed else {
+        return in_shell_names();
+    };
+    let Some(action) = command
+        .get_subcommands()
+        .find(|s| s.get_name() == *action || s.get_all_aliases().any(|a| a == *action))
+    else {
+        return Vec::new();
+    };
+    let flag = |a: &clap::Arg, word: &str| {
+        a.get_short().is_some_and(|c| word == format!("-{c}"))
+            || a.get_long().is_some_and(|l| word == format!("--{l}"))
+    };
+    let mut words = Vec::new();
+    // Right after an option that takes a value: that value (or, when it is optional, the rest).
+    if let Some(last) = given.last()
+        && let Some(arg) = action.get_arguments().find(|a| flag(a, last))
+        && arg.get_action().takes_values()
+    {
+        words.extend(value_sample(arg).map(str::to_string));
+        if !arg.get_num_args().is_some_and(|n| n.min_values() == 0) {
+            return words;
+        }
     }
+    let positionals = action.get_arguments().filter(|a| a.is_positional()).count();
+    let values_given = given.iter().filter(|w| !w.starts_with('-')).count();
+    if values_given < positionals {
+        // A positional still to come (`show TARGET`): its value first.
+        if let Some(arg) = action.get_arguments().find(|a| a.is_positional()) {
+            words.extend(value_sample(arg).map(str::to_string));
+        }
+        return words;
+    }
+    words.extend(
+        action
+            .get_arguments()
+            .filter(|a| !a.is_positional() && !given.iter().any(|g| flag(a, g)))
+            .filter_map(|a| {
+                a.get_short()
+                    .map(|c| format!("-{c}"))
+                    .or_else(|| a.get_long().map(|l| format!("--{l}")))
+            }),
+    );
+    words
 }
 
 #[cfg(test)]
@@ -291,16 +444,25 @@ mod tests {
             parse_in_shell(&words("UP")),
             Ok(MigrateAction::Up {
                 steps: None,
-                to: None
+                to: None,
+                sql: None
             })
         ));
         assert!(matches!(
             parse_in_shell(&words("downgrade -N 2")),
-            Ok(MigrateAction::Down { steps: 2, to: None })
+            Ok(MigrateAction::Down {
+                steps: 2,
+                to: None,
+                sql: None
+            })
         ));
         assert!(matches!(
             parse_in_shell(&words("down --num 3")),
-            Ok(MigrateAction::Down { steps: 3, to: None })
+            Ok(MigrateAction::Down {
+                steps: 3,
+                to: None,
+                sql: None
+            })
         ));
     }
 
@@ -308,8 +470,8 @@ mod tests {
     fn refusals_name_what_is_wrong() {
         assert_eq!(
             message(parse_in_shell(&words("stamp"))),
-            "unknown migrate action \"stamp\": use up, down, status, check, history or current \
-             here (fresh, refresh, reset, stamp and generate only from the command line: shell \
+            "unknown migrate action \"stamp\": use up, down, show, status, check, history or \
+             current here (fresh, refresh, reset, stamp and generate only from the command line: shell \
              migrate ...)"
         );
         assert!(message(parse_in_shell(&words("down -n 0"))).contains("from 1 up"));
@@ -332,15 +494,25 @@ mod tests {
         assert_eq!(
             usage_lines(),
             [
-                "migrate up [-n N]",
-                "migrate down [-n N]",
+                "migrate up [-n N] [--to TARGET] [--sql [FROM:TO]]",
+                "migrate down [-n N] [--to TARGET] [--sql [FROM:TO]]",
+                "migrate show TARGET",
                 "migrate status",
                 "migrate check",
                 "migrate history",
                 "migrate current"
             ]
         );
-        assert_eq!(next_words(&["upgrade"]), ["-n"]);
+        assert_eq!(next_words(&["upgrade"]), ["-n", "--to", "--sql"]);
+
         assert!(next_words(&["status"]).is_empty());
+        assert_eq!(next_words(&["show"]), ["head"]);
+        assert!(next_words(&["show", "head"]).is_empty());
+        assert_eq!(next_words(&["up", "--to"]), ["head"]);
+        assert!(next_words(&["up", "-n"]).is_empty());
+        assert_eq!(next_words(&["down", "--sql"]), ["base:head", "-n", "--to"]);
+        for sample in sample_lines() {
+            assert!(parse_in_shell(&sample).is_ok(), "{sample:?}");
+        }
     }
 }

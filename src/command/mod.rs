@@ -34,7 +34,7 @@ mod consistency;
 pub use entity::{EntityDescription, EntityKind};
 pub use error::{ParseError, ParseResult, quoted};
 pub use format::Format;
-pub use migrate::{MigrateAction, MigrateCommand};
+pub use migrate::{MigrateAction, MigrateCommand, Needs, SqlRange};
 pub use parser::{parse, user_ref};
 pub use query::{Assignment, Condition, Query};
 

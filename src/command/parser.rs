@@ -703,12 +703,17 @@ mod tests {
             ok("migrate up"),
             Command::Migrate(MigrateAction::Up {
                 steps: None,
-                to: None
+                to: None,
+                sql: None
             })
         );
         assert_eq!(
             ok("migrate down -n 2"),
-            Command::Migrate(MigrateAction::Down { steps: 2, to: None })
+            Command::Migrate(MigrateAction::Down {
+                steps: 2,
+                to: None,
+                sql: None
+            })
         );
         assert_eq!(
             ok("MIGRATE Status"),
@@ -720,7 +725,9 @@ mod tests {
             err("migrate down -n 0"),
             "-n must be a number from 1 up, not \"0\""
         );
-        assert!(err("migrate").starts_with("missing argument: usage: migrate up [-n N] |"));
+        assert!(err("migrate").starts_with(
+            "missing argument: usage: migrate up [-n N] [--to TARGET] [--sql [FROM:TO]] |"
+        ));
         assert!(err("migrate status now").contains("unexpected \"now\""));
     }
 

@@ -160,15 +160,29 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
     db.execute_unprepared(probe)
         .await
         .map_err(|e| fail(describe_db_err(&e)))?;
-    debug_assert_eq!(
-        db.get_database_backend(),
-        match target.backend {
-            Backend::Sqlite => DbBackend::Sqlite,
-            Backend::Postgres => DbBackend::Postgres,
-            Backend::MySql => DbBackend::MySql,
-        }
-    );
+    debug_assert_eq!(db.get_database_backend(), dialect(target.backend));
     Ok(db)
+}
+
+/// SeaORM's name for a backend's SQL dialect.
+pub fn dialect(backend: Backend) -> DbBackend {
+    match backend {
+        Backend::Sqlite => DbBackend::Sqlite,
+        Backend::Postgres => DbBackend::Postgres,
+        Backend::MySql => DbBackend::MySql,
+    }
+}
+
+/// The backend a connection speaks (SeaORM may name more some day: those are refused).
+pub fn backend_of(dialect: DbBackend) -> Result<Backend> {
+    match dialect {
+        DbBackend::Sqlite => Ok(Backend::Sqlite),
+        DbBackend::Postgres => Ok(Backend::Postgres),
+        DbBackend::MySql => Ok(Backend::MySql),
+        other => Err(Error::new(format!(
+            "{other:?} is not a backend the shell knows"
+        ))),
+    }
 }
 
 enum Probe {

@@ -1,20 +1,25 @@
 //! `shell migrate ...` and `migrate ...` in the shell: the schema migrations of the `migration`
 //! crate, applied one at a time so each one applied or reverted is reported on its own line
 //! (sea-orm-migration itself only logs), and what `flask db` adds on top: `check`, `history`,
-//! `current`, `stamp` and `generate`. Every action returns its report as data; whoever called it
-//! prints it. `schema/` holds the schema as data, for `check`, `stamp` and `generate`.
+//! `current`, `stamp` and `generate`, `show` and `--sql` (`offline`), and the check that two
+//! branches' migrations were put in an order (`lineage`). Every action returns its report as data;
+//! whoever called it prints it. `schema/` holds the schema as data, for `check`, `stamp` and
+//! `generate`.
 
+pub mod lineage;
+pub mod offline;
 pub mod schema;
 
 use std::io::Write;
 use std::path::Path;
 
-use migration::{Migrator, MigratorTrait, TUTORIAL_SCHEMA, message_of};
+use migration::{MigrationTrait, Migrator, MigratorTrait, TUTORIAL_SCHEMA, message_of};
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
-use sea_orm_migration::MigrationStatus;
 
-use crate::command::{MigrateAction, MigrateCommand};
+use crate::command::{MigrateAction, MigrateCommand, SqlRange};
+use crate::db::config::Backend;
+use crate::db::connect::backend_of;
 use crate::error::{Error, Result};
 use schema::{Schema, codegen, diff, expected, live};
 
@@ -58,16 +63,180 @@ impl MigrationState {
     }
 }
 
-/// Every migration, in order, with its state; never writes (works on a read-only database).
-pub async fn states(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
-    Ok(Migrator::get_migration_with_status_read_only(db)
+/// The migrations as the code and the database know them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    /// Every migration of the code, in order, with whether the database has it.
+    pub states: Vec<MigrationState>,
+    /// Migrations the database records as applied that the code does not have.
+    pub unknown: Vec<String>,
+}
+
+impl Registry {
+    /// Every migration pending, as on an empty database.
+    fn empty() -> Self {
+        Self::with_applied(&[])
+    }
+
+    fn with_applied(applied: &[String]) -> Self {
+        let states: Vec<MigrationState> = Migrator::migrations()
+            .iter()
+            .map(|m| MigrationState {
+                name: m.name().to_string(),
+                applied: applied.iter().any(|a| a == m.name()),
+            })
+            .collect();
+        let unknown = applied
+            .iter()
+            .filter(|a| !states.iter().any(|s| &s.name == *a))
+            .cloned()
+            .collect();
+        Registry { states, unknown }
+    }
+
+    /// What must be put right before migrations run, one line each: two branches' migrations
+    /// in no chosen order, applied migrations the code does not have.
+    pub fn problems(&self) -> Vec<String> {
+        let written: Vec<lineage::Written> = migration::lineage()
+            .iter()
+            .map(|(name, after)| lineage::Written::new(name, *after))
+            .collect();
+        let mut lines = lineage::problems(&written);
+        lines.extend(
+            self.unknown
+                .iter()
+                .map(|name| lineage::unknown_applied(name)),
+        );
+        lines
+    }
+
+    /// The states, when migrations may run; else the first problem, as an error.
+    fn runnable(self) -> Result<Vec<MigrationState>> {
+        let problems = self.problems();
+        match problems.as_slice() {
+            [] => Ok(self.states),
+            [one] => Err(Error::new(one.clone())),
+            [first, rest @ ..] => Err(Error::new(format!(
+                "{first} (and {} more: `shell migrate status` lists them)",
+                rest.len()
+            ))),
+        }
+    }
+}
+
+/// The code's migrations and the database's record of them; never writes (works on a read-only
+/// database). Unlike sea-orm-migration's own reading, a recorded migration that the code lacks is
+/// reported, not an error.
+pub async fn registry<C: ConnectionTrait>(db: &C) -> Result<Registry> {
+    let table = Migrator::migration_table_name();
+    let name = table.to_string();
+    if !live::table_names(db).await?.iter().any(|t| *t == name) {
+        return Ok(Registry::empty());
+    }
+    let query = Query::select()
+        .column(Alias::new("version"))
+        .from(table)
+        .to_owned();
+    let applied = db
+        .query_all(&query)
         .await?
         .iter()
-        .map(|m| MigrationState {
-            name: m.name().to_string(),
-            applied: m.status() == MigrationStatus::Applied,
-        })
-        .collect())
+        .map(|row| row.try_get_by_index::<String>(0))
+        .collect::<std::result::Result<Vec<String>, _>>()?;
+    Ok(Registry::with_applied(&applied))
+}
+
+/// Every migration, in order, with its state, when migrations may run (see [`Registry::runnable`]).
+pub async fn states(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
+    registry(db).await?.runnable()
+}
+
+/// The migration of the code with this name.
+fn migration_named(name: &str) -> Result<Box<dyn MigrationTrait>> {
+    Migrator::migrations()
+        .into_iter()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| Error::new(format!("there is no migration {name}")))
+}
+
+/// What an action will run: migrations by their index in the states (in the order they run), and
+/// a line for the report after them (why none run, when none do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Plan {
+    run: Vec<usize>,
+    note: Option<String>,
+}
+
+impl Plan {
+    fn nothing(why: impl Into<String>) -> Self {
+        Plan {
+            run: Vec::new(),
+            note: Some(why.into()),
+        }
+    }
+
+    fn of(run: Vec<usize>) -> Self {
+        Plan { run, note: None }
+    }
+}
+
+/// The migrations `up` would apply (`steps` of them, or up to `to`), oldest first.
+fn plan_up(states: &[MigrationState], steps: Option<u32>, to: Option<&str>) -> Result<Plan> {
+    let pending: Vec<usize> = (0..states.len()).filter(|&i| !states[i].applied).collect();
+    let take = match to {
+        Some(target) => {
+            let Some(index) = resolve_target(states, target)? else {
+                return Err(Error::new(
+                    "up --to base applies nothing: base is before every migration (down --to base reverts them all)",
+                ));
+            };
+            if states[index].applied {
+                return Ok(Plan::nothing(format!(
+                    "Nothing to apply: {} is applied already",
+                    states[index].name
+                )));
+            }
+            pending.iter().filter(|&&i| i <= index).count()
+        }
+        None => steps.map_or(pending.len(), |n| n as usize),
+    };
+    if pending.is_empty() {
+        return Ok(Plan::nothing(
+            "Nothing to apply: the database is up to date",
+        ));
+    }
+    Ok(Plan::of(pending.into_iter().take(take).collect()))
+}
+
+/// The migrations `down` would revert (`steps` of them, all when `None`, or until `to` is the
+/// last applied), newest first.
+fn plan_down(states: &[MigrationState], steps: Option<u32>, to: Option<&str>) -> Result<Plan> {
+    let applied: Vec<usize> = (0..states.len()).filter(|&i| states[i].applied).collect();
+    if let Some(target) = to {
+        let keep = resolve_target(states, target)?.map_or(0, |i| i + 1);
+        if keep > 0 && !states[keep - 1].applied {
+            return Err(Error::new(format!(
+                "{} is not applied: down only goes back (up --to applies it)",
+                states[keep - 1].name
+            )));
+        }
+        let revert: Vec<usize> = applied.into_iter().filter(|&i| i >= keep).rev().collect();
+        if revert.is_empty() {
+            return Ok(Plan::nothing(
+                "Nothing to revert: that is where the database is",
+            ));
+        }
+        return Ok(Plan::of(revert));
+    }
+    if applied.is_empty() {
+        return Ok(Plan::nothing("Nothing to revert: no migration is applied"));
+    }
+    let wanted = steps.map_or(applied.len(), |n| n as usize);
+    let mut plan = Plan::of(applied.iter().rev().take(wanted).copied().collect());
+    if wanted > applied.len() {
+        plan.note = Some("Reached the first migration: nothing more to revert".to_string());
+    }
+    Ok(plan)
 }
 
 /// Runs one action, reporting into `report` as it goes, so that what was done before a failure is
@@ -82,15 +251,17 @@ pub async fn run(
         MigrateCommand::Anywhere(action) => run_action(db, action.clone(), report).await,
         MigrateCommand::Refresh(_) => {
             refuse_unstamped_alembic(db).await?;
-            down(db, None, report).await?;
-            up(db, None, report).await
+            down_all(db, report).await?;
+            up_all(db, report).await
         }
         MigrateCommand::Reset(_) => {
             refuse_unstamped_alembic(db).await?;
-            down(db, None, report).await?;
+            down_all(db, report).await?;
             Ok(Migrator::uninstall(db).await?)
         }
         MigrateCommand::Fresh(_) => {
+            // Whatever the database records goes; the code's order must be a chosen one.
+            Registry::empty().runnable()?;
             Migrator::fresh(db).await?;
             report.line("Dropped all tables".to_string());
             for state in states(db).await? {
@@ -119,25 +290,210 @@ async fn run_action(
         MigrateAction::History => history(db, report).await,
         MigrateAction::Current => current(db, report).await,
         MigrateAction::Status => status(db, report).await,
-        MigrateAction::Up { steps, to } => {
-            refuse_unstamped_alembic(db).await?;
-            match to {
-                Some(target) => up_to(db, &target, report).await,
-                None => up(db, steps, report).await,
-            }
+        MigrateAction::Show { .. }
+        | MigrateAction::Up {
+            sql: Some(SqlRange::Between { .. }),
+            ..
         }
-        MigrateAction::Down { steps, to } => {
+        | MigrateAction::Down {
+            sql: Some(SqlRange::Between { .. }),
+            ..
+        } => without_database(backend_of(db.get_database_backend())?, &action, report).await,
+        MigrateAction::Up {
+            sql: Some(SqlRange::Database),
+            ..
+        }
+        | MigrateAction::Down {
+            sql: Some(SqlRange::Database),
+            ..
+        } => {
+            let registry = registry(db).await?;
+            sql_of(
+                backend_of(db.get_database_backend())?,
+                registry,
+                &action,
+                report,
+            )
+            .await
+        }
+        MigrateAction::Up {
+            steps,
+            to,
+            sql: None,
+        } => {
             refuse_unstamped_alembic(db).await?;
-            match to {
-                Some(target) => down_to(db, &target, report).await,
-                None => down(db, Some(steps), report).await,
-            }
+            let states = states(db).await?;
+            let plan = plan_up(&states, steps, to.as_deref())?;
+            apply(db, &states, &plan, report).await
+        }
+        MigrateAction::Down {
+            steps,
+            to,
+            sql: None,
+        } => {
+            refuse_unstamped_alembic(db).await?;
+            let states = states(db).await?;
+            let plan = plan_down(&states, Some(steps), to.as_deref())?;
+            revert(db, &states, &plan, report).await
         }
     }
 }
 
+/// What runs with the dialect alone: `show`, `--sql FROM:TO`, and `--sql` on a database that is
+/// not there yet (an SQLite file not created: every migration pending).
+pub async fn without_database(
+    backend: Backend,
+    action: &MigrateAction,
+    report: &mut Report,
+) -> Result<()> {
+    match action {
+        MigrateAction::Show { target } => show(backend, target, report).await,
+        MigrateAction::Up {
+            sql: Some(SqlRange::Between { from, to }),
+            to: target,
+            ..
+        }
+        | MigrateAction::Down {
+            sql: Some(SqlRange::Between { from, to }),
+            to: target,
+            ..
+        } => {
+            // `down -n` has a default of 1: only up's can be told apart as given.
+            let steps_given = matches!(action, MigrateAction::Up { steps: Some(_), .. });
+            if steps_given || target.is_some() {
+                return Err(Error::new(
+                    "--sql FROM:TO names its own range: leave out -n and --to",
+                ));
+            }
+            let states = Registry::empty().states;
+            let from_index = resolve_target(&states, from)?;
+            let to_index = resolve_target(&states, to)?;
+            let upwards = matches!(action, MigrateAction::Up { .. });
+            if upwards && to_index < from_index {
+                return Err(Error::new(format!(
+                    "up --sql {from}:{to} goes forward: {to} comes before {from} (down --sql {from}:{to} goes back)"
+                )));
+            }
+            if !upwards && to_index > from_index {
+                return Err(Error::new(format!(
+                    "down --sql {from}:{to} goes back: {to} comes after {from} (up --sql {from}:{to} goes forward)"
+                )));
+            }
+            // As if the database were at FROM.
+            let applied: Vec<String> = states
+                .iter()
+                .take(from_index.map_or(0, |i| i + 1))
+                .map(|s| s.name.clone())
+                .collect();
+            let ranged = match action {
+                MigrateAction::Up { .. } => MigrateAction::Up {
+                    steps: None,
+                    to: Some(to_index.map_or("base".to_string(), |i| states[i].name.clone())),
+                    sql: Some(SqlRange::Database),
+                },
+                _ => MigrateAction::Down {
+                    steps: 1,
+                    to: Some(to_index.map_or("base".to_string(), |i| states[i].name.clone())),
+                    sql: Some(SqlRange::Database),
+                },
+            };
+            if upwards && to_index == from_index {
+                report.line("-- Nothing to run: no migration in that range");
+                return Ok(());
+            }
+            sql_of(backend, Registry::with_applied(&applied), &ranged, report).await
+        }
+        MigrateAction::Up { .. } | MigrateAction::Down { .. } => {
+            sql_of(backend, Registry::empty(), action, report).await
+        }
+        MigrateAction::Status
+        | MigrateAction::Check
+        | MigrateAction::History
+        | MigrateAction::Current => Err(Error::new(format!(
+            "migrate {} needs the database",
+            format!("{action:?}").to_lowercase()
+        ))),
+    }
+}
+
+/// `up --sql` / `down --sql`: the script of what the action would run on a database at
+/// `registry`, written into the report.
+async fn sql_of(
+    backend: Backend,
+    registry: Registry,
+    action: &MigrateAction,
+    report: &mut Report,
+) -> Result<()> {
+    let states = registry.runnable()?;
+    let (plan, direction) = match action {
+        MigrateAction::Up { steps, to, .. } => (
+            plan_up(&states, *steps, to.as_deref())?,
+            offline::Direction::Up,
+        ),
+        MigrateAction::Down { steps, to, .. } => (
+            plan_down(&states, Some(*steps), to.as_deref())?,
+            offline::Direction::Down,
+        ),
+        _ => return Ok(()),
+    };
+    if plan.run.is_empty() {
+        report.line(format!("-- {}", plan.note.unwrap_or_default()));
+        return Ok(());
+    }
+    let migrations: Vec<Box<dyn MigrationTrait>> = plan
+        .run
+        .iter()
+        .map(|&i| migration_named(&states[i].name))
+        .collect::<Result<_>>()?;
+    let steps: Vec<(&dyn MigrationTrait, offline::Direction)> =
+        migrations.iter().map(|m| (m.as_ref(), direction)).collect();
+    // The bookkeeping table may not be there yet when nothing is applied.
+    let install = direction == offline::Direction::Up && !states.iter().any(|s| s.applied);
+    for line in offline::script(backend, &steps, install).await? {
+        report.line(line);
+    }
+    if let Some(note) = plan.note {
+        report.line(format!("-- {note}"));
+    }
+    Ok(())
+}
+
+/// `migrate show TARGET`: the migration's message and what it was written after, then the SQL of
+/// its `up` and its `down` in the backend's dialect.
+async fn show(backend: Backend, target: &str, report: &mut Report) -> Result<()> {
+    let states = Registry::empty().states;
+    let Some(index) = resolve_target(&states, target)? else {
+        return Err(Error::new(
+            "base is before every migration: show names a migration (or head)",
+        ));
+    };
+    let name = &states[index].name;
+    let migration = migration_named(name)?;
+    report.line(format!("{name}: {}", message_of(name)));
+    let after = migration::lineage()
+        .iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(_, after)| *after)
+        .unwrap_or("base");
+    report.line(format!("written after {after}"));
+    let dialect = backend.name();
+    for direction in [offline::Direction::Up, offline::Direction::Down] {
+        let word = match direction {
+            offline::Direction::Up => "up",
+            offline::Direction::Down => "down",
+        };
+        report.line(format!("-- {word} ({dialect})"));
+        for statement in offline::statements(backend, migration.as_ref(), direction).await? {
+            report.line(statement);
+        }
+    }
+    Ok(())
+}
+
 async fn status(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
-    let states = states(db).await?;
+    let registry = registry(db).await?;
+    let problems = registry.problems();
+    let states = registry.states;
     if let Some(revision) = alembic_revision(db).await? {
         report.line(format!(
             "Flask-Migrate (Alembic) manages this database too: revision {revision}"
@@ -187,6 +543,9 @@ async fn status(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
             ));
         }
     }
+    for problem in &problems {
+        report.line(problem.clone());
+    }
     let width = states.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in &states {
         let label = if s.applied { "applied" } else { "pending" };
@@ -200,81 +559,61 @@ async fn status(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-async fn up(db: &DatabaseConnection, steps: Option<u32>, report: &mut Report) -> Result<()> {
-    let pending: Vec<_> = states(db)
-        .await?
-        .into_iter()
-        .filter(|s| !s.applied)
-        .collect();
-    if pending.is_empty() {
-        report.line("Nothing to apply: the database is up to date");
-        return Ok(());
-    }
-    let take = steps.map_or(pending.len(), |n| n as usize);
-    for state in pending.iter().take(take) {
+/// Applies the planned migrations one at a time, each reported as it lands.
+async fn apply(
+    db: &DatabaseConnection,
+    states: &[MigrationState],
+    plan: &Plan,
+    report: &mut Report,
+) -> Result<()> {
+    for &i in &plan.run {
         Migrator::up(db, Some(1)).await?;
-        report.line(format!("Applied {} ({})", state.name, state.message()));
-    }
-    Ok(())
-}
-
-/// `up --to TARGET`: applies the pending migrations up to and including the target.
-async fn up_to(db: &DatabaseConnection, target: &str, report: &mut Report) -> Result<()> {
-    let states = states(db).await?;
-    let applied = states.iter().filter(|s| s.applied).count();
-    let Some(index) = resolve_target(&states, target)? else {
-        return Err(Error::new(
-            "up --to base applies nothing: base is before every migration (down --to base reverts them all)",
-        ));
-    };
-    if index < applied {
         report.line(format!(
-            "Nothing to apply: {} is applied already",
-            states[index].name
+            "Applied {} ({})",
+            states[i].name,
+            states[i].message()
         ));
-        return Ok(());
     }
-    up(db, Some((index + 1 - applied) as u32), report).await
-}
-
-/// `down --to TARGET`: reverts until the target is the last applied migration (`base`: all).
-async fn down_to(db: &DatabaseConnection, target: &str, report: &mut Report) -> Result<()> {
-    let states = states(db).await?;
-    let applied = states.iter().filter(|s| s.applied).count();
-    let keep = resolve_target(&states, target)?.map_or(0, |i| i + 1);
-    if keep > applied {
-        return Err(Error::new(format!(
-            "{} is not applied: down only goes back (up --to applies it)",
-            states[keep - 1].name
-        )));
-    }
-    if keep == applied {
-        report.line("Nothing to revert: that is where the database is");
-        return Ok(());
-    }
-    down(db, Some((applied - keep) as u32), report).await
-}
-
-/// Reverts `steps` migrations, or all of them when `None`.
-async fn down(db: &DatabaseConnection, steps: Option<u32>, report: &mut Report) -> Result<()> {
-    let applied: Vec<_> = states(db)
-        .await?
-        .into_iter()
-        .filter(|s| s.applied)
-        .collect();
-    if applied.is_empty() {
-        report.line("Nothing to revert: no migration is applied");
-        return Ok(());
-    }
-    let wanted = steps.map_or(applied.len(), |n| n as usize);
-    for state in applied.iter().rev().take(wanted) {
-        Migrator::down(db, Some(1)).await?;
-        report.line(format!("Reverted {} ({})", state.name, state.message()));
-    }
-    if wanted > applied.len() {
-        report.line("Reached the first migration: nothing more to revert");
+    if let Some(note) = &plan.note {
+        report.line(note.clone());
     }
     Ok(())
+}
+
+/// Reverts the planned migrations (newest first) one at a time; says so when fewer were applied
+/// than `-n` asked for.
+async fn revert(
+    db: &DatabaseConnection,
+    states: &[MigrationState],
+    plan: &Plan,
+    report: &mut Report,
+) -> Result<()> {
+    for &i in &plan.run {
+        Migrator::down(db, Some(1)).await?;
+        report.line(format!(
+            "Reverted {} ({})",
+            states[i].name,
+            states[i].message()
+        ));
+    }
+    if let Some(note) = &plan.note {
+        report.line(note.clone());
+    }
+    Ok(())
+}
+
+/// Every pending migration (`refresh`).
+async fn up_all(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
+    let states = states(db).await?;
+    let plan = plan_up(&states, None, None)?;
+    apply(db, &states, &plan, report).await
+}
+
+/// Every applied migration, newest first (`refresh`, `reset`).
+async fn down_all(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
+    let states = states(db).await?;
+    let plan = plan_down(&states, None, None)?;
+    revert(db, &states, &plan, report).await
 }
 
 /// The Alembic revision of a database that Flask-Migrate manages, if it is one.
@@ -323,7 +662,17 @@ async fn differences_from<C: ConnectionTrait>(
 }
 
 async fn check(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
+    let registry = registry(db).await?;
+    let problems = registry.problems();
+    for problem in &problems {
+        report.line(problem.clone());
+    }
+    report.passed = problems.is_empty();
     let changes = differences(db).await?;
+    if changes.is_empty() && !problems.is_empty() {
+        report.line("The schema matches the entities");
+        return Ok(());
+    }
     if changes.is_empty() {
         report.line("No changes in schema detected: the database matches the entities");
         return Ok(());
@@ -331,7 +680,7 @@ async fn check(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
     for change in &changes {
         report.line(format!("{change}"));
     }
-    let pending = states(db).await?.iter().filter(|s| !s.applied).count();
+    let pending = registry.states.iter().filter(|s| !s.applied).count();
     if pending > 0 {
         report.line(format!(
             "({pending} migration{} pending: `shell migrate up` may remove some of these)",
@@ -349,7 +698,7 @@ async fn check(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
 
 /// `flask db history`, oldest first: `<base> -> m1, users table`, head and current marked.
 async fn history(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
-    let states = states(db).await?;
+    let states = registry(db).await?.states;
     let current = states.iter().rposition(|s| s.applied);
     let mut previous = "<base>".to_string();
     for (i, state) in states.iter().enumerate() {
@@ -366,7 +715,7 @@ async fn history(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
 }
 
 async fn current(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
-    let states = states(db).await?;
+    let states = registry(db).await?.states;
     match states.iter().rposition(|s| s.applied) {
         Some(i) => {
             let head = if i + 1 == states.len() { " (head)" } else { "" };

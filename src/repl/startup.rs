@@ -17,7 +17,13 @@ pub async fn check_migrations(
     brand_new: bool,
     notes: &mut dyn Write,
 ) -> Result<()> {
-    let states = migrate::states(db).await?;
+    let registry = migrate::registry(db).await?;
+    // Two branches' migrations in no chosen order, or one applied that this shell lacks: said
+    // here, and every migration action refuses until it is put right; commands still work.
+    for problem in registry.problems() {
+        writeln!(notes, "warning: {problem}")?;
+    }
+    let states = registry.states;
     let pending = states.iter().filter(|s| !s.applied).count();
     if pending == 0 {
         return Ok(());
@@ -36,6 +42,7 @@ pub async fn check_migrations(
         let up = MigrateCommand::Anywhere(MigrateAction::Up {
             steps: None,
             to: None,
+            sql: None,
         });
         migrate::run(db, &up, &mut Report::default()).await?;
         writeln!(
