@@ -405,7 +405,9 @@ mod tests {
         );
         assert_eq!(
             words("migrate "),
-            ["up", "down", "show", "status", "check", "history", "current"]
+            [
+                "up", "down", "show", "status", "check", "history", "current"
+            ]
         );
         assert_eq!(words("migrate upgrade "), ["-n", "--to", "--sql"]);
         assert_eq!(words("add post \"hello world\" "), ["by"]);

@@ -395,7 +395,7 @@ pub fn next_words(typed: &[&str]) -> Vec<String> {
         && arg.get_action().takes_values()
     {
         words.extend(value_sample(arg).map(str::to_string));
-        if !arg.get_num_args().is_some_and(|n| n.min_values() == 0) {
+        if arg.get_num_args().is_none_or(|n| n.min_values() != 0) {
             return words;
         }
     }

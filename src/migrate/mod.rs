@@ -130,7 +130,7 @@ impl Registry {
 pub async fn registry<C: ConnectionTrait>(db: &C) -> Result<Registry> {
     let table = Migrator::migration_table_name();
     let name = table.to_string();
-    if !live::table_names(db).await?.iter().any(|t| *t == name) {
+    if !live::table_names(db).await?.contains(&name) {
         return Ok(Registry::empty());
     }
     let query = Query::select()
@@ -830,6 +830,32 @@ fn resolve_target(states: &[MigrationState], target: &str) -> Result<Option<usiz
     }
 }
 
+/// The migration a new one is written after (the last of the crate's list), once the sources'
+/// lineage is in order: generating on top of two branches' migrations would make a third problem.
+fn sources_in_order(src: &Path, lib_text: &str) -> Result<Option<String>> {
+    let names = codegen::lineage_names(lib_text);
+    let mut written = Vec::with_capacity(names.len());
+    for name in &names {
+        let file = src.join(format!("{name}.rs"));
+        let source = std::fs::read_to_string(&file)
+            .map_err(|e| Error::new(format!("cannot read {}: {e}", file.display())))?;
+        let after = codegen::written_after_in(&source).ok_or_else(|| {
+            Error::new(format!(
+                "{} does not say what it was written after (`pub const WRITTEN_AFTER`)",
+                file.display()
+            ))
+        })?;
+        written.push(lineage::Written {
+            name: name.clone(),
+            after,
+        });
+    }
+    if let Some(problem) = lineage::problems(&written).first() {
+        return Err(Error::new(format!("{problem} (no migration written)")));
+    }
+    Ok(names.last().cloned())
+}
+
 /// `migrate generate -m MESSAGE [--autogenerate]`: writes a new migration into the migration
 /// crate at `dir` and registers it. With `autogenerate`, from what the entities add or drop
 /// compared with the live schema (which must be up to date, as Alembic insists).
@@ -869,11 +895,13 @@ async fn generate(
     };
     let registered = codegen::register(&lib_text, &name).ok_or_else(|| {
         Error::new(format!(
-            "{} has no migration list to add to (`mod m...;` and `Box::new(m...)`)",
+            "{} has no migration lists to add to (`mod m...;`, `Box::new(m...)` and the \
+             `written_after!` lineage)",
             lib.display()
         ))
     })?;
-    let generated = codegen::migration_source(message, &changes);
+    let after = sources_in_order(&src, &lib_text)?;
+    let generated = codegen::migration_source(message, &changes, after.as_deref());
     for change in &changes {
         report.line(format!("{change}"));
     }

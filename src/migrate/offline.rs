@@ -130,7 +130,7 @@ fn bookkeeping(backend: Backend, name: &str, direction: Direction) -> String {
                 &Query::insert()
                     .into_table(table)
                     .columns([Alias::new("version"), Alias::new("applied_at")])
-                    .values_panic([Expr::val(name).into(), Expr::cust(now)])
+                    .values_panic([Expr::val(name), Expr::cust(now)])
                     .to_owned(),
             )
         }

@@ -426,8 +426,13 @@ fn generate_refuses_bad_input_and_writes_nothing() {
     let dir = TestDir::new();
     let crate_dir = dir.join("migration");
     std::fs::create_dir_all(crate_dir.join("src")).unwrap();
-    let lib = "mod m20240101_000001_users_table;\n\nfn migrations() {\n    vec![\n        Box::new(m20240101_000001_users_table::Migration),\n    ]\n}\n";
+    let lib = "mod m20240101_000001_users_table;\n\nfn lineage() {\n    written_after!(\n        m20240101_000001_users_table,\n    )\n}\n\nfn migrations() {\n    vec![\n        Box::new(m20240101_000001_users_table::Migration),\n    ]\n}\n";
     std::fs::write(crate_dir.join("src/lib.rs"), lib).unwrap();
+    std::fs::write(
+        crate_dir.join("src/m20240101_000001_users_table.rs"),
+        "pub const WRITTEN_AFTER: Option<&str> = None;\n",
+    )
+    .unwrap();
     let files = || std::fs::read_dir(crate_dir.join("src")).unwrap().count();
 
     // Pending migrations: autogenerate would redo them.
@@ -469,7 +474,7 @@ fn generate_refuses_bad_input_and_writes_nothing() {
     std::fs::write(crate_dir.join("src/lib.rs"), "// no list\n").unwrap();
     let no_list = dir.run(&["migrate", "generate", "-m", "x"]);
     assert!(no_list.one_line_error().contains("has no migration list"));
-    assert_eq!(files(), 1, "nothing written");
+    assert_eq!(files(), 2, "nothing written");
 
     // A skeleton, registered in the list.
     std::fs::write(crate_dir.join("src/lib.rs"), lib).unwrap();
@@ -478,9 +483,10 @@ fn generate_refuses_bad_input_and_writes_nothing() {
         skeleton.ok().contains("_add_an_index.rs (Add an index!)"),
         "{skeleton:?}"
     );
-    assert_eq!(files(), 2);
+    assert_eq!(files(), 3);
     let lib = std::fs::read_to_string(crate_dir.join("src/lib.rs")).unwrap();
     assert!(lib.contains("_add_an_index::Migration),"), "{lib}");
+    assert!(lib.contains("_add_an_index,\n    )"), "{lib}");
 }
 
 #[test]

@@ -28,8 +28,9 @@ pub fn migration_name(message: &str, stamp: &str) -> Option<String> {
     (!slug.is_empty()).then(|| format!("m{stamp}_{slug}"))
 }
 
-/// The migration's source. An empty `changes` gives a skeleton whose `up` and `down` do nothing.
-pub fn migration_source(message: &str, changes: &[Change]) -> Generated {
+/// The migration's source, written after `after` (the last migration of the list, `None` for the
+/// first). An empty `changes` gives a skeleton whose `up` and `down` do nothing.
+pub fn migration_source(message: &str, changes: &[Change], after: Option<&str>) -> Generated {
     let mut up = Vec::new();
     let mut down = Vec::new();
     let mut by_hand = Vec::new();
@@ -77,12 +78,19 @@ pub fn migration_source(message: &str, changes: &[Change]) -> Generated {
         .iter()
         .map(|c| format!("        // Not generated, write it here: {c}\n"))
         .collect();
+    let written_after = match after {
+        Some(name) => format!("Some({name:?})"),
+        None => "None".to_string(),
+    };
     let source = format!(
         r#"{header}
 use sea_orm_migration::prelude::*;
 
 #[allow(unused_imports)]
 use crate::columns::{{datetime_column, id_column}};
+
+/// The migration this one was written after (`migrate check` finds two written after the same one).
+pub const WRITTEN_AFTER: Option<&str> = {written_after};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -254,29 +262,67 @@ fn drop_index(table: &str, index: &Index) -> String {
 /// `Box::new(m...)`; `None` when the file does not have that shape.
 pub fn register(lib_rs: &str, migration: &str) -> Option<String> {
     let lines: Vec<&str> = lib_rs.lines().collect();
-    // Migration names are `m` and a date: `mod messages;` is not one.
-    let after = |l: &str, prefix: &str| {
-        l.trim_start()
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-    };
-    let last_mod = lines.iter().rposition(|l| after(l, "mod m"))?;
-    let last_box = lines.iter().rposition(|l| after(l, "Box::new(m"))?;
-    let indent: String = lines[last_box]
-        .chars()
-        .take_while(|c| c.is_whitespace())
-        .collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 2);
+    let last_mod = lines.iter().rposition(|l| names_migration(l, "mod m"))?;
+    let last_box = lines
+        .iter()
+        .rposition(|l| names_migration(l, "Box::new(m"))?;
+    let last_lineage = lines.iter().rposition(|l| lineage_entry(l).is_some())?;
+    let indent =
+        |line: &str| -> String { line.chars().take_while(|c| c.is_whitespace()).collect() };
+    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 3);
     for (i, line) in lines.iter().enumerate() {
         out.push(line.to_string());
         if i == last_mod {
             out.push(format!("mod {migration};"));
         }
         if i == last_box {
-            out.push(format!("{indent}Box::new({migration}::Migration),"));
+            out.push(format!("{}Box::new({migration}::Migration),", indent(line)));
+        }
+        if i == last_lineage {
+            out.push(format!("{}{migration},", indent(line)));
         }
     }
     Some(out.join("\n") + "\n")
+}
+
+/// Migration names are `m` and a date: `mod messages;` is not one.
+fn names_migration(line: &str, prefix: &str) -> bool {
+    line.trim_start()
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// A line of the `written_after!(...)` list: a migration's name alone, then a comma.
+fn lineage_entry(line: &str) -> Option<&str> {
+    let name = line.trim().strip_suffix(',')?;
+    let digits = name.strip_prefix('m')?;
+    (digits.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then_some(name)
+}
+
+/// The migrations of the crate's `lib.rs`, in its lineage list's order: the last one is what a new
+/// migration is written after.
+pub fn lineage_names(lib_rs: &str) -> Vec<String> {
+    lib_rs
+        .lines()
+        .filter_map(lineage_entry)
+        .map(str::to_string)
+        .collect()
+}
+
+/// What a migration's source says it was written after: `Some(None)` for `None` (the first),
+/// `None` when the file does not say.
+pub fn written_after_in(source: &str) -> Option<Option<String>> {
+    let line = source
+        .lines()
+        .find(|l| l.trim_start().starts_with("pub const WRITTEN_AFTER"))?;
+    let value = line.split_once('=')?.1.trim().trim_end_matches(';').trim();
+    if value == "None" {
+        return Some(None);
+    }
+    let inner = value.strip_prefix("Some(")?.strip_suffix(')')?.trim();
+    Some(Some(inner.trim_matches('"').to_string()))
 }
 
 #[cfg(test)]
@@ -295,13 +341,20 @@ mod tests {
 
     #[test]
     fn registration_goes_after_the_last_migration() {
-        let lib = "mod columns;\nmod m1_a;\nmod m2_b;\nmod messages;\n\nfn migrations() {\n    vec![\n        Box::new(m1_a::Migration),\n        Box::new(m2_b::Migration),\n    ]\n}\n";
+        let lib = "mod columns;\nmod m1_a;\nmod m2_b;\nmod messages;\n\nfn lineage() {\n    written_after!(\n        m1_a,\n        m2_b,\n    )\n}\n\nfn migrations() {\n    vec![\n        Box::new(m1_a::Migration),\n        Box::new(m2_b::Migration),\n    ]\n}\n";
         let registered = register(lib, "m3_c").unwrap();
         assert!(registered.contains("mod m2_b;\nmod m3_c;\nmod messages;"));
         assert!(registered.contains(
             "        Box::new(m2_b::Migration),\n        Box::new(m3_c::Migration),\n    ]"
         ));
+        assert!(registered.contains("        m2_b,\n        m3_c,\n    )"));
+        assert_eq!(lineage_names(&registered), ["m1_a", "m2_b", "m3_c"]);
         assert_eq!(register("fn main() {}", "m3_c"), None);
+        // A list without the lineage (an older crate) is not half-registered.
+        assert_eq!(
+            register(&lib.replace("        m1_a,\n        m2_b,\n", ""), "m3_c"),
+            None
+        );
     }
 
     #[test]
@@ -311,7 +364,15 @@ mod tests {
         let user = live.tables.get_mut("user").unwrap();
         user.indexes.clear();
         let changes = diff(&expected::schema(), &live);
-        let generated = migration_source("posts table", &changes);
+        let generated = migration_source("posts table", &changes, Some("m1_a"));
+        assert_eq!(
+            written_after_in(&generated.source),
+            Some(Some("m1_a".to_string()))
+        );
+        assert_eq!(
+            written_after_in(&migration_source("first", &[], None).source),
+            Some(None)
+        );
         let (up, down) = generated.source.split_once("async fn down").unwrap();
         assert!(up.contains(".create_table(") && up.contains("Alias::new(\"post\")"));
         assert!(up.contains(".name(\"ix_post_timestamp\")") && up.contains(".unique()"));
@@ -326,7 +387,7 @@ mod tests {
     fn changes_no_code_makes_are_handed_back() {
         let mut live = expected::schema();
         live.tables.get_mut("user").unwrap().columns[1].kind = "varchar(32)".into();
-        let generated = migration_source("wider names", &diff(&expected::schema(), &live));
+        let generated = migration_source("wider names", &diff(&expected::schema(), &live), None);
         assert_eq!(generated.by_hand.len(), 1);
         assert!(
             generated
