@@ -658,3 +658,219 @@ fn up_and_down_to_a_target() {
         );
     }
 }
+
+/// Feeds an SQL script to the backend's own command-line client, stopping at the first error:
+/// `sqlite3`, `psql`, `mariadb`, as a DBA would run what `--sql` printed.
+fn feed_to_the_cli(db: &TestDb, sql: &str) {
+    let mut command = match db.backend {
+        Backend::Sqlite => {
+            let mut c = std::process::Command::new("sqlite3");
+            c.arg("-bail").arg(db.dir.join("app.db"));
+            c
+        }
+        Backend::Postgres => {
+            let mut c = std::process::Command::new("psql");
+            c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &db.url]);
+            c
+        }
+        Backend::MySql => {
+            // mysql://root@127.0.0.1:3306/NAME
+            let rest = db.url.strip_prefix("mysql://").unwrap();
+            let (user, rest) = rest.split_once('@').unwrap();
+            let (address, name) = rest.split_once('/').unwrap();
+            let (host, port) = address.split_once(':').unwrap_or((address, "3306"));
+            let mut c = std::process::Command::new("mariadb");
+            c.args(["-h", host, "-P", port, "-u", user, name]);
+            c
+        }
+    };
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}\n{sql}",
+        db.backend.name(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `flask db upgrade --sql`: the printed SQL, run by each backend's own client on an empty
+/// database, gives the schema `migrate up` gives (`check` passes, every migration recorded); the
+/// same for `down --sql`; `--sql FROM:TO` needs no database at all.
+#[test]
+fn offline_sql_run_by_the_backends_own_client_gives_what_migrate_up_gives() {
+    for db in each_backend() {
+        let name = db.backend.name();
+        // Printed from the dialect alone: no database here, and none is made.
+        let unreachable = match db.backend {
+            Backend::Sqlite => "sqlite://nowhere/at/all.db".to_string(),
+            Backend::Postgres => "postgres://nobody@127.0.0.1:1/none".to_string(),
+            Backend::MySql => "mysql://nobody@127.0.0.1:1/none".to_string(),
+        };
+        let offline = db
+            .dir
+            .run_on(&unreachable, &["migrate", "up", "--sql", "base:head"]);
+        let offline = offline.ok().to_string();
+        let up_sql = db.run(&["migrate", "up", "--sql"]).ok().to_string();
+        assert_eq!(up_sql, offline, "{name}");
+        if db.backend == Backend::Sqlite {
+            assert!(
+                !db.dir.join("app.db").exists(),
+                "--sql made a database file"
+            );
+        }
+        for migration in [
+            "m20240101_000001_users_table",
+            "m20240101_000002_posts_table",
+            "m20261125_000001_author_timeline_index",
+        ] {
+            assert!(
+                up_sql.contains(&format!("-- apply {migration} (")),
+                "{name}: {up_sql}"
+            );
+        }
+        assert_eq!(
+            up_sql.starts_with("BEGIN;") && up_sql.trim_end().ends_with("COMMIT;"),
+            db.backend != Backend::MySql,
+            "{name}: transactional DDL is wrapped, MySQL's is not"
+        );
+
+        feed_to_the_cli(&db, &up_sql);
+        let status = db.run(&["migrate", "status"]).ok().to_string();
+        assert!(
+            status.ends_with("3 applied, 0 pending\n"),
+            "{name}: {status}"
+        );
+        let check = db.run(&["migrate", "check"]).ok().to_string();
+        assert!(
+            check.contains("No changes in schema detected"),
+            "{name}: {check}"
+        );
+        db.run(&[
+            "-c",
+            "add user john john@example.com",
+            "-c",
+            "add post hi by john",
+        ])
+        .ok();
+        let nothing = db.run(&["migrate", "up", "--sql"]).ok().to_string();
+        assert_eq!(
+            nothing, "-- Nothing to apply: the database is up to date\n",
+            "{name}"
+        );
+
+        // One step back: only the last migration, its record removed.
+        let last = db.run(&["migrate", "down", "--sql"]).ok().to_string();
+        assert!(
+            last.contains("-- revert m20261125_000001_author_timeline_index")
+                && !last.contains("posts_table"),
+            "{name}: {last}"
+        );
+        feed_to_the_cli(&db, &last);
+        let status = db.run(&["migrate", "status"]).ok().to_string();
+        assert!(
+            status.ends_with("2 applied, 1 pending\n"),
+            "{name}: {status}"
+        );
+        // All the way down: what `down --to base` would do, then nothing is left.
+        let all = db
+            .run(&["migrate", "down", "--sql", "--to", "base"])
+            .ok()
+            .to_string();
+        assert_eq!(
+            all,
+            db.dir
+                .run_on(
+                    &unreachable,
+                    &["migrate", "down", "--sql", "posts_table:base"]
+                )
+                .ok(),
+            "{name}"
+        );
+        feed_to_the_cli(&db, &all);
+        let status = db.run(&["migrate", "status"]).ok().to_string();
+        assert!(
+            status.ends_with("0 applied, 3 pending\n"),
+            "{name}: {status}"
+        );
+        let check = db.run(&["migrate", "check"]);
+        assert_eq!(check.code, Some(1), "{name}: {check:?}");
+        assert!(
+            check.stdout.contains("Detected added table 'user'"),
+            "{name}: {check:?}"
+        );
+        // And the shell takes it up from there.
+        db.run(&["migrate", "up"]).ok();
+        db.run(&["migrate", "check"]).ok();
+    }
+}
+
+/// Ranges read in their direction and name real migrations; `show` prints both ways.
+#[test]
+fn sql_ranges_and_show_are_checked() {
+    let dir = TestDir::new();
+    let offline = |args: &[&str]| dir.run_on("sqlite://never.db", args);
+    let backwards = offline(&["migrate", "up", "--sql", "head:base"]);
+    assert!(
+        backwards.one_line_error().contains("goes forward"),
+        "{backwards:?}"
+    );
+    let forwards = offline(&["migrate", "down", "--sql", "base:head"]);
+    assert!(
+        forwards.one_line_error().contains("goes back"),
+        "{forwards:?}"
+    );
+    let unknown = offline(&["migrate", "up", "--sql", "base:nothing"]);
+    assert!(
+        unknown
+            .one_line_error()
+            .contains("there is no migration \"nothing\""),
+        "{unknown:?}"
+    );
+    let half = offline(&["migrate", "up", "--sql", "base:"]);
+    // Refused by the command line's parser, as any malformed option is (exit 2).
+    assert_eq!(half.code, Some(2), "{half:?}");
+    assert!(half.stderr.contains("must be FROM:TO"), "{half:?}");
+    let both = offline(&["migrate", "up", "--sql", "base:head", "--to", "head"]);
+    assert!(
+        both.one_line_error().contains("names its own range"),
+        "{both:?}"
+    );
+    let from_the_middle = offline(&["migrate", "up", "--sql", "users:posts"])
+        .ok()
+        .to_string();
+    assert!(
+        from_the_middle.contains("-- apply m20240101_000002_posts_table")
+            && !from_the_middle.contains("users_table (")
+            && !from_the_middle.contains("seaql_migrations: the migrations applied"),
+        "{from_the_middle}"
+    );
+    let show = offline(&["migrate", "show", "timeline"]).ok().to_string();
+    assert!(
+        show.starts_with(
+            "m20261125_000001_author_timeline_index: author timeline index\n\
+             written after m20240101_000002_posts_table\n-- up (SQLite)\n\
+             CREATE INDEX \"ix_post_user_id_timestamp\" ON \"post\" (\"user_id\", \"timestamp\");\n\
+             -- down (SQLite)\nDROP INDEX \"ix_post_user_id_timestamp\";\n"
+        ),
+        "{show}"
+    );
+    assert!(!dir.join("never.db").exists(), "nothing was made");
+    let ambiguous = offline(&["migrate", "show", "2024"]);
+    assert!(
+        ambiguous.one_line_error().contains("give more of the name"),
+        "{ambiguous:?}"
+    );
+}
