@@ -720,8 +720,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "migrate",
         aliases: &[],
-        summary: "apply, revert or list schema migrations",
-        examples: &["migrate status"],
+        summary: "apply, revert, show or list schema migrations; --sql prints their SQL instead",
+        examples: &[
+            "migrate status",
+            "migrate up --to head",
+            "migrate down --sql",
+            "migrate show timeline",
+        ],
         forms: &[form!(&[Part::MigrateAction], |c| Ok(Command::Migrate(
             c.migrate()?
         )))],

@@ -1,8 +1,9 @@
 //! Replays every recorded session in `history/` against a fresh, migrated database on each backend
 //! (SQLite, PostgreSQL, MariaDB) and compares the transcript with the one recording: the shell must
 //! print the same on all three. The recordings are insta snapshots; timestamps are matched by shape.
-//! A session named `NAME.sqlite.snap` shows backend-specific text and runs on SQLite only; one named
-//! `NAME.sandbox.snap` runs with `--sandbox` (and shows that nothing of it stays).
+//! A session named `NAME.sqlite.snap` (`.postgres`, `.mysql`) shows backend-specific text (a
+//! query plan, a dialect's SQL) and runs on that backend only; one named `NAME.sandbox.snap` runs
+//! with `--sandbox` (and shows that nothing of it stays).
 //!
 //! A session is its `> command` lines; everything else in the file is the output they must give.
 //! To record a new one, write the `> ` lines into `history/NAME.snap` and run
@@ -79,7 +80,15 @@ fn recorded_sessions_replay_identically() {
         let script = commands(&std::fs::read_to_string(&file).unwrap());
         assert!(!script.is_empty(), "{name}: no `> ` command lines");
         for backend in Backend::ALL {
-            if name.ends_with(".sqlite") && backend != Backend::Sqlite {
+            let only = [
+                (".sqlite", Backend::Sqlite),
+                (".postgres", Backend::Postgres),
+                (".mysql", Backend::MySql),
+            ];
+            if only
+                .iter()
+                .any(|(suffix, only_on)| name.ends_with(suffix) && backend != *only_on)
+            {
                 continue;
             }
             let Some(db) = TestDb::create(backend) else {
