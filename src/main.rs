@@ -70,7 +70,8 @@ async fn run(cli: Cli) -> Result<bool> {
             | (MigrateCommand::Anywhere(anywhere), Needs::ToRead)
                 if needs == Needs::Nothing || missing_file =>
             {
-                migrate::without_database(target.backend, anywhere, &mut report).await
+                migrate::without_database(connect::dialect(target.backend), anywhere, &mut report)
+                    .await
             }
             _ => {
                 let mut settings = connect_settings(&cli);

@@ -173,18 +173,6 @@ pub fn dialect(backend: Backend) -> DbBackend {
     }
 }
 
-/// The backend a connection speaks (SeaORM may name more some day: those are refused).
-pub fn backend_of(dialect: DbBackend) -> Result<Backend> {
-    match dialect {
-        DbBackend::Sqlite => Ok(Backend::Sqlite),
-        DbBackend::Postgres => Ok(Backend::Postgres),
-        DbBackend::MySql => Ok(Backend::MySql),
-        other => Err(Error::new(format!(
-            "{other:?} is not a backend the shell knows"
-        ))),
-    }
-}
-
 enum Probe {
     UnknownDatabase(String),
     Failed(String),

@@ -15,11 +15,9 @@ use std::path::Path;
 
 use migration::{MigrationTrait, Migrator, MigratorTrait, TUTORIAL_SCHEMA, message_of};
 use sea_orm::sea_query::{Alias, Expr, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::command::{MigrateAction, MigrateCommand, SqlRange};
-use crate::db::config::Backend;
-use crate::db::connect::backend_of;
 use crate::error::{Error, Result};
 use schema::{Schema, codegen, diff, expected, live};
 
@@ -298,7 +296,7 @@ async fn run_action(
         | MigrateAction::Down {
             sql: Some(SqlRange::Between { .. }),
             ..
-        } => without_database(backend_of(db.get_database_backend())?, &action, report).await,
+        } => without_database(db.get_database_backend(), &action, report).await,
         MigrateAction::Up {
             sql: Some(SqlRange::Database),
             ..
@@ -308,13 +306,7 @@ async fn run_action(
             ..
         } => {
             let registry = registry(db).await?;
-            sql_of(
-                backend_of(db.get_database_backend())?,
-                registry,
-                &action,
-                report,
-            )
-            .await
+            sql_of(db.get_database_backend(), registry, &action, report).await
         }
         MigrateAction::Up {
             steps,
@@ -342,7 +334,7 @@ async fn run_action(
 /// What runs with the dialect alone: `show`, `--sql FROM:TO`, and `--sql` on a database that is
 /// not there yet (an SQLite file not created: every migration pending).
 pub async fn without_database(
-    backend: Backend,
+    backend: DbBackend,
     action: &MigrateAction,
     report: &mut Report,
 ) -> Result<()> {
@@ -419,7 +411,7 @@ pub async fn without_database(
 /// `up --sql` / `down --sql`: the script of what the action would run on a database at
 /// `registry`, written into the report.
 async fn sql_of(
-    backend: Backend,
+    backend: DbBackend,
     registry: Registry,
     action: &MigrateAction,
     report: &mut Report,
@@ -460,7 +452,7 @@ async fn sql_of(
 
 /// `migrate show TARGET`: the migration's message and what it was written after, then the SQL of
 /// its `up` and its `down` in the backend's dialect.
-async fn show(backend: Backend, target: &str, report: &mut Report) -> Result<()> {
+async fn show(backend: DbBackend, target: &str, report: &mut Report) -> Result<()> {
     let states = Registry::empty().states;
     let Some(index) = resolve_target(&states, target)? else {
         return Err(Error::new(
@@ -476,7 +468,12 @@ async fn show(backend: Backend, target: &str, report: &mut Report) -> Result<()>
         .and_then(|(_, after)| *after)
         .unwrap_or("base");
     report.line(format!("written after {after}"));
-    let dialect = backend.name();
+    let dialect = match backend {
+        DbBackend::Sqlite => "SQLite",
+        DbBackend::Postgres => "PostgreSQL",
+        DbBackend::MySql => "MySQL/MariaDB",
+        other => return Err(Error::new(format!("no SQL for {other:?} here"))),
+    };
     for direction in [offline::Direction::Up, offline::Direction::Down] {
         let word = match direction {
             offline::Direction::Up => "up",

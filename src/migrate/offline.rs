@@ -6,11 +6,9 @@
 
 use migration::MigrationTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{MockDatabase, MockExecResult, Schema};
+use sea_orm::{DbBackend, MockDatabase, MockExecResult, Schema};
 use sea_orm_migration::{SchemaManager, seaql_migrations};
 
-use crate::db::config::Backend;
-use crate::db::connect::dialect;
 use crate::error::{Error, Result};
 
 /// Which way a migration runs.
@@ -27,11 +25,11 @@ const BOOKKEEPING_TABLE: &str = "seaql_migrations";
 
 /// The statements of one migration's `up` or `down`, each ending in `;`, nothing run.
 pub async fn statements(
-    backend: Backend,
+    backend: DbBackend,
     migration: &dyn MigrationTrait,
     direction: Direction,
 ) -> Result<Vec<String>> {
-    let recorder = MockDatabase::new(dialect(backend))
+    let recorder = MockDatabase::new(backend)
         .append_exec_results((0..MOST_STATEMENTS).map(|_| MockExecResult {
             last_insert_id: 0,
             rows_affected: 0,
@@ -46,7 +44,7 @@ pub async fn statements(
         Error::new(format!(
             "cannot write out the SQL of {} (it must only run statements, not read the database): {}",
             migration.name(),
-            crate::db::error::describe_db_err(&e)
+            Error::from(e)
         ))
     })?;
     Ok(recorder
@@ -60,11 +58,11 @@ pub async fn statements(
 /// naming it, its statements and its bookkeeping row, all in one transaction where the backend's
 /// DDL is transactional (SQLite, PostgreSQL; MySQL/MariaDB commit each DDL statement at once).
 pub async fn script(
-    backend: Backend,
+    backend: DbBackend,
     steps: &[(&dyn MigrationTrait, Direction)],
     install: bool,
 ) -> Result<Vec<String>> {
-    let transactional = backend != Backend::MySql;
+    let transactional = backend != DbBackend::MySql;
     let mut lines = Vec::new();
     if steps.is_empty() {
         lines.push("-- Nothing to run: no migration in that range".to_string());
@@ -97,7 +95,7 @@ pub async fn script(
             migration::message_of(name)
         ));
         lines.extend(statements(backend, *migration, *direction).await?);
-        lines.push(bookkeeping(backend, name, *direction));
+        lines.push(bookkeeping(backend, name, *direction)?);
     }
     if transactional {
         lines.push(String::new());
@@ -107,26 +105,25 @@ pub async fn script(
 }
 
 /// `CREATE TABLE IF NOT EXISTS seaql_migrations ...`, as sea-orm-migration creates it.
-fn install_statement(backend: Backend) -> String {
-    let dialect = dialect(backend);
-    let mut create = Schema::new(dialect).create_table_from_entity(seaql_migrations::Entity);
+fn install_statement(backend: DbBackend) -> String {
+    let mut create = Schema::new(backend).create_table_from_entity(seaql_migrations::Entity);
     create.if_not_exists();
-    format!("{};", dialect.build(&create))
+    format!("{};", backend.build(&create))
 }
 
 /// The row that records a migration as applied (stamped with the time the script runs), or
 /// its removal.
-fn bookkeeping(backend: Backend, name: &str, direction: Direction) -> String {
-    let dialect = dialect(backend);
+fn bookkeeping(backend: DbBackend, name: &str, direction: Direction) -> Result<String> {
     let table = Alias::new(BOOKKEEPING_TABLE);
     let statement = match direction {
         Direction::Up => {
             let now = match backend {
-                Backend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
-                Backend::Postgres => "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
-                Backend::MySql => "UNIX_TIMESTAMP()",
+                DbBackend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER)",
+                DbBackend::Postgres => "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
+                DbBackend::MySql => "UNIX_TIMESTAMP()",
+                other => return Err(Error::new(format!("no SQL for {other:?} here"))),
             };
-            dialect.build(
+            backend.build(
                 &Query::insert()
                     .into_table(table)
                     .columns([Alias::new("version"), Alias::new("applied_at")])
@@ -134,12 +131,12 @@ fn bookkeeping(backend: Backend, name: &str, direction: Direction) -> String {
                     .to_owned(),
             )
         }
-        Direction::Down => dialect.build(
+        Direction::Down => backend.build(
             &Query::delete()
                 .from_table(table)
                 .and_where(Expr::col(Alias::new("version")).eq(name))
                 .to_owned(),
         ),
     };
-    format!("{statement};")
+    Ok(format!("{statement};"))
 }
