@@ -305,6 +305,8 @@ async fn run_action(
             sql: Some(SqlRange::Database),
             ..
         } => {
+            // What `up` would refuse, `--sql` does not print.
+            refuse_unstamped_alembic(db).await?;
             let registry = registry(db).await?;
             sql_of(db.get_database_backend(), registry, &action, report).await
         }

@@ -16,8 +16,8 @@ use super::pager::Output;
 use super::progress::{Progress, RowsProgress};
 use super::{interrupt, questions};
 use crate::command::{
-    self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
-    WriteCommand, help,
+    self, Command, Format, MigrateAction, MigrateCommand, Needs, PromptCommand, ReadCommand,
+    UserRef, WriteCommand, help,
 };
 use crate::command::{Existing, OutputFile, SqlCommand, sql_words};
 use crate::db::bulk::{PendingPost, PostBatch};
@@ -471,9 +471,15 @@ impl Runner<'_> {
 
     /// `migrate ...` at the prompt: outside any transaction, reported as one block.
     async fn migrate(&mut self, action: MigrateAction) -> Result<Outcome> {
-        let db = self.session.outside_transaction()?;
         let mut report = Report::default();
-        migrate::run(db, &MigrateCommand::Anywhere(action), &mut report).await?;
+        if action.needs() == Needs::Nothing {
+            // `show`, `--sql FROM:TO`: the dialect alone, fine in a transaction or a sandbox.
+            let dialect = crate::db::connect::dialect(self.session.target.backend);
+            migrate::without_database(dialect, &action, &mut report).await?;
+        } else {
+            let db = self.session.outside_transaction()?;
+            migrate::run(db, &MigrateCommand::Anywhere(action), &mut report).await?;
+        }
         Ok(Outcome::Report {
             text: report.text(),
             passed: report.passed,

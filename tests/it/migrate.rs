@@ -874,3 +874,31 @@ fn sql_ranges_and_show_are_checked() {
         "{ambiguous:?}"
     );
 }
+
+/// At the prompt, what needs only the dialect runs anywhere, in a transaction and in a sandbox
+/// too; what reads the database's migrations waits for the transaction to end.
+#[test]
+fn show_and_sql_ranges_run_inside_a_transaction_and_a_sandbox() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let script =
+        "begin\nmigrate show head\nmigrate up --sql users:head\nmigrate down --sql\nrollback\n";
+    let run = dir.pipe(&["--continue-on-error"], script.as_bytes());
+    assert!(
+        run.stdout
+            .contains("m20261125_000001_author_timeline_index: author timeline index")
+            && run.stdout.contains("-- apply m20240101_000002_posts_table"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("line 4: a transaction is open"),
+        "{run:?}"
+    );
+    let sandboxed = dir.pipe(&["--sandbox"], b"migrate show posts\n");
+    assert!(
+        sandboxed
+            .ok()
+            .contains("-- down (SQLite)\nDROP TABLE \"post\";"),
+        "{sandboxed:?}"
+    );
+}
