@@ -56,6 +56,11 @@ enum KeyValue {
 pub struct Listing {
     entity: EntityKind,
     filter: SqlCondition,
+    /// `posts of NAME`: the author found by name inside the page's own statement (one statement
+    /// per command, not a look-up and then the page). Until a page has rows, the name is unchecked:
+    /// an empty first page looks the name up on its own, for "there is no user" or a name that
+    /// differs only in case (then the pages run again with that user's id).
+    unchecked_author: Option<(UserRef, Option<crate::command::Condition>)>,
     keys: Vec<Key>,
     /// Users: whether the `posts` column is shown (the query names it).
     with_post_count: bool,
@@ -117,13 +122,35 @@ impl Listing {
     /// prints.
     pub async fn new<C: ConnectionTrait>(db: &C, query: &ListQuery) -> Result<Self> {
         let backend = db.get_database_backend();
-        let filter = selection(
-            db,
-            query.of.as_ref(),
-            query.filter.as_ref(),
-            AuthorAccess::Joined,
-        )
-        .await?;
+        let (filter, unchecked_author) = match &query.of {
+            Some(UserRef::Username(name))
+                if query.entity == EntityKind::Post && query.page.limit != Some(0) =>
+            {
+                let rest = selection(db, None, query.filter.as_ref(), AuthorAccess::Joined).await?;
+                let author = Query::select()
+                    .column((user::Entity, user::Column::Id))
+                    .from(user::Entity)
+                    .and_where(Expr::col((user::Entity, user::Column::Username)).eq(name.as_str()))
+                    .to_owned();
+                let by_name = Expr::col((post::Entity, post::Column::UserId))
+                    .eq(Expr::SubQuery(None, Box::new(author.into())));
+                let unchecked = (
+                    query.of.clone().unwrap_or(UserRef::Id(0)),
+                    query.filter.clone(),
+                );
+                (rest.add(by_name), Some(unchecked))
+            }
+            _ => {
+                let filter = selection(
+                    db,
+                    query.of.as_ref(),
+                    query.filter.as_ref(),
+                    AuthorAccess::Joined,
+                )
+                .await?;
+                (filter, None)
+            }
+        };
         let no_users = HashMap::new();
         let sql = Sql {
             backend,
@@ -178,6 +205,7 @@ impl Listing {
         Ok(Listing {
             entity: query.entity,
             filter,
+            unchecked_author,
             keys,
             with_post_count,
             backend,
@@ -316,7 +344,23 @@ impl Listing {
             self.page_rows = Ord::min(self.page_rows * 2, UNINDEXED_PAGE_ROWS);
         }
         let offset = self.offset.take();
-        let found = db.query_all(&self.statement(size, offset)).await?;
+        let mut found = db.query_all(&self.statement(size, offset)).await?;
+        if let Some((author, filter)) = self.unchecked_author.take()
+            && found.is_empty()
+        {
+            // No rows: no such user (an error), one with no posts, or a name that differs in case.
+            let user = find_user(db, &author).await?;
+            if !matches!(&author, UserRef::Username(name) if *name == user.username) {
+                self.filter = selection(
+                    db,
+                    Some(&UserRef::Id(user.id)),
+                    filter.as_ref(),
+                    AuthorAccess::Joined,
+                )
+                .await?;
+                found = db.query_all(&self.statement(size, offset)).await?;
+            }
+        }
         let count = found.len();
         let mut rows = Vec::with_capacity(count);
         // Each driver row is dropped once it is cells: a page is never held twice over.

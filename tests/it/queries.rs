@@ -810,3 +810,49 @@ async fn users_page_through_their_post_counts() {
         assert_eq!(some, "600 users\n", "{name}");
     }
 }
+
+/// `posts of NAME` finds the author inside the listing's statement (one statement per command);
+/// what the separate look-up used to say is still said: an unknown name is an error (even with
+/// `limit 0`), a user without posts is an empty list, and a name that differs only in case finds
+/// that user, on every backend.
+#[test]
+fn posts_of_a_name_in_one_statement_keeps_every_answer_of_the_look_up() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        db.run(&[
+            "-c",
+            "add user john john@example.com",
+            "-c",
+            "add user susan susan@example.com",
+            "-c",
+            "add post hello by john",
+        ])
+        .ok();
+        let csv = |command: &str| db.run(&["--format", "csv", "-c", command]);
+        let john = csv("posts of JOHN").ok().to_string();
+        assert!(john.contains(",john,hello"), "{name}: {john}");
+        assert_eq!(
+            csv("posts of susan").ok(),
+            "id,timestamp,author,body\n",
+            "{name}"
+        );
+        for unknown in [
+            "posts of nobody",
+            "posts of nobody limit 0",
+            "posts of nobody offset 5",
+        ] {
+            let run = csv(unknown);
+            assert!(
+                run.one_line_error().contains("there is no user \"nobody\""),
+                "{name}: {unknown}: {run:?}"
+            );
+        }
+        let echoed = db.run(&["--echo-sql", "-c", "posts of john"]);
+        assert_eq!(echoed.ok().matches("(1 row)").count(), 1, "{name}");
+        assert_eq!(
+            echoed.stderr.matches("SQL: ").count() + echoed.stdout.matches("SQL: ").count(),
+            1,
+            "{name}: one statement: {echoed:?}"
+        );
+    }
+}
