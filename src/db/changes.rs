@@ -8,7 +8,7 @@ use sea_orm::sea_query::{
 };
 
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
-use super::listing::{integer, selection};
+use super::listing::{integer, selection, written_by_exactly};
 use super::queries::{ensure_available, find_user, taken_in_a_race};
 use crate::command::query::{Assignment, Field, Literal, PostField, UserColumn, UserField};
 use crate::command::{Condition, EntityKind, Targets, UserRef};
@@ -59,6 +59,21 @@ pub async fn how_many<C: ConnectionTrait>(
     } else {
         AuthorAccess::Correlated
     };
+    if let (EntityKind::Post, Some(UserRef::Username(name))) = (entity, of) {
+        // One statement: the author found inside the count (see `written_by_exactly`).
+        let rest = selection(db, None, filter, access).await?;
+        let count = count_rows(db, entity, rest.add(written_by_exactly(name)), access).await?;
+        if count > 0 {
+            return Ok(count);
+        }
+        // None: no such user (the error), one with no posts, or a name that differs in case.
+        let user = find_user(db, &UserRef::Username(name.clone())).await?;
+        if user.username == *name {
+            return Ok(0);
+        }
+        let condition = selection(db, Some(&UserRef::Id(user.id)), filter, access).await?;
+        return count_rows(db, entity, condition, access).await;
+    }
     let condition = selection(db, of, filter, access).await?;
     count_rows(db, entity, condition, access).await
 }

@@ -117,6 +117,19 @@ pub async fn selection<C: ConnectionTrait>(
     Ok(condition)
 }
 
+/// Posts whose author has exactly this username, the user found inside the statement (a scalar
+/// subquery on the username's unique index): one statement where a look-up and a query were two.
+/// No row can mean no such user or a name that differs in case: the caller looks the name up then.
+pub fn written_by_exactly(name: &str) -> Expr {
+    let author = Query::select()
+        .column((user::Entity, user::Column::Id))
+        .from(user::Entity)
+        .and_where(Expr::col((user::Entity, user::Column::Username)).eq(name))
+        .to_owned();
+    Expr::col((post::Entity, post::Column::UserId))
+        .eq(Expr::SubQuery(None, Box::new(author.into())))
+}
+
 impl Listing {
     /// Resolves the users the query names first, so an unknown one is an error before anything
     /// prints.
@@ -127,13 +140,7 @@ impl Listing {
                 if query.entity == EntityKind::Post && query.page.limit != Some(0) =>
             {
                 let rest = selection(db, None, query.filter.as_ref(), AuthorAccess::Joined).await?;
-                let author = Query::select()
-                    .column((user::Entity, user::Column::Id))
-                    .from(user::Entity)
-                    .and_where(Expr::col((user::Entity, user::Column::Username)).eq(name.as_str()))
-                    .to_owned();
-                let by_name = Expr::col((post::Entity, post::Column::UserId))
-                    .eq(Expr::SubQuery(None, Box::new(author.into())));
+                let by_name = written_by_exactly(name);
                 let unchecked = (
                     query.of.clone().unwrap_or(UserRef::Id(0)),
                     query.filter.clone(),

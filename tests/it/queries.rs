@@ -847,6 +847,13 @@ fn posts_of_a_name_in_one_statement_keeps_every_answer_of_the_look_up() {
                 "{name}: {unknown}: {run:?}"
             );
         }
+        assert_eq!(csv("count posts of JOHN").ok(), "count\n1\n", "{name}");
+        assert_eq!(csv("count posts of susan").ok(), "count\n0\n", "{name}");
+        let run = csv("count posts of nobody");
+        assert!(
+            run.one_line_error().contains("there is no user \"nobody\""),
+            "{name}: {run:?}"
+        );
         let echoed = db.run(&["--echo-sql", "-c", "posts of john"]);
         assert_eq!(echoed.ok().matches("(1 row)").count(), 1, "{name}");
         assert_eq!(
