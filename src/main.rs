@@ -58,17 +58,13 @@ async fn run(cli: Cli) -> Result<bool> {
     if let Some(Command::Migrate { action }) = &cli.command {
         confirm_destructive(action, &target)?;
         let mut report = Report::default();
-        let needs = match action {
-            MigrateCommand::Anywhere(anywhere) => anywhere.needs(),
-            _ => Needs::Connection,
-        };
         let missing_file = target.sqlite_path().is_some_and(|path| !path.exists());
-        let result = match (action, needs) {
+        let result = match action {
             // `show`, `--sql FROM:TO`, and `--sql` on an SQLite file not made yet: the dialect
             // alone, no connection (nothing is created).
-            (MigrateCommand::Anywhere(anywhere), Needs::Nothing)
-            | (MigrateCommand::Anywhere(anywhere), Needs::ToRead)
-                if needs == Needs::Nothing || missing_file =>
+            MigrateCommand::Anywhere(anywhere)
+                if anywhere.needs() == Needs::Nothing
+                    || (anywhere.needs() == Needs::ToRead && missing_file) =>
             {
                 migrate::without_database(connect::dialect(target.backend), anywhere, &mut report)
                     .await
@@ -76,7 +72,8 @@ async fn run(cli: Cli) -> Result<bool> {
             _ => {
                 let mut settings = connect_settings(&cli);
                 // `--sql` only reads which migrations the database has.
-                settings.read_only |= needs == Needs::ToRead;
+                settings.read_only |=
+                    matches!(action, MigrateCommand::Anywhere(a) if a.needs() == Needs::ToRead);
                 let db = connect::connect(&target, settings).await?;
                 migrate::run(&db, action, &mut report).await
             }

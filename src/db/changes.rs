@@ -8,7 +8,7 @@ use sea_orm::sea_query::{
 };
 
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
-use super::listing::{integer, selection, written_by_exactly};
+use super::listing::{case_twin_of, integer, selection, written_by_exactly};
 use super::queries::{ensure_available, find_user, taken_in_a_race};
 use crate::command::query::{Assignment, Field, Literal, PostField, UserColumn, UserField};
 use crate::command::{Condition, EntityKind, Targets, UserRef};
@@ -66,12 +66,10 @@ pub async fn how_many<C: ConnectionTrait>(
         if count > 0 {
             return Ok(count);
         }
-        // None: no such user (the error), one with no posts, or a name that differs in case.
-        let user = find_user(db, &UserRef::Username(name.clone())).await?;
-        if user.username == *name {
+        let Some(id) = case_twin_of(db, name).await? else {
             return Ok(0);
-        }
-        let condition = selection(db, Some(&UserRef::Id(user.id)), filter, access).await?;
+        };
+        let condition = selection(db, Some(&UserRef::Id(id)), filter, access).await?;
         return count_rows(db, entity, condition, access).await;
     }
     let condition = selection(db, of, filter, access).await?;

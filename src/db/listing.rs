@@ -60,7 +60,7 @@ pub struct Listing {
     /// per command, not a look-up and then the page). Until a page has rows, the name is unchecked:
     /// an empty first page looks the name up on its own, for "there is no user" or a name that
     /// differs only in case (then the pages run again with that user's id).
-    unchecked_author: Option<(UserRef, Option<crate::command::Condition>)>,
+    unchecked_author: Option<(String, Option<crate::command::Condition>)>,
     keys: Vec<Key>,
     /// Users: whether the `posts` column is shown (the query names it).
     with_post_count: bool,
@@ -130,6 +130,13 @@ pub fn written_by_exactly(name: &str) -> Expr {
         .eq(Expr::SubQuery(None, Box::new(author.into())))
 }
 
+/// After `written_by_exactly(name)` found nothing: no such user (the error), one with no posts
+/// (`None`), or the id of the one whose name differs only in case.
+pub async fn case_twin_of<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<i32>> {
+    let user = find_user(db, &UserRef::Username(name.to_string())).await?;
+    Ok((user.username != name).then_some(user.id))
+}
+
 impl Listing {
     /// Resolves the users the query names first, so an unknown one is an error before anything
     /// prints.
@@ -141,10 +148,7 @@ impl Listing {
             {
                 let rest = selection(db, None, query.filter.as_ref(), AuthorAccess::Joined).await?;
                 let by_name = written_by_exactly(name);
-                let unchecked = (
-                    query.of.clone().unwrap_or(UserRef::Id(0)),
-                    query.filter.clone(),
-                );
+                let unchecked = (name.clone(), query.filter.clone());
                 (rest.add(by_name), Some(unchecked))
             }
             _ => {
@@ -352,21 +356,20 @@ impl Listing {
         }
         let offset = self.offset.take();
         let mut found = db.query_all(&self.statement(size, offset)).await?;
+        // No rows for `posts of NAME`: no such user (the error), one with no posts, or a name that
+        // differs only in case (then the page again, by that user's id).
         if let Some((author, filter)) = self.unchecked_author.take()
             && found.is_empty()
+            && let Some(id) = case_twin_of(db, &author).await?
         {
-            // No rows: no such user (an error), one with no posts, or a name that differs in case.
-            let user = find_user(db, &author).await?;
-            if !matches!(&author, UserRef::Username(name) if *name == user.username) {
-                self.filter = selection(
-                    db,
-                    Some(&UserRef::Id(user.id)),
-                    filter.as_ref(),
-                    AuthorAccess::Joined,
-                )
-                .await?;
-                found = db.query_all(&self.statement(size, offset)).await?;
-            }
+            self.filter = selection(
+                db,
+                Some(&UserRef::Id(id)),
+                filter.as_ref(),
+                AuthorAccess::Joined,
+            )
+            .await?;
+            found = db.query_all(&self.statement(size, offset)).await?;
         }
         let count = found.len();
         let mut rows = Vec::with_capacity(count);

@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::command::{MigrateAction, MigrateCommand, SqlRange};
 use crate::error::{Error, Result};
+use offline::Direction;
 use schema::{Schema, codegen, diff, expected, live};
 
 /// What a migration action says, line by line, and whether it passed: `check` does not when the
@@ -247,14 +248,13 @@ pub async fn run(
 ) -> Result<()> {
     match command {
         MigrateCommand::Anywhere(action) => run_action(db, action.clone(), report).await,
+        // All the way down (and up again): `carry_out` refuses an unstamped Flask database.
         MigrateCommand::Refresh(_) => {
-            refuse_unstamped_alembic(db).await?;
-            down_all(db, report).await?;
-            up_all(db, report).await
+            carry_out(db, Direction::Down, None, None, report).await?;
+            carry_out(db, Direction::Up, None, None, report).await
         }
         MigrateCommand::Reset(_) => {
-            refuse_unstamped_alembic(db).await?;
-            down_all(db, report).await?;
+            carry_out(db, Direction::Down, None, None, report).await?;
             Ok(Migrator::uninstall(db).await?)
         }
         MigrateCommand::Fresh(_) => {
@@ -298,39 +298,95 @@ async fn run_action(
             ..
         } => without_database(db.get_database_backend(), &action, report).await,
         MigrateAction::Up {
+            steps,
+            to,
             sql: Some(SqlRange::Database),
-            ..
-        }
-        | MigrateAction::Down {
+        } => sql_from_database(db, Direction::Up, steps, to.as_deref(), report).await,
+        MigrateAction::Down {
+            steps,
+            to,
             sql: Some(SqlRange::Database),
-            ..
-        } => {
-            // What `up` would refuse, `--sql` does not print.
-            refuse_unstamped_alembic(db).await?;
-            let registry = registry(db).await?;
-            sql_of(db.get_database_backend(), registry, &action, report).await
-        }
+        } => sql_from_database(db, Direction::Down, Some(steps), to.as_deref(), report).await,
         MigrateAction::Up {
             steps,
             to,
             sql: None,
-        } => {
-            refuse_unstamped_alembic(db).await?;
-            let states = states(db).await?;
-            let plan = plan_up(&states, steps, to.as_deref())?;
-            apply(db, &states, &plan, report).await
-        }
+        } => carry_out(db, Direction::Up, steps, to.as_deref(), report).await,
         MigrateAction::Down {
             steps,
             to,
             sql: None,
-        } => {
-            refuse_unstamped_alembic(db).await?;
-            let states = states(db).await?;
-            let plan = plan_down(&states, Some(steps), to.as_deref())?;
-            revert(db, &states, &plan, report).await
-        }
+        } => carry_out(db, Direction::Down, Some(steps), to.as_deref(), report).await,
     }
+}
+
+/// The migrations `up` or `down` would run.
+fn plan(
+    states: &[MigrationState],
+    direction: Direction,
+    steps: Option<u32>,
+    to: Option<&str>,
+) -> Result<Plan> {
+    match direction {
+        Direction::Up => plan_up(states, steps, to),
+        Direction::Down => plan_down(states, steps, to),
+    }
+}
+
+/// `up` / `down`: applies or reverts the planned migrations one at a time, each reported as it
+/// lands, then the plan's note ("Nothing to ...", "Reached the first migration ...").
+async fn carry_out(
+    db: &DatabaseConnection,
+    direction: Direction,
+    steps: Option<u32>,
+    to: Option<&str>,
+    report: &mut Report,
+) -> Result<()> {
+    refuse_unstamped_alembic(db).await?;
+    let states = states(db).await?;
+    let plan = plan(&states, direction, steps, to)?;
+    for &i in &plan.run {
+        let done = match direction {
+            Direction::Up => {
+                Migrator::up(db, Some(1)).await?;
+                "Applied"
+            }
+            Direction::Down => {
+                Migrator::down(db, Some(1)).await?;
+                "Reverted"
+            }
+        };
+        report.line(format!(
+            "{done} {} ({})",
+            states[i].name,
+            states[i].message()
+        ));
+    }
+    if let Some(note) = plan.note {
+        report.line(note);
+    }
+    Ok(())
+}
+
+/// `up --sql` / `down --sql` on a database: what it would run there (refused where `up` would be).
+async fn sql_from_database(
+    db: &DatabaseConnection,
+    direction: Direction,
+    steps: Option<u32>,
+    to: Option<&str>,
+    report: &mut Report,
+) -> Result<()> {
+    refuse_unstamped_alembic(db).await?;
+    let registry = registry(db).await?;
+    sql_of(
+        db.get_database_backend(),
+        registry,
+        direction,
+        steps,
+        to,
+        report,
+    )
+    .await
 }
 
 /// What runs with the dialect alone: `show`, `--sql FROM:TO`, and `--sql` on a database that is
@@ -373,32 +429,55 @@ pub async fn without_database(
                     "down --sql {from}:{to} goes back: {to} comes after {from} (up --sql {from}:{to} goes forward)"
                 )));
             }
+            if upwards && to_index == from_index {
+                report.line("-- Nothing to run: no migration in that range");
+                return Ok(());
+            }
             // As if the database were at FROM.
             let applied: Vec<String> = states
                 .iter()
                 .take(from_index.map_or(0, |i| i + 1))
                 .map(|s| s.name.clone())
                 .collect();
-            let ranged = match action {
-                MigrateAction::Up { .. } => MigrateAction::Up {
-                    steps: None,
-                    to: Some(to_index.map_or("base".to_string(), |i| states[i].name.clone())),
-                    sql: Some(SqlRange::Database),
-                },
-                _ => MigrateAction::Down {
-                    steps: 1,
-                    to: Some(to_index.map_or("base".to_string(), |i| states[i].name.clone())),
-                    sql: Some(SqlRange::Database),
-                },
+            let direction = if upwards {
+                Direction::Up
+            } else {
+                Direction::Down
             };
-            if upwards && to_index == from_index {
-                report.line("-- Nothing to run: no migration in that range");
-                return Ok(());
-            }
-            sql_of(backend, Registry::with_applied(&applied), &ranged, report).await
+            let registry = Registry::with_applied(&applied);
+            sql_of(
+                backend,
+                registry,
+                direction,
+                None,
+                Some(to.as_str()),
+                report,
+            )
+            .await
         }
-        MigrateAction::Up { .. } | MigrateAction::Down { .. } => {
-            sql_of(backend, Registry::empty(), action, report).await
+        MigrateAction::Up { steps, to, .. } => {
+            let to = to.as_deref();
+            sql_of(
+                backend,
+                Registry::empty(),
+                Direction::Up,
+                *steps,
+                to,
+                report,
+            )
+            .await
+        }
+        MigrateAction::Down { steps, to, .. } => {
+            let to = to.as_deref();
+            sql_of(
+                backend,
+                Registry::empty(),
+                Direction::Down,
+                Some(*steps),
+                to,
+                report,
+            )
+            .await
         }
         MigrateAction::Status
         | MigrateAction::Check
@@ -410,26 +489,18 @@ pub async fn without_database(
     }
 }
 
-/// `up --sql` / `down --sql`: the script of what the action would run on a database at
+/// `up --sql` / `down --sql`: the script of what `up`/`down` would run on a database at
 /// `registry`, written into the report.
 async fn sql_of(
     backend: DbBackend,
     registry: Registry,
-    action: &MigrateAction,
+    direction: Direction,
+    steps: Option<u32>,
+    to: Option<&str>,
     report: &mut Report,
 ) -> Result<()> {
     let states = registry.runnable()?;
-    let (plan, direction) = match action {
-        MigrateAction::Up { steps, to, .. } => (
-            plan_up(&states, *steps, to.as_deref())?,
-            offline::Direction::Up,
-        ),
-        MigrateAction::Down { steps, to, .. } => (
-            plan_down(&states, Some(*steps), to.as_deref())?,
-            offline::Direction::Down,
-        ),
-        _ => return Ok(()),
-    };
+    let plan = plan(&states, direction, steps, to)?;
     if plan.run.is_empty() {
         report.line(format!("-- {}", plan.note.unwrap_or_default()));
         return Ok(());
@@ -439,10 +510,10 @@ async fn sql_of(
         .iter()
         .map(|&i| migration_named(&states[i].name))
         .collect::<Result<_>>()?;
-    let steps: Vec<(&dyn MigrationTrait, offline::Direction)> =
+    let steps: Vec<(&dyn MigrationTrait, Direction)> =
         migrations.iter().map(|m| (m.as_ref(), direction)).collect();
     // The bookkeeping table may not be there yet when nothing is applied.
-    let install = direction == offline::Direction::Up && !states.iter().any(|s| s.applied);
+    let install = direction == Direction::Up && !states.iter().any(|s| s.applied);
     for line in offline::script(backend, &steps, install).await? {
         report.line(line);
     }
@@ -476,12 +547,8 @@ async fn show(backend: DbBackend, target: &str, report: &mut Report) -> Result<(
         DbBackend::MySql => "MySQL/MariaDB",
         other => return Err(Error::new(format!("no SQL for {other:?} here"))),
     };
-    for direction in [offline::Direction::Up, offline::Direction::Down] {
-        let word = match direction {
-            offline::Direction::Up => "up",
-            offline::Direction::Down => "down",
-        };
-        report.line(format!("-- {word} ({dialect})"));
+    for direction in [Direction::Up, Direction::Down] {
+        report.line(format!("-- {} ({dialect})", direction.word()));
         for statement in offline::statements(backend, migration.as_ref(), direction).await? {
             report.line(statement);
         }
@@ -556,63 +623,6 @@ async fn status(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
         states.len() - applied
     ));
     Ok(())
-}
-
-/// Applies the planned migrations one at a time, each reported as it lands.
-async fn apply(
-    db: &DatabaseConnection,
-    states: &[MigrationState],
-    plan: &Plan,
-    report: &mut Report,
-) -> Result<()> {
-    for &i in &plan.run {
-        Migrator::up(db, Some(1)).await?;
-        report.line(format!(
-            "Applied {} ({})",
-            states[i].name,
-            states[i].message()
-        ));
-    }
-    if let Some(note) = &plan.note {
-        report.line(note.clone());
-    }
-    Ok(())
-}
-
-/// Reverts the planned migrations (newest first) one at a time; says so when fewer were applied
-/// than `-n` asked for.
-async fn revert(
-    db: &DatabaseConnection,
-    states: &[MigrationState],
-    plan: &Plan,
-    report: &mut Report,
-) -> Result<()> {
-    for &i in &plan.run {
-        Migrator::down(db, Some(1)).await?;
-        report.line(format!(
-            "Reverted {} ({})",
-            states[i].name,
-            states[i].message()
-        ));
-    }
-    if let Some(note) = &plan.note {
-        report.line(note.clone());
-    }
-    Ok(())
-}
-
-/// Every pending migration (`refresh`).
-async fn up_all(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
-    let states = states(db).await?;
-    let plan = plan_up(&states, None, None)?;
-    apply(db, &states, &plan, report).await
-}
-
-/// Every applied migration, newest first (`refresh`, `reset`).
-async fn down_all(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
-    let states = states(db).await?;
-    let plan = plan_down(&states, None, None)?;
-    revert(db, &states, &plan, report).await
 }
 
 /// The Alembic revision of a database that Flask-Migrate manages, if it is one.

@@ -18,6 +18,16 @@ pub enum Direction {
     Down,
 }
 
+impl Direction {
+    /// `up` or `down`, as the migration's methods are named.
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
 /// The most statements one migration may run; the mock connection needs an answer for each.
 const MOST_STATEMENTS: usize = 10_000;
 

@@ -358,6 +358,18 @@ fn two_shells_on_a_server_add_to_one_user_and_race_for_a_name() {
     }
 }
 
+/// Starts a Python program that takes a lock and prints `locked`; returns once it holds it.
+fn holding_a_lock(program: &str) -> std::process::Child {
+    let mut python = Command::new("python3")
+        .args(["-c", program])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 6];
+    std::io::Read::read_exact(python.stdout.as_mut().unwrap(), &mut first).unwrap();
+    python
+}
+
 /// Another program holds a lock on what a command writes, on each backend, in Python as the Flask
 /// app would: the command waits `--lock-wait` seconds, then gives up in one line that says how long
 /// it waited. Before, PostgreSQL and MariaDB waited as long as the holder did (for ever).
@@ -387,13 +399,7 @@ fn a_lock_held_elsewhere_is_waited_for_as_long_as_lock_wait_says() {
             "{connect}db.cursor().execute(\"\"\"UPDATE {user} SET email = 'held@example.com' WHERE id = 1\"\"\")\n\
              print('locked', flush=True)\nimport time\ntime.sleep(60)\n"
         );
-        let mut python = Command::new("python3")
-            .args(["-c", &holder])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = [0u8; 6];
-        std::io::Read::read_exact(python.stdout.as_mut().unwrap(), &mut first).unwrap();
+        let mut python = holding_a_lock(&holder);
         let started = std::time::Instant::now();
         let run = db.run(&[
             "--lock-wait",
@@ -443,13 +449,7 @@ fn a_lock_that_cannot_be_waited_for_is_said_to_be_so() {
          print('locked', flush=True)\ntime.sleep(3)\ndb.execute('COMMIT')\n",
         dir.join("app.db").display().to_string()
     );
-    let mut python = Command::new("python3")
-        .args(["-c", &holder])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 6];
-    std::io::Read::read_exact(python.stdout.as_mut().unwrap(), &mut first).unwrap();
+    let mut python = holding_a_lock(&holder);
     let started = std::time::Instant::now();
     let run = dir.pipe(
         &["--database-url", &url, "--continue-on-error"],
