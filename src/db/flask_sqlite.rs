@@ -16,17 +16,17 @@ use crate::render::timestamp::sqlalchemy_text;
 /// A connection (or transaction) that stores timestamps as the Flask app does.
 pub struct FlaskCompat<'a, C>(pub &'a C);
 
-impl<C: ConnectionTrait> FlaskCompat<'_, C> {
-    fn adapt(&self, mut stmt: Statement) -> Statement {
-        if stmt.db_backend == DbBackend::Sqlite
-            && let Some(Values(values)) = &mut stmt.values
-        {
-            values.iter_mut().for_each(to_flask_text);
-        }
-        // Every data command's statement passes here: kept for `echo sql` and `explain`.
-        super::echo::record(&stmt);
-        stmt
+/// A statement as it is sent: on SQLite its date-time parameters as SQLAlchemy's text. Every data
+/// command's statement passes here (through `FlaskCompat`, or the direct SQLite reads): kept for
+/// `echo sql` and `explain`.
+pub fn adapted(mut stmt: Statement) -> Statement {
+    if stmt.db_backend == DbBackend::Sqlite
+        && let Some(Values(values)) = &mut stmt.values
+    {
+        values.iter_mut().for_each(to_flask_text);
     }
+    super::echo::record(&stmt);
+    stmt
 }
 
 fn to_flask_text(value: &mut Value) {
@@ -42,7 +42,7 @@ impl<C: ConnectionTrait> ConnectionTrait for FlaskCompat<'_, C> {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.0.execute_raw(self.adapt(stmt)).await
+        self.0.execute_raw(adapted(stmt)).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -50,11 +50,11 @@ impl<C: ConnectionTrait> ConnectionTrait for FlaskCompat<'_, C> {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.0.query_one_raw(self.adapt(stmt)).await
+        self.0.query_one_raw(adapted(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.0.query_all_raw(self.adapt(stmt)).await
+        self.0.query_all_raw(adapted(stmt)).await
     }
 
     fn support_returning(&self) -> bool {

@@ -10,9 +10,12 @@ use chrono::NaiveDateTime;
 use sea_orm::sea_query::{
     Alias, Condition as SqlCondition, Expr, ExprTrait, Order, Query, SelectStatement,
 };
-use sea_orm::{ColIdx, ConnectionTrait, QueryResult};
+use sea_orm::ConnectionTrait;
 
 use super::filter::{AuthorAccess, Sql, named_authors, ordered_text, post_count};
+use super::flask_sqlite::adapted;
+use super::row::RowRead;
+use super::sqlite_direct;
 use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
 use crate::command::query::{Field, FieldType, PostColumn, PostField, Sort, UserColumn, UserField};
 use crate::command::{EntityKind, Query as ListQuery, UserRef};
@@ -340,10 +343,13 @@ impl Listing {
         SqlCondition::all().add(range).add(any)
     }
 
-    /// The next page of rows, or `None` when the list is complete.
+    /// The next page of rows, or `None` when the list is complete. On SQLite outside a
+    /// transaction, `direct` reads the rows on this thread (`sqlite_direct`); `db` still does the
+    /// look-ups.
     pub async fn next_page<C: ConnectionTrait>(
         &mut self,
         db: &C,
+        direct: Option<&sqlite_direct::Reader>,
     ) -> Result<Option<Vec<Vec<Cell>>>> {
         if self.done {
             return Ok(None);
@@ -355,11 +361,11 @@ impl Listing {
             self.page_rows = Ord::min(self.page_rows * 2, UNINDEXED_PAGE_ROWS);
         }
         let offset = self.offset.take();
-        let mut found = db.query_all(&self.statement(size, offset)).await?;
+        let mut page = self.read_page(db, direct, size, offset).await?;
         // No rows for `posts of NAME`: no such user (the error), one with no posts, or a name that
         // differs only in case (then the page again, by that user's id).
         if let Some((author, filter)) = self.unchecked_author.take()
-            && found.is_empty()
+            && page.rows.is_empty()
             && let Some(id) = case_twin_of(db, &author).await?
         {
             self.filter = selection(
@@ -369,60 +375,89 @@ impl Listing {
                 AuthorAccess::Joined,
             )
             .await?;
-            found = db.query_all(&self.statement(size, offset)).await?;
+            page = self.read_page(db, direct, size, offset).await?;
         }
-        let count = found.len();
-        let mut rows = Vec::with_capacity(count);
-        // Each driver row is dropped once it is cells: a page is never held twice over.
-        for (i, row) in found.into_iter().enumerate() {
-            rows.push(self.cells(&row)?);
-            if i + 1 == count {
-                self.after = Some(self.key_values(&row)?);
-            }
+        let fetched = page.rows.len() as u64;
+        if page.last_keys.is_some() {
+            self.after = page.last_keys;
         }
-        let fetched = rows.len() as u64;
         if let Some(remaining) = &mut self.remaining {
             *remaining -= fetched;
         }
         self.done = fetched < size || self.remaining == Some(0);
-        Ok((fetched > 0).then_some(rows))
+        Ok((fetched > 0).then_some(page.rows))
     }
 
-    fn cells(&self, row: &QueryResult) -> Result<Vec<Cell>> {
+    /// One page's cells, and the keys of its last row when the page is full (a shorter page ends
+    /// the list). Each driver row is dropped once it is cells: a page is never held twice over.
+    async fn read_page<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        direct: Option<&sqlite_direct::Reader>,
+        size: u64,
+        offset: Option<u64>,
+    ) -> Result<Page> {
+        let select = self.statement(size, offset);
+        let mut page = Page {
+            rows: Vec::with_capacity(Ord::min(size, PAGE_ROWS) as usize),
+            last_keys: None,
+        };
+        let mut take = |row: &dyn RowRead| -> Result<()> {
+            page.rows.push(self.cells(row)?);
+            if page.rows.len() as u64 == size {
+                page.last_keys = Some(self.key_values(row)?);
+            }
+            Ok(())
+        };
+        match direct {
+            Some(reader) => {
+                let statement = adapted(db.get_database_backend().build(&select));
+                reader.each_row(&statement, |row| take(row))?;
+            }
+            None => {
+                for row in db.query_all(&select).await? {
+                    take(&row)?;
+                }
+            }
+        }
+        Ok(page)
+    }
+
+    fn cells(&self, row: &dyn RowRead) -> Result<Vec<Cell>> {
         Ok(match self.entity {
             EntityKind::User => {
-                let hash: Option<String> = row.try_get("", "password_hash")?;
+                let hash = row.text("password_hash")?;
                 let mut cells = vec![
-                    row.try_get::<i32>("", "id")?.into(),
-                    row.try_get::<String>("", "username")?.into(),
-                    row.try_get::<String>("", "email")?.into(),
+                    row.integer("id")?.into(),
+                    row.required_text("username")?.into(),
+                    row.required_text("email")?.into(),
                     hash.is_some().into(),
                 ];
                 if self.with_post_count {
-                    cells.push(integer(row, POSTS_COLUMN)?.into());
+                    cells.push(row.integer(POSTS_COLUMN)?.into());
                 }
                 cells
             }
             EntityKind::Post => vec![
-                row.try_get::<i32>("", "id")?.into(),
-                row.try_get::<NaiveDateTime>("", "timestamp")?.into(),
-                Cell::from(row.try_get::<Option<String>>("", "author")?),
-                row.try_get::<String>("", "body")?.into(),
+                row.integer("id")?.into(),
+                row.timestamp("timestamp")?.into(),
+                Cell::from(row.text("author")?),
+                row.required_text("body")?.into(),
             ],
         })
     }
 
-    fn key_values(&self, row: &QueryResult) -> Result<Vec<KeyValue>> {
+    fn key_values(&self, row: &dyn RowRead) -> Result<Vec<KeyValue>> {
         self.keys
             .iter()
             .enumerate()
             .map(|(i, key)| {
                 let name = key.shown_as.map_or_else(|| format!("k{i}"), str::to_string);
                 Ok(match key.field_type {
-                    FieldType::Text => KeyValue::Text(row.try_get("", &name)?),
-                    FieldType::Timestamp => KeyValue::Time(row.try_get("", &name)?),
+                    FieldType::Text => KeyValue::Text(row.required_text(&name)?),
+                    FieldType::Timestamp => KeyValue::Time(row.timestamp(&name)?),
                     FieldType::Integer | FieldType::Secret | FieldType::User => {
-                        KeyValue::Integer(integer(row, name.as_str())?)
+                        KeyValue::Integer(row.integer(&name)?)
                     }
                 })
             })
@@ -430,11 +465,8 @@ impl Listing {
     }
 }
 
-/// An integer column (by name or position), whatever width the backend gives it: `COUNT` is
-/// 64-bit, ids 32-bit.
-pub fn integer<I: ColIdx>(row: &QueryResult, column: I) -> Result<i64> {
-    match row.try_get_by::<i64, I>(column) {
-        Ok(n) => Ok(n),
-        Err(_) => Ok(i64::from(row.try_get_by::<i32, I>(column)?)),
-    }
+/// What `read_page` gives.
+struct Page {
+    rows: Vec<Vec<Cell>>,
+    last_keys: Option<Vec<KeyValue>>,
 }

@@ -10,6 +10,8 @@
 //! - `echo`: the statements sent, kept for `echo sql` and `explain`; `import`: rows from files;
 //! - `case_insensitive`: username/email lookups that ignore case and still use the indexes;
 //! - `flask_sqlite`: timestamps on SQLite stored as the Flask app stores them;
+//! - `sqlite_direct`: listings on SQLite read on this thread, on sqlx's own handle; `row`: a row
+//!   read by column name either way;
 //! - `password`: Werkzeug's password hashes.
 
 pub mod bulk;
@@ -27,4 +29,6 @@ pub mod listing;
 pub mod password;
 pub mod queries;
 pub mod raw_sql;
+pub mod row;
 pub mod session;
+pub mod sqlite_direct;

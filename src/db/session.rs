@@ -6,6 +6,7 @@
 //! open transaction, so a failing command writes nothing and leaves an open transaction usable; a
 //! read outside a transaction is one atomic statement by itself.
 
+use std::cell::OnceCell;
 use std::time::Instant;
 
 use sea_orm::{
@@ -19,6 +20,7 @@ use super::connect::{self, LOCK_WAIT, Settings};
 use super::echo;
 use super::flask_sqlite::FlaskCompat;
 use super::listing::Listing;
+use super::sqlite_direct::Reader;
 use super::{changes, describe, password, queries, raw_sql};
 use crate::command::{
     Condition, EntityKind, Format, ReadCommand, TransactionCommand, UserRef, WriteCommand,
@@ -56,6 +58,9 @@ pub struct Session {
     /// Where `sql` statements are prepared to learn whether they return rows: connected on the
     /// first `sql` (`Some(None)` if that failed: then the statement's words decide).
     describer: Option<Option<DatabaseConnection>>,
+    /// SQLite: the read-only connection listings are read through outside a transaction (see
+    /// `sqlite_direct`), opened on the first listing; `None` inside if it cannot be had.
+    reader: OnceCell<Option<Reader>>,
 }
 
 /// Who holds the session's transaction.
@@ -83,7 +88,22 @@ impl Session {
             lock_wait: LOCK_WAIT,
             locked: None,
             describer: None,
+            reader: OnceCell::new(),
         }
+    }
+
+    /// The SQLite reader, opened on first use; `None` on the servers, for an in-memory database,
+    /// or if it could not be opened (then listings go through sqlx as everything else does).
+    async fn reader(&self) -> Option<&Reader> {
+        if self.target.backend != Backend::Sqlite {
+            return None;
+        }
+        if self.reader.get().is_none() {
+            let pool = self.db.get_sqlite_connection_pool();
+            let reader = Reader::beside(pool, self.lock_wait).await.ok().flatten();
+            let _ = self.reader.set(reader);
+        }
+        self.reader.get().and_then(Option::as_ref)
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -479,9 +499,16 @@ impl PageSource for Pages<'_> {
     }
 
     async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
-        where_commands_run!(self.session, |db| {
-            self.listing.next_page(&FlaskCompat(db)).await
-        })
+        let session = self.session;
+        match &session.transaction {
+            Some(open) => self.listing.next_page(&FlaskCompat(open), None).await,
+            None => {
+                let reader = session.reader().await;
+                self.listing
+                    .next_page(&FlaskCompat(&session.db), reader)
+                    .await
+            }
+        }
     }
 }
 

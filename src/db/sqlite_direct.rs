@@ -1,0 +1,327 @@
+//! Reads on SQLite without crossing threads. sqlx runs each SQLite connection on a worker thread:
+//! every statement is sent there and its rows come back through a channel, waking this thread
+//! each time; a profile of a script of small queries was a third kernel hand-offs. So listings
+//! outside a transaction are read through a second connection to the same file, opened read-only
+//! here with rusqlite and used on this thread: outside a transaction both connections see the same
+//! committed data, and between statements the reader holds no lock. It gets the same busy timeout
+//! (`--lock-wait`) and the same REGEXP function as sqlx's connection, and keeps its prepared
+//! statements from one command to the next.
+//!
+//! Values are read as sqlx reads them (`RowRead`), so both ways give the same cells.
+
+use std::ffi::CStr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use sea_orm::Statement;
+use sea_orm::sea_query::Value;
+use sea_orm::sqlx::{self, SqlitePool};
+
+use super::error::describe_sqlx_err;
+use super::row::RowRead;
+use crate::error::{Error, Result};
+
+/// The read-only second connection.
+pub struct Reader {
+    connection: Connection,
+}
+
+impl Reader {
+    /// A reader of the very file sqlx's connection has open (its name asked of that connection,
+    /// once); `None` for an in-memory database, which a second connection cannot see.
+    pub async fn beside(pool: &SqlitePool, lock_wait: Duration) -> Result<Option<Reader>> {
+        let driver = |e: sqlx::Error| Error::new(describe_sqlx_err(&e));
+        let mut pooled = pool.acquire().await.map_err(driver)?;
+        let mut handle = pooled.lock_handle().await.map_err(driver)?;
+        let raw = handle.as_raw_handle();
+        // SAFETY: the handle is sqlx's open connection, locked away from its worker thread while
+        // `handle` lives; the file name SQLite returns lives as long as the connection, and is
+        // copied before the lock ends.
+        let file = unsafe {
+            let name = rusqlite::ffi::sqlite3_db_filename(raw.as_ptr(), c"main".as_ptr());
+            (!name.is_null()).then(|| CStr::from_ptr(name).to_string_lossy().into_owned())
+        };
+        drop(handle);
+        match file {
+            Some(file) if !file.is_empty() => Ok(Some(Reader::open(Path::new(&file), lock_wait)?)),
+            _ => Ok(None),
+        }
+    }
+
+    fn open(path: &Path, lock_wait: Duration) -> Result<Reader> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags).map_err(failure)?;
+        connection.busy_timeout(lock_wait).map_err(failure)?;
+        connection.set_prepared_statement_cache_capacity(64);
+        register_regexp(&connection).map_err(failure)?;
+        Ok(Reader { connection })
+    }
+
+    /// Runs `statement` (the one SeaORM would have run, timestamps already as the Flask app writes
+    /// them: see `flask_sqlite::adapted`), handing each row to `each`; returns how many there were.
+    pub fn each_row(
+        &self,
+        statement: &Statement,
+        mut each: impl FnMut(&DirectRow<'_>) -> Result<()>,
+    ) -> Result<usize> {
+        let mut prepared = self
+            .connection
+            .prepare_cached(&statement.sql)
+            .map_err(failure)?;
+        let values = match &statement.values {
+            Some(values) => values.0.iter().map(bound).collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let mut rows = prepared
+            .query(rusqlite::params_from_iter(values))
+            .map_err(failure)?;
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(failure)? {
+            each(&DirectRow { row })?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// `text REGEXP pattern` as sqlx's `with_regexp` defines it: the `regex` crate's syntax, the
+/// pattern compiled once per statement, NULL for a NULL text.
+fn register_regexp(connection: &Connection) -> rusqlite::Result<()> {
+    connection.create_scalar_function(
+        "regexp",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let pattern: Arc<regex::Regex> = context.get_or_create_aux(0, |pattern| {
+                regex::Regex::new(pattern.as_str()?)
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+            })?;
+            Ok(match context.get_raw(1) {
+                ValueRef::Null => None,
+                ValueRef::Text(text) | ValueRef::Blob(text) => {
+                    let text = std::str::from_utf8(text)
+                        .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+                    Some(pattern.is_match(text))
+                }
+                ValueRef::Integer(n) => Some(pattern.is_match(&n.to_string())),
+                ValueRef::Real(f) => Some(pattern.is_match(&f.to_string())),
+            })
+        },
+    )
+}
+
+/// A statement's value as SQLite stores it (as sqlx binds it).
+fn bound(value: &Value) -> Result<SqlValue> {
+    let integer = |n: Option<i64>| n.map_or(SqlValue::Null, SqlValue::Integer);
+    Ok(match value {
+        Value::Bool(v) => integer(v.map(i64::from)),
+        Value::TinyInt(v) => integer(v.map(i64::from)),
+        Value::SmallInt(v) => integer(v.map(i64::from)),
+        Value::Int(v) => integer(v.map(i64::from)),
+        Value::BigInt(v) => integer(*v),
+        Value::TinyUnsigned(v) => integer(v.map(i64::from)),
+        Value::SmallUnsigned(v) => integer(v.map(i64::from)),
+        Value::Unsigned(v) => integer(v.map(i64::from)),
+        Value::BigUnsigned(v) => match v {
+            Some(n) => SqlValue::Integer(
+                i64::try_from(*n).map_err(|_| Error::new(format!("{n} is too large")))?,
+            ),
+            None => SqlValue::Null,
+        },
+        Value::Float(v) => v.map_or(SqlValue::Null, |f| SqlValue::Real(f64::from(f))),
+        Value::Double(v) => v.map_or(SqlValue::Null, SqlValue::Real),
+        Value::String(v) => v.clone().map_or(SqlValue::Null, SqlValue::Text),
+        Value::Char(v) => v.map_or(SqlValue::Null, |c| SqlValue::Text(c.to_string())),
+        Value::Bytes(v) => v.clone().map_or(SqlValue::Null, SqlValue::Blob),
+        other => {
+            return Err(Error::new(format!(
+                "a value of this kind cannot be sent to SQLite directly: {other:?}"
+            )));
+        }
+    })
+}
+
+/// A failure in SQLite's own words, as sqlx reports it (`error::describe_sqlx_err`).
+fn failure(error: rusqlite::Error) -> Error {
+    match error {
+        rusqlite::Error::SqliteFailure(code, message) => {
+            let message = message.unwrap_or_else(|| code.to_string());
+            if message == "database is locked" {
+                Error::new("database is locked: another program is writing to it")
+            } else {
+                Error::new(message)
+            }
+        }
+        other => Error::new(other.to_string()),
+    }
+}
+
+/// One row of a direct read.
+pub struct DirectRow<'a> {
+    row: &'a rusqlite::Row<'a>,
+}
+
+impl DirectRow<'_> {
+    fn value(&self, column: &str) -> Result<ValueRef<'_>> {
+        self.row.get_ref(column).map_err(failure)
+    }
+}
+
+impl RowRead for DirectRow<'_> {
+    fn integer(&self, column: &str) -> Result<i64> {
+        match self.value(column)? {
+            ValueRef::Integer(n) => Ok(n),
+            // As SQLite converts them (`sqlite3_value_int64`), which is what sqlx reads.
+            ValueRef::Real(f) => Ok(f as i64),
+            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                Ok(std::str::from_utf8(t).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0))
+            }
+            ValueRef::Null => Err(null(column, "an integer")),
+        }
+    }
+
+    fn text(&self, column: &str) -> Result<Option<String>> {
+        match self.value(column)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Ok(Some(utf8(column, t)?.to_string())),
+            ValueRef::Integer(n) => Ok(Some(n.to_string())),
+            ValueRef::Real(f) => Ok(Some(f.to_string())),
+        }
+    }
+
+    fn timestamp(&self, column: &str) -> Result<NaiveDateTime> {
+        let parsed = match self.value(column)? {
+            ValueRef::Text(t) | ValueRef::Blob(t) => timestamp_text(utf8(column, t)?),
+            ValueRef::Integer(n) => DateTime::from_timestamp(n, 0).map(|t| t.naive_utc()),
+            ValueRef::Real(days) => julian_day(days),
+            ValueRef::Null => return Err(null(column, "a timestamp")),
+        };
+        parsed.ok_or_else(|| {
+            Error::new(format!("column {column} holds no date and time SQLite knows"))
+        })
+    }
+}
+
+fn utf8<'t>(column: &str, bytes: &'t [u8]) -> Result<&'t str> {
+    std::str::from_utf8(bytes)
+        .map_err(|e| Error::new(format!("column {column} holds text that is not UTF-8: {e}")))
+}
+
+fn null(column: &str, what: &str) -> Error {
+    Error::new(format!("column {column} is NULL where {what} was expected"))
+}
+
+/// A timestamp stored as text: the Flask app's `YYYY-MM-DD HH:MM:SS.ffffff` read by hand (what
+/// almost every row holds), anything else as sqlx reads it (RFC 3339, then SQLite's date-time
+/// forms, with `T` or a space, with or without seconds, fractions and offsets; an offset is
+/// dropped, the wall time kept).
+pub fn timestamp_text(text: &str) -> Option<NaiveDateTime> {
+    if let Some(t) = plain_timestamp(text.as_bytes()) {
+        return Some(t);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.naive_local());
+    }
+    // sqlx's list and order (its `decode_datetime_from_text`).
+    const FORMATS: [&str; 12] = [
+        "%F %T%.f",
+        "%F %R",
+        "%F %RZ",
+        "%F %R%:z",
+        "%F %T%.fZ",
+        "%F %T%.f%:z",
+        "%FT%R",
+        "%FT%RZ",
+        "%FT%R%:z",
+        "%FT%T%.f",
+        "%FT%T%.fZ",
+        "%FT%T%.f%:z",
+    ];
+    FORMATS.iter().find_map(|format| {
+        DateTime::parse_from_str(text, format)
+            .map(|t| t.naive_local())
+            .or_else(|_| NaiveDateTime::parse_from_str(text, format))
+            .ok()
+    })
+}
+
+/// `YYYY-MM-DD HH:MM:SS` with an optional `.` and 1 to 9 fraction digits, nothing else.
+fn plain_timestamp(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':'
+    {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let nanos = match &b[19..] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            let n = digits(20..b.len())?;
+            n * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?.and_hms_nano_opt(
+        digits(11..13)?,
+        digits(14..16)?,
+        digits(17..19)?,
+        nanos,
+    )
+}
+
+/// A Julian day number (SQLite's `julianday()`), as sqlx reads a REAL timestamp.
+fn julian_day(days: f64) -> Option<NaiveDateTime> {
+    let seconds = (days - 2_440_587.5) * 86_400.0;
+    if !seconds.is_finite() {
+        return None;
+    }
+    let nanos = (seconds.fract() * 1e9).abs() as u32;
+    DateTime::from_timestamp(seconds.trunc() as i64, nanos).map(|t| t.naive_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_read_timestamps_are_what_chrono_reads() {
+        for text in [
+            "2026-01-02 03:04:05.123456",
+            "2026-01-02 03:04:05",
+            "2026-01-02 03:04:05.1",
+            "2026-01-02 03:04:05.123456789",
+            "0987-12-31 23:59:59.000001",
+        ] {
+            assert_eq!(
+                plain_timestamp(text.as_bytes()),
+                NaiveDateTime::parse_from_str(text, "%F %T%.f").ok(),
+                "{text}"
+            );
+            assert_eq!(timestamp_text(text), plain_timestamp(text.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn other_forms_fall_back_to_sqlxs_reading() {
+        let at = |text: &str| timestamp_text(text).map(|t| t.to_string());
+        assert_eq!(plain_timestamp(b"2026-01-02T03:04:05"), None);
+        assert_eq!(at("2026-01-02T03:04:05").as_deref(), Some("2026-01-02 03:04:05"));
+        assert_eq!(at("2026-01-02 03:04").as_deref(), Some("2026-01-02 03:04:00"));
+        assert_eq!(
+            at("2026-01-02T03:04:05+02:00").as_deref(),
+            Some("2026-01-02 03:04:05")
+        );
+        for wrong in ["2026-02-30 00:00:00", "2026-01-02 03:04:05.", "2026-01-02 03:04:05.1234567890", "2026-01-02 03:04:05x", "not a time", ""] {
+            assert_eq!(plain_timestamp(wrong.as_bytes()), None, "{wrong}");
+        }
+        assert_eq!(at("not a time"), None);
+    }
+}
