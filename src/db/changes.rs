@@ -9,8 +9,8 @@ use sea_orm::sea_query::{
 
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
 use super::listing::{case_twin_of, selection, written_by_exactly};
-use super::row::integer;
 use super::queries::{ensure_available, find_user, taken_in_a_race};
+use super::row::integer;
 use crate::command::query::{Assignment, Field, Literal, PostField, UserColumn, UserField};
 use crate::command::{Condition, EntityKind, Targets, UserRef};
 use crate::entities::{post, user};

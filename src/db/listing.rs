@@ -7,16 +7,14 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{
-    Alias, Condition as SqlCondition, Expr, ExprTrait, Order, Query, SelectStatement,
-};
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Condition as SqlCondition, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, Statement};
 
 use super::filter::{AuthorAccess, Sql, named_authors, ordered_text, post_count};
 use super::flask_sqlite::adapted;
+use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
 use super::row::RowRead;
 use super::sqlite_direct;
-use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
 use crate::command::query::{Field, FieldType, PostColumn, PostField, Sort, UserColumn, UserField};
 use crate::command::{EntityKind, Query as ListQuery, UserRef};
 use crate::entities::{post, user};
@@ -245,7 +243,7 @@ impl Listing {
         }
     }
 
-    fn statement(&self, size: u64, offset: Option<u64>) -> SelectStatement {
+    fn statement(&self, size: u64, offset: Option<u64>) -> Statement {
         let mut select = Query::select();
         match self.entity {
             EntityKind::User => {
@@ -295,11 +293,14 @@ impl Listing {
             };
             select.order_by_expr(key.ordered.clone(), order);
         }
-        select.limit(size);
+        let mut statement = self.backend.build(&select);
+        // LIMIT and OFFSET as literals (numbers of ours, not user text): SQLite plans with a bound
+        // LIMIT's value, so it prepares such a statement again on every run.
+        statement.sql.push_str(&format!(" LIMIT {size}"));
         if let Some(offset) = offset {
-            select.offset(offset);
+            statement.sql.push_str(&format!(" OFFSET {offset}"));
         }
-        select
+        statement
     }
 
     /// Rows after the last one read: `(k1, k2, ..., id) > (v1, v2, ..., id)` in the keys'
@@ -397,7 +398,7 @@ impl Listing {
         size: u64,
         offset: Option<u64>,
     ) -> Result<Page> {
-        let select = self.statement(size, offset);
+        let statement = self.statement(size, offset);
         let mut page = Page {
             rows: Vec::with_capacity(Ord::min(size, PAGE_ROWS) as usize),
             last_keys: None,
@@ -411,11 +412,10 @@ impl Listing {
         };
         match direct {
             Some(reader) => {
-                let statement = adapted(db.get_database_backend().build(&select));
-                reader.each_row(&statement, |row| take(row))?;
+                reader.each_row(&adapted(statement), |row| take(row))?;
             }
             None => {
-                for row in db.query_all(&select).await? {
+                for row in db.query_all_raw(statement).await? {
                     take(&row)?;
                 }
             }

@@ -178,9 +178,10 @@ impl RowRead for DirectRow<'_> {
             ValueRef::Integer(n) => Ok(n),
             // As SQLite converts them (`sqlite3_value_int64`), which is what sqlx reads.
             ValueRef::Real(f) => Ok(f as i64),
-            ValueRef::Text(t) | ValueRef::Blob(t) => {
-                Ok(std::str::from_utf8(t).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0))
-            }
+            ValueRef::Text(t) | ValueRef::Blob(t) => Ok(std::str::from_utf8(t)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0)),
             ValueRef::Null => Err(null(column, "an integer")),
         }
     }
@@ -202,7 +203,9 @@ impl RowRead for DirectRow<'_> {
             ValueRef::Null => return Err(null(column, "a timestamp")),
         };
         parsed.ok_or_else(|| {
-            Error::new(format!("column {column} holds no date and time SQLite knows"))
+            Error::new(format!(
+                "column {column} holds no date and time SQLite knows"
+            ))
         })
     }
 }
@@ -252,7 +255,12 @@ pub fn timestamp_text(text: &str) -> Option<NaiveDateTime> {
 
 /// `YYYY-MM-DD HH:MM:SS` with an optional `.` and 1 to 9 fraction digits, nothing else.
 fn plain_timestamp(b: &[u8]) -> Option<NaiveDateTime> {
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':'
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return None;
     }
@@ -313,13 +321,26 @@ mod tests {
     fn other_forms_fall_back_to_sqlxs_reading() {
         let at = |text: &str| timestamp_text(text).map(|t| t.to_string());
         assert_eq!(plain_timestamp(b"2026-01-02T03:04:05"), None);
-        assert_eq!(at("2026-01-02T03:04:05").as_deref(), Some("2026-01-02 03:04:05"));
-        assert_eq!(at("2026-01-02 03:04").as_deref(), Some("2026-01-02 03:04:00"));
+        assert_eq!(
+            at("2026-01-02T03:04:05").as_deref(),
+            Some("2026-01-02 03:04:05")
+        );
+        assert_eq!(
+            at("2026-01-02 03:04").as_deref(),
+            Some("2026-01-02 03:04:00")
+        );
         assert_eq!(
             at("2026-01-02T03:04:05+02:00").as_deref(),
             Some("2026-01-02 03:04:05")
         );
-        for wrong in ["2026-02-30 00:00:00", "2026-01-02 03:04:05.", "2026-01-02 03:04:05.1234567890", "2026-01-02 03:04:05x", "not a time", ""] {
+        for wrong in [
+            "2026-02-30 00:00:00",
+            "2026-01-02 03:04:05.",
+            "2026-01-02 03:04:05.1234567890",
+            "2026-01-02 03:04:05x",
+            "not a time",
+            "",
+        ] {
             assert_eq!(plain_timestamp(wrong.as_bytes()), None, "{wrong}");
         }
         assert_eq!(at("not a time"), None);
