@@ -211,8 +211,11 @@ impl RowRead for DirectRow<'_> {
 }
 
 fn utf8<'t>(column: &str, bytes: &'t [u8]) -> Result<&'t str> {
-    std::str::from_utf8(bytes)
-        .map_err(|e| Error::new(format!("column {column} holds text that is not UTF-8: {e}")))
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::new(format!(
+            "error occurred while decoding column \"{column}\": {e}"
+        ))
+    })
 }
 
 fn null(column: &str, what: &str) -> Error {

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::util::TestDir;
 
 /// Runs Python's sqlite3 on the test's database file, as another program writing beside the shell.
-fn python_sqlite(dir: &TestDir, code: &str) {
+pub(crate) fn python_sqlite(dir: &TestDir, code: &str) {
     let script = format!(
         "import sqlite3\ndb = sqlite3.connect({:?})\n{code}\ndb.commit()\n",
         dir.join("app.db").display().to_string()

@@ -19,4 +19,5 @@ mod passwords;
 mod queries;
 mod security;
 mod shell;
+mod sqlite_reader;
 mod util;

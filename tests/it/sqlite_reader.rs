@@ -1,0 +1,203 @@
+//! Listings on SQLite: outside a transaction they are read through the shell's own read-only
+//! connection on its own thread (`db::sqlite_direct`), inside one through sqlx's connection. Both
+//! ways must give the same answers for any data, see every committed write at once, and wait for
+//! another program's lock as long as `--lock-wait` says.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::hostile::python_sqlite;
+use crate::util::TestDir;
+
+/// What a command prints outside a transaction (the direct reader) and inside one (`--sandbox`
+/// keeps the whole session in a transaction: sqlx's connection), with its exit status.
+fn both_ways(dir: &TestDir, format: &str, command: &str) -> (String, String) {
+    let show = |run: crate::util::Run| format!("{:?}\n{}{}", run.code, run.stdout, run.stderr);
+    let outside = dir.run(&["--format", format, "-c", command]);
+    let inside = dir.run(&["--sandbox", "--format", format, "-c", command]);
+    let inside_stderr = inside
+        .stderr
+        .lines()
+        .filter(|line| !line.starts_with("Sandbox:"))
+        .map(|line| format!("{line}\n"))
+        .collect::<String>();
+    let inside = crate::util::Run {
+        stderr: inside_stderr,
+        ..inside
+    };
+    (show(outside), show(inside))
+}
+
+#[test]
+fn both_ways_of_reading_a_listing_give_the_same_answers_for_any_data() {
+    let dir = TestDir::new();
+    dir.run(&[
+        "-c",
+        "add user john john@example.com",
+        "-c",
+        "add user Ann ann@example.com",
+    ])
+    .ok();
+    // Rows another program wrote: timestamps in every form SQLite and sqlx know (text with `T`,
+    // without seconds, with an offset, Unix seconds, a Julian day), text beyond ASCII, and
+    // 2,500 posts sharing one timestamp (pages continue by id within it).
+    python_sqlite(
+        &dir,
+        "for i, t in enumerate(['2026-01-02 03:04:05.123456', '2026-01-02T03:04:05', \
+         '2026-01-02 03:04', '2026-01-02T03:04:05+02:00', 1700000000, 2460000.25, \
+         '2026-01-02 03:04:05.1']):\n    \
+         db.execute('INSERT INTO post (body, timestamp, user_id) VALUES (?, ?, 1)', \
+         (f'odd {i} Straße ÄBC', t))\n\
+         db.executemany(\"INSERT INTO post (body, timestamp, user_id) VALUES (?, \
+         '2026-03-01 00:00:00.000000', ?)\", [(f'same time {i}', 1 + i % 2) for i in range(2500)])",
+    );
+    let all = dir
+        .run(&["--format", "csv", "-c", "posts"])
+        .ok()
+        .to_string();
+    assert_eq!(all.lines().count(), 1 + 2507, "{all:.500}");
+    for line in [
+        ",2026-01-02 03:04:05.123456,john,odd 0 Straße ÄBC",
+        ",2026-01-02 03:04:05.000000,john,odd 1 ",
+        ",2026-01-02 03:04:00.000000,john,odd 2 ",
+        ",2023-11-14 22:13:20.000000,john,odd 4 ",
+        ",2026-01-02 03:04:05.100000,john,odd 6 ",
+    ] {
+        assert!(all.contains(line), "{line} in {all:.2000}");
+    }
+    for command in [
+        "posts",
+        "posts of john order by timestamp",
+        "posts of ANN limit 3",
+        "posts where body contains \"äbc\"",
+        "posts where body like \"odd%\" order by timestamp desc, body",
+        "posts where timestamp >= 2026-01-02 limit 5 offset 3",
+        "posts order by body desc limit 1500",
+        "users where posts > 0 order by posts desc",
+        "users order by email",
+        "posts of nobody",
+    ] {
+        for format in ["csv", "table", "json"] {
+            let (outside, inside) = both_ways(&dir, format, command);
+            assert_eq!(outside, inside, "{command} as {format}");
+        }
+    }
+    // Text that is not UTF-8, written by someone else: the same one-line error either way.
+    python_sqlite(
+        &dir,
+        "db.execute(\"INSERT INTO post (body, timestamp, user_id) VALUES \
+         (CAST(x'66fffe41' AS TEXT), '2026-05-01 00:00:00.000000', 1)\")",
+    );
+    let (outside, inside) = both_ways(&dir, "csv", "posts of john limit 1");
+    assert_eq!(outside, inside);
+    assert!(outside.contains("invalid utf-8"), "{outside}");
+}
+
+#[test]
+fn a_listing_sees_every_write_before_it_at_once() {
+    let dir = TestDir::new();
+    let run = dir.pipe(
+        &["--format", "csv"],
+        b"add user amy amy@example.com\n\
+          add post first by amy\n\
+          posts of amy\n\
+          update posts where author = amy set body = changed --yes\n\
+          posts of amy\n\
+          sql INSERT INTO post (body, timestamp, user_id) VALUES ('raw', '2030-01-01 00:00:00.000000', 1)\n\
+          posts of amy\n\
+          delete posts where author = amy --yes\n\
+          posts of amy\n\
+          count posts\n",
+    );
+    let out = run.ok();
+    let first = out.find(",amy,first").expect(out);
+    let changed = out.find(",amy,changed").expect(out);
+    let raw = out.find("2030-01-01 00:00:00.000000,amy,raw").expect(out);
+    assert!(first < changed && changed < raw, "{out}");
+    // After the delete: the header alone, then the count.
+    assert!(
+        out.ends_with("id,timestamp,author,body\ncount\n0\n"),
+        "{out}"
+    );
+}
+
+/// Another program holds SQLite's exclusive lock (as a writer committing does) while the shell,
+/// already running, lists posts: the listing waits `--lock-wait`, gives up in one line, and the
+/// next listing works once the lock is gone.
+#[test]
+fn a_listing_waits_for_a_writers_lock_as_long_as_lock_wait_says() {
+    let dir = TestDir::new();
+    dir.run(&[
+        "-c",
+        "add user amy amy@example.com",
+        "-c",
+        "add post hi by amy",
+    ])
+    .ok();
+    let mut shell = dir
+        .command(&["--lock-wait", "1", "--continue-on-error", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = shell.stdin.take().unwrap();
+    let mut stdout = BufReader::new(shell.stdout.take().unwrap());
+    let mut line = String::new();
+    // The shell has started and read once (its reader is open) before the lock is taken.
+    writeln!(stdin, "count posts").unwrap();
+    stdin.flush().unwrap();
+    for expected in ["count\n", "1\n"] {
+        line.clear();
+        stdout.read_line(&mut line).unwrap();
+        assert_eq!(line, expected);
+    }
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            &format!(
+                "import sqlite3, time\ndb = sqlite3.connect({:?}, isolation_level=None)\n\
+                 db.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\ntime.sleep(60)\n",
+                dir.join("app.db").display().to_string()
+            ),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut locked = String::new();
+    BufReader::new(holder.stdout.as_mut().unwrap())
+        .read_line(&mut locked)
+        .unwrap();
+    assert_eq!(locked, "locked\n");
+    let mut errors = BufReader::new(shell.stderr.take().unwrap());
+    let started = Instant::now();
+    writeln!(stdin, "posts").unwrap();
+    stdin.flush().unwrap();
+    // With --continue-on-error the error is one line on stderr and the script goes on.
+    let mut error = String::new();
+    errors.read_line(&mut error).unwrap();
+    let waited = started.elapsed();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(
+        error.starts_with("error: ") && error.contains("database is locked"),
+        "{error}"
+    );
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(30),
+        "waited {waited:?}"
+    );
+    writeln!(stdin, "posts").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    shell.wait().unwrap();
+    // Nothing of the listing that gave up; all of the one after the lock was gone.
+    assert_eq!(
+        rest.matches("id,timestamp,author,body").count(),
+        1,
+        "{rest}"
+    );
+    assert!(rest.ends_with(",amy,hi\n"), "{rest}");
+}
