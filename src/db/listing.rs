@@ -21,8 +21,16 @@ use crate::entities::{post, user};
 use crate::error::Result;
 use crate::render::Cell;
 
-/// Rows per page: large enough that per-query overhead vanishes, small enough to stay a few MB.
+/// Rows of a list's first page: large enough that per-query overhead vanishes, small enough to come
+/// at once.
 pub const PAGE_ROWS: u64 = 1000;
+/// Later pages of a sort an index answers double up to this size: each page is a new statement
+/// (on PostgreSQL about 4 ms of planning and start-up, a thousand times over for a million rows),
+/// and memory stays a few MB.
+const INDEXED_PAGE_ROWS: u64 = 16_000;
+/// A page read on this thread ends early once its text passes this size: SQLite does not enforce
+/// `varchar` lengths, so rows written by another program may hold megabytes each.
+const PAGE_BYTES: usize = 4 << 20;
 /// A sort no index answers makes the database sort all the matching rows for every page: there
 /// pages double up to this size, so a million rows take a few dozen sorts rather than a thousand,
 /// and memory stays bounded.
@@ -358,9 +366,12 @@ impl Listing {
         let size = self
             .remaining
             .map_or(self.page_rows, |r| Ord::min(r, self.page_rows));
-        if !self.indexed {
-            self.page_rows = Ord::min(self.page_rows * 2, UNINDEXED_PAGE_ROWS);
-        }
+        let most = if self.indexed {
+            INDEXED_PAGE_ROWS
+        } else {
+            UNINDEXED_PAGE_ROWS
+        };
+        self.page_rows = Ord::min(self.page_rows * 2, most);
         let offset = self.offset.take();
         let mut page = self.read_page(db, direct, size, offset).await?;
         // No rows for `posts of NAME`: no such user (the error), one with no posts, or a name that
@@ -385,12 +396,13 @@ impl Listing {
         if let Some(remaining) = &mut self.remaining {
             *remaining -= fetched;
         }
-        self.done = fetched < size || self.remaining == Some(0);
+        self.done = (fetched < size && !page.cut) || self.remaining == Some(0);
         Ok((fetched > 0).then_some(page.rows))
     }
 
     /// One page's cells, and the keys of its last row when the page is full (a shorter page ends
-    /// the list). Each driver row is dropped once it is cells: a page is never held twice over.
+    /// the list) or was cut at `PAGE_BYTES` (the next page goes on from there). Each driver row is
+    /// dropped once it is cells: a page is never held twice over.
     async fn read_page<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -402,21 +414,30 @@ impl Listing {
         let mut page = Page {
             rows: Vec::with_capacity(Ord::min(size, PAGE_ROWS) as usize),
             last_keys: None,
+            cut: false,
         };
-        let mut take = |row: &dyn RowRead| -> Result<()> {
-            page.rows.push(self.cells(row)?);
-            if page.rows.len() as u64 == size {
+        let mut bytes = 0;
+        // Whether to read on.
+        let mut take = |row: &dyn RowRead| -> Result<bool> {
+            let cells = self.cells(row)?;
+            bytes += cells.iter().map(Cell::size).sum::<usize>();
+            page.rows.push(cells);
+            page.cut = bytes >= PAGE_BYTES && (page.rows.len() as u64) < size;
+            if page.rows.len() as u64 == size || page.cut {
                 page.last_keys = Some(self.key_values(row)?);
             }
-            Ok(())
+            Ok(!page.cut)
         };
         match direct {
             Some(reader) => {
                 reader.each_row(&adapted(statement), |row| take(row))?;
             }
+            // The servers enforce column lengths, so a page of rows is bounded there.
             None => {
                 for row in db.query_all_raw(statement).await? {
-                    take(&row)?;
+                    if !take(&row)? {
+                        break;
+                    }
                 }
             }
         }
@@ -469,4 +490,6 @@ impl Listing {
 struct Page {
     rows: Vec<Vec<Cell>>,
     last_keys: Option<Vec<KeyValue>>,
+    /// Ended at `PAGE_BYTES`, before the rows ran out.
+    cut: bool,
 }

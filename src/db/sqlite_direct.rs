@@ -63,11 +63,12 @@ impl Reader {
     }
 
     /// Runs `statement` (the one SeaORM would have run, timestamps already as the Flask app writes
-    /// them: see `flask_sqlite::adapted`), handing each row to `each`; returns how many there were.
+    /// them: see `flask_sqlite::adapted`), handing each row to `each` until it says to stop;
+    /// returns how many rows it was given.
     pub fn each_row(
         &self,
         statement: &Statement,
-        mut each: impl FnMut(&DirectRow<'_>) -> Result<()>,
+        mut each: impl FnMut(&DirectRow<'_>) -> Result<bool>,
     ) -> Result<usize> {
         let mut prepared = self
             .connection
@@ -82,8 +83,10 @@ impl Reader {
             .map_err(failure)?;
         let mut count = 0;
         while let Some(row) = rows.next().map_err(failure)? {
-            each(&DirectRow { row })?;
             count += 1;
+            if !each(&DirectRow { row })? {
+                break;
+            }
         }
         Ok(count)
     }

@@ -16,6 +16,19 @@ pub enum Cell {
     Timestamp(NaiveDateTime),
 }
 
+impl Cell {
+    /// Roughly the memory it holds, for bounding pages by size.
+    pub fn size(&self) -> usize {
+        std::mem::size_of::<Cell>()
+            + match self {
+                Cell::Text(text) => text.len(),
+                Cell::Null | Cell::Int(_) | Cell::Float(_) | Cell::Bool(_) | Cell::Timestamp(_) => {
+                    0
+                }
+            }
+    }
+}
+
 impl From<i32> for Cell {
     fn from(v: i32) -> Self {
         Cell::Int(v.into())

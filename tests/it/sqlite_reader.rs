@@ -201,3 +201,59 @@ fn a_listing_waits_for_a_writers_lock_as_long_as_lock_wait_says() {
     );
     assert!(rest.ends_with(",amy,hi\n"), "{rest}");
 }
+
+/// Another program may store megabytes in a `varchar(140)` (SQLite does not enforce lengths): a
+/// listing reads such rows a few at a time, so its memory stays bounded, and still gives every
+/// row once, in order. Before, a page was a thousand rows whatever their size: forty 5 MB bodies
+/// were all held at once (over 200 MB).
+#[test]
+fn huge_values_are_listed_in_pages_bounded_by_size() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user amy amy@example.com"]).ok();
+    python_sqlite(
+        &dir,
+        "db.executemany(\"INSERT INTO post (body, timestamp, user_id) VALUES (?, ?, 1)\", \
+         [(f'{i:02d}' + 'x' * 5_000_000, f'2026-01-01 00:00:{i:02d}.000000') for i in range(40)])",
+    );
+    let out = dir.join("posts.csv");
+    // The shell run by Python, which reports the child's peak memory (KB).
+    let measured = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import resource, subprocess, sys\n\
+             with open(sys.argv[1], 'wb') as out:\n    \
+             done = subprocess.run(sys.argv[2:], stdout=out)\n\
+             print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+            out.to_str().unwrap(),
+            env!("CARGO_BIN_EXE_shell"),
+            "--database-url",
+            &dir.sqlite_url("app.db"),
+            "--format",
+            "csv",
+            "-c",
+            "posts",
+        ])
+        .env("SHELL_HISTORY", dir.join("history"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&measured.stdout).to_string();
+    let mut fields = report.split_whitespace();
+    assert_eq!(fields.next(), Some("0"), "{report} {measured:?}");
+    let peak_kb: u64 = fields.next().unwrap().parse().unwrap();
+    assert!(peak_kb < 100_000, "peak RSS {peak_kb} KB");
+    let csv = std::fs::read(&out).unwrap();
+    let lines: Vec<&[u8]> = csv
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 41);
+    // Newest first, each once: bodies 39 down to 00.
+    for (line, i) in lines[1..].iter().zip((0..40).rev()) {
+        let tail = format!(",amy,{i:02}x");
+        let text = String::from_utf8_lossy(&line[..60.min(line.len())]).to_string();
+        let at = text
+            .find(&tail)
+            .unwrap_or_else(|| panic!("{text} should hold {tail}"));
+        assert_eq!(line.len(), at + ",amy,".len() + 2 + 5_000_000, "{text}");
+    }
+}
