@@ -89,16 +89,26 @@ fn touch_sources(dir: &Path) {
 }
 
 fn run(shell: &Path, ws: &Path, url: &str, args: &[&str]) -> Run {
-    let output = Command::new(shell)
+    let mut command = Command::new(shell);
+    command
         .arg("--database-url")
         .arg(url)
         .args(args)
         .current_dir(ws)
         .env_remove("DATABASE_URL")
-        .env("SHELL_HISTORY", "/dev/null")
-        .output()
-        .unwrap();
-    Run::from(output)
+        .env("SHELL_HISTORY", "/dev/null");
+    // The binary was just copied: a process another test forked while the copy was open for
+    // writing holds that handle until it execs, and until then exec here fails with "Text file
+    // busy" (ETXTBSY). It passes in moments: wait for it, for at most ten seconds.
+    for _ in 0..500 {
+        match command.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            output => return Run::from(output.unwrap()),
+        }
+    }
+    Run::from(command.output().unwrap())
 }
 
 /// Chapter 6's new fields: `about_me` and `last_seen`, both optional.
