@@ -9,7 +9,8 @@
 //!
 //! Values are read as sqlx reads them (`RowRead`), so both ways give the same cells.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, OsStr};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,10 +42,10 @@ impl Reader {
         let raw = handle.as_raw_handle();
         // SAFETY: the handle is sqlx's open connection, locked away from its worker thread while
         // `handle` lives; the file name SQLite returns lives as long as the connection, and is
-        // copied before the lock ends.
+        // copied (byte for byte: a file name need not be UTF-8) before the lock ends.
         let file = unsafe {
             let name = rusqlite::ffi::sqlite3_db_filename(raw.as_ptr(), c"main".as_ptr());
-            (!name.is_null()).then(|| CStr::from_ptr(name).to_string_lossy().into_owned())
+            (!name.is_null()).then(|| OsStr::from_bytes(CStr::from_ptr(name).to_bytes()).to_owned())
         };
         drop(handle);
         match file {
