@@ -396,8 +396,9 @@ pub async fn without_database(
     action: &MigrateAction,
     report: &mut Report,
 ) -> Result<()> {
-    match action {
-        MigrateAction::Show { target } => show(backend, target, report).await,
+    // `--sql` on a database not made yet: what up or down would run from nothing applied.
+    let (direction, steps, to) = match action {
+        MigrateAction::Show { target } => return show(backend, target, report).await,
         MigrateAction::Up {
             sql: Some(SqlRange::Between { from, to }),
             to: target,
@@ -445,7 +446,7 @@ pub async fn without_database(
                 Direction::Down
             };
             let registry = Registry::with_applied(&applied);
-            sql_of(
+            return sql_of(
                 backend,
                 registry,
                 direction,
@@ -453,40 +454,22 @@ pub async fn without_database(
                 Some(to.as_str()),
                 report,
             )
-            .await
+            .await;
         }
-        MigrateAction::Up { steps, to, .. } => {
-            let to = to.as_deref();
-            sql_of(
-                backend,
-                Registry::empty(),
-                Direction::Up,
-                *steps,
-                to,
-                report,
-            )
-            .await
-        }
-        MigrateAction::Down { steps, to, .. } => {
-            let to = to.as_deref();
-            sql_of(
-                backend,
-                Registry::empty(),
-                Direction::Down,
-                Some(*steps),
-                to,
-                report,
-            )
-            .await
-        }
+        MigrateAction::Up { steps, to, .. } => (Direction::Up, *steps, to),
+        MigrateAction::Down { steps, to, .. } => (Direction::Down, Some(*steps), to),
         MigrateAction::Status
         | MigrateAction::Check
         | MigrateAction::History
-        | MigrateAction::Current => Err(Error::new(format!(
-            "migrate {} needs the database",
-            format!("{action:?}").to_lowercase()
-        ))),
-    }
+        | MigrateAction::Current => {
+            return Err(Error::new(format!(
+                "migrate {} needs the database",
+                format!("{action:?}").to_lowercase()
+            )));
+        }
+    };
+    let registry = Registry::empty();
+    sql_of(backend, registry, direction, steps, to.as_deref(), report).await
 }
 
 /// `up --sql` / `down --sql`: the script of what `up`/`down` would run on a database at
