@@ -14,6 +14,7 @@ use super::filter::{AuthorAccess, Sql, named_authors, ordered_text, post_count};
 use super::flask_sqlite::adapted;
 use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
 use super::row::RowRead;
+use super::server_stream::ServerStream;
 use super::sqlite_direct;
 use crate::command::query::{Field, FieldType, PostColumn, PostField, Sort, UserColumn, UserField};
 use crate::command::{EntityKind, Query as ListQuery, UserRef};
@@ -251,7 +252,8 @@ impl Listing {
         }
     }
 
-    fn statement(&self, size: u64, offset: Option<u64>) -> Statement {
+    /// The statement for `limit` rows from here (after the last page's keys, when there was one).
+    fn statement(&self, limit: Option<u64>, offset: Option<u64>) -> Statement {
         let mut select = Query::select();
         match self.entity {
             EntityKind::User => {
@@ -304,7 +306,14 @@ impl Listing {
         let mut statement = self.backend.build(&select);
         // LIMIT and OFFSET as literals (numbers of ours, not user text): SQLite plans with a bound
         // LIMIT's value, so it prepares such a statement again on every run.
-        statement.sql.push_str(&format!(" LIMIT {size}"));
+        match (limit, offset) {
+            (Some(limit), _) => statement.sql.push_str(&format!(" LIMIT {limit}")),
+            // MySQL/MariaDB take no OFFSET without a LIMIT: theirs is the largest there is.
+            (None, Some(_)) if self.backend == sea_orm::DbBackend::MySql => {
+                statement.sql.push_str(" LIMIT 18446744073709551615")
+            }
+            (None, _) => {}
+        }
         if let Some(offset) = offset {
             statement.sql.push_str(&format!(" OFFSET {offset}"));
         }
@@ -352,13 +361,12 @@ impl Listing {
         SqlCondition::all().add(range).add(any)
     }
 
-    /// The next page of rows, or `None` when the list is complete. On SQLite outside a
-    /// transaction, `direct` reads the rows on this thread (`sqlite_direct`); `db` still does the
-    /// look-ups.
+    /// The next page of rows, or `None` when the list is complete. `source` says how rows are
+    /// read; `db` still does the look-ups.
     pub async fn next_page<C: ConnectionTrait>(
         &mut self,
         db: &C,
-        direct: Option<&sqlite_direct::Reader>,
+        mut source: Source<'_, '_>,
     ) -> Result<Option<Vec<Vec<Cell>>>> {
         if self.done {
             return Ok(None);
@@ -373,7 +381,7 @@ impl Listing {
         };
         self.page_rows = Ord::min(self.page_rows * 2, most);
         let offset = self.offset.take();
-        let mut page = self.read_page(db, direct, size, offset).await?;
+        let mut page = self.read_page(db, &mut source, size, offset).await?;
         // No rows for `posts of NAME`: no such user (the error), one with no posts, or a name that
         // differs only in case (then the page again, by that user's id).
         if let Some((author, filter)) = self.unchecked_author.take()
@@ -387,7 +395,10 @@ impl Listing {
                 AuthorAccess::Joined,
             )
             .await?;
-            page = self.read_page(db, direct, size, offset).await?;
+            if let Source::Server(stream) = &mut source {
+                stream.restart();
+            }
+            page = self.read_page(db, &mut source, size, offset).await?;
         }
         let fetched = page.rows.len() as u64;
         if page.last_keys.is_some() {
@@ -406,11 +417,10 @@ impl Listing {
     async fn read_page<C: ConnectionTrait>(
         &self,
         db: &C,
-        direct: Option<&sqlite_direct::Reader>,
+        source: &mut Source<'_, '_>,
         size: u64,
         offset: Option<u64>,
     ) -> Result<Page> {
-        let statement = self.statement(size, offset);
         let mut page = Page {
             rows: Vec::with_capacity(Ord::min(size, PAGE_ROWS) as usize),
             last_keys: None,
@@ -426,15 +436,26 @@ impl Listing {
             if page.rows.len() as u64 == size || page.cut {
                 page.last_keys = Some(self.key_values(row)?);
             }
-            Ok(!page.cut)
+            Ok(!page.cut && (page.rows.len() as u64) < size)
         };
-        match direct {
-            Some(reader) => {
-                reader.each_row(&adapted(statement), |row| take(row))?;
+        match source {
+            Source::Sqlite(reader) => {
+                reader.each_row(&adapted(self.statement(Some(size), offset)), |row| {
+                    take(row)
+                })?;
+            }
+            // The whole listing is one statement: this page is its next `size` rows.
+            Source::Server(stream) => {
+                let whole = || self.statement(self.remaining, offset);
+                while let Some(row) = stream.next(whole).await {
+                    if !take(&row?)? {
+                        break;
+                    }
+                }
             }
             // The servers enforce column lengths, so a page of rows is bounded there.
-            None => {
-                for row in db.query_all_raw(statement).await? {
+            Source::Driver => {
+                for row in db.query_all_raw(self.statement(Some(size), offset)).await? {
                     if !take(&row)? {
                         break;
                     }
@@ -484,6 +505,16 @@ impl Listing {
             })
             .collect()
     }
+}
+
+/// Where a page's rows come from.
+pub enum Source<'s, 'a> {
+    /// Through SeaORM, a page per statement: inside a transaction, an in-memory SQLite database.
+    Driver,
+    /// SQLite's reader on this thread, a page per statement (`sqlite_direct`).
+    Sqlite(&'s sqlite_direct::Reader),
+    /// PostgreSQL and MySQL/MariaDB: the whole listing as one statement (`server_stream`).
+    Server(&'s mut ServerStream<'a>),
 }
 
 /// What `read_page` gives.

@@ -30,5 +30,6 @@ pub mod password;
 pub mod queries;
 pub mod raw_sql;
 pub mod row;
+pub mod server_stream;
 pub mod session;
 pub mod sqlite_direct;

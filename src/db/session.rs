@@ -19,7 +19,8 @@ use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
 use super::echo;
 use super::flask_sqlite::FlaskCompat;
-use super::listing::Listing;
+use super::listing::{Listing, Source};
+use super::server_stream::ServerStream;
 use super::sqlite_direct::Reader;
 use super::{changes, describe, password, queries, raw_sql};
 use crate::command::{
@@ -378,7 +379,16 @@ impl Session {
         echo::take();
         echo::start();
         let ran = match self.read(command).await {
-            Ok(Answer::Listing(listing)) => self.pages(listing).next_page().await.map(drop),
+            // A page by itself (its own LIMIT), as the SQLite reader and a transaction read:
+            // the plan shown is for the statement that ran.
+            Ok(Answer::Listing(listing)) => {
+                let mut pages = Pages {
+                    session: self,
+                    listing,
+                    stream: None,
+                };
+                pages.next_page().await.map(drop)
+            }
             Ok(Answer::Done(_)) => Ok(()),
             Err(error) => Err(error),
         };
@@ -420,6 +430,10 @@ impl Session {
     pub fn pages(&self, listing: Listing) -> Pages<'_> {
         Pages {
             session: self,
+            stream: match &self.transaction {
+                Some(_) => None,
+                None => ServerStream::on(&self.db, self.target.backend),
+            },
             listing,
         }
     }
@@ -487,6 +501,8 @@ fn write_lock_first() -> TransactionOptions {
 pub struct Pages<'a> {
     session: &'a Session,
     listing: Listing,
+    /// PostgreSQL and MySQL/MariaDB outside a transaction: the listing's one statement.
+    stream: Option<ServerStream<'a>>,
 }
 
 impl PageSource for Pages<'_> {
@@ -500,13 +516,21 @@ impl PageSource for Pages<'_> {
 
     async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
         let session = self.session;
+        let db = &FlaskCompat(&session.db);
         match &session.transaction {
-            Some(open) => self.listing.next_page(&FlaskCompat(open), None).await,
+            Some(open) => {
+                let open = &FlaskCompat(open);
+                self.listing.next_page(open, Source::Driver).await
+            }
             None => {
-                let reader = session.reader().await;
-                self.listing
-                    .next_page(&FlaskCompat(&session.db), reader)
-                    .await
+                let source = match self.stream.as_mut() {
+                    Some(stream) => Source::Server(stream),
+                    None => session
+                        .reader()
+                        .await
+                        .map_or(Source::Driver, Source::Sqlite),
+                };
+                self.listing.next_page(db, source).await
             }
         }
     }

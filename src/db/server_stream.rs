@@ -1,0 +1,179 @@
+//! Listings on PostgreSQL and MySQL/MariaDB outside a transaction: one statement whose rows are
+//! read as the server sends them (sqlx decodes a result off the socket row by row), where keyset
+//! pages were a new statement every few thousand rows, each planned and started again while the
+//! shell waited, and the shell then decoded while the server waited. Memory stays that of a page:
+//! the listing turns rows into cells as they arrive and hands them on a page at a time.
+//!
+//! A listing left before its end (Ctrl-C, a pager or pipe closed) closes its connection rather
+//! than reading the rest of the result off it: the pool opens a new one for the next command.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use sea_orm::sqlx::mysql::{MySql, MySqlRow};
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::postgres::{PgRow, Postgres};
+use sea_orm::sqlx::{self, ColumnIndex, Decode, Executor, Row, Type, TypeInfo, ValueRef};
+use sea_orm::{DatabaseConnection, DbErr, RuntimeErr, Statement, Values};
+use sea_query_sqlx::SqlxValues;
+
+use super::config::Backend;
+use super::row::RowRead;
+use crate::error::{Error, Result};
+
+/// A row as the server's driver gave it.
+pub enum ServerRow {
+    Postgres(PgRow),
+    MySql(MySqlRow),
+}
+
+/// The rows of one listing statement, opened on first use.
+pub struct ServerStream<'a> {
+    db: &'a DatabaseConnection,
+    server: Server,
+    rows: Option<BoxStream<'a, Result<ServerRow>>>,
+}
+
+enum Server {
+    Postgres,
+    MySql,
+}
+
+impl<'a> ServerStream<'a> {
+    /// `None` on SQLite, which has its own way (`sqlite_direct`).
+    pub fn on(db: &'a DatabaseConnection, backend: Backend) -> Option<Self> {
+        let server = match backend {
+            Backend::Postgres => Server::Postgres,
+            Backend::MySql => Server::MySql,
+            Backend::Sqlite => return None,
+        };
+        Some(ServerStream {
+            db,
+            server,
+            rows: None,
+        })
+    }
+
+    /// The next row of the statement `statement` builds (built only when nothing is open).
+    pub async fn next(
+        &mut self,
+        statement: impl FnOnce() -> Statement,
+    ) -> Option<Result<ServerRow>> {
+        let db = self.db;
+        let rows = match &mut self.rows {
+            Some(rows) => rows,
+            None => self.rows.insert(match self.server {
+                Server::Postgres => read(
+                    db.get_postgres_connection_pool(),
+                    statement(),
+                    ServerRow::Postgres,
+                ),
+                Server::MySql => read(
+                    db.get_mysql_connection_pool(),
+                    statement(),
+                    ServerRow::MySql,
+                ),
+            }),
+        };
+        rows.next().await
+    }
+
+    /// The statement changed (the author found by another spelling): the next row starts it anew.
+    pub fn restart(&mut self) {
+        self.rows = None;
+    }
+}
+
+/// A pooled connection that is closed, not given back, unless its result was read to the end.
+struct CloseUnlessDone<DB: sqlx::Database> {
+    connection: PoolConnection<DB>,
+    done: bool,
+}
+
+impl<DB: sqlx::Database> Drop for CloseUnlessDone<DB> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.connection.close_on_drop();
+        }
+    }
+}
+
+fn read<'a, DB>(
+    pool: &'a sqlx::Pool<DB>,
+    statement: Statement,
+    wrap: fn(DB::Row) -> ServerRow,
+) -> BoxStream<'a, Result<ServerRow>>
+where
+    DB: sqlx::Database,
+    SqlxValues: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let statement = super::flask_sqlite::adapted(statement);
+    Box::pin(async_stream::try_stream! {
+        let mut held = CloseUnlessDone {
+            connection: pool.acquire().await.map_err(driver)?,
+            done: false,
+        };
+        {
+            let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
+            let query = sqlx::query_with(sqlx::AssertSqlSafe(statement.sql), values);
+            let mut rows = held.connection.fetch(query);
+            while let Some(row) = rows.next().await {
+                yield wrap(row.map_err(driver)?);
+            }
+        }
+        held.done = true;
+    })
+}
+
+fn driver(error: sqlx::Error) -> Error {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))).into()
+}
+
+impl RowRead for ServerRow {
+    fn integer(&self, column: &str) -> Result<i64> {
+        match self {
+            ServerRow::Postgres(row) => integer::<Postgres>(row, column),
+            ServerRow::MySql(row) => integer::<MySql>(row, column),
+        }
+    }
+
+    fn text(&self, column: &str) -> Result<Option<String>> {
+        match self {
+            ServerRow::Postgres(row) => row.try_get(column),
+            ServerRow::MySql(row) => row.try_get(column),
+        }
+        .map_err(driver)
+    }
+
+    fn timestamp(&self, column: &str) -> Result<NaiveDateTime> {
+        match self {
+            ServerRow::Postgres(row) => row.try_get(column),
+            ServerRow::MySql(row) => row.try_get(column),
+        }
+        .map_err(driver)
+    }
+}
+
+/// An integer of either width, the width asked of the column's type first (a failed decode
+/// formats an error message: that was a tenth of an export's time).
+fn integer<DB>(row: &DB::Row, column: &str) -> Result<i64>
+where
+    DB: sqlx::Database,
+    for<'c> &'c str: ColumnIndex<DB::Row>,
+    i32: Type<DB> + for<'r> Decode<'r, DB>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    let narrow = {
+        let raw = row.try_get_raw(column).map_err(driver)?;
+        let type_info = raw.type_info();
+        !type_info.is_null() && <i32 as Type<DB>>::compatible(&type_info)
+    };
+    if narrow {
+        Ok(i64::from(row.try_get::<i32, _>(column).map_err(driver)?))
+    } else {
+        row.try_get::<i64, _>(column).map_err(driver)
+    }
+}
