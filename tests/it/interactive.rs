@@ -694,3 +694,59 @@ async fn a_long_import_shows_its_progress_at_a_terminal() {
     assert!(screen.contains(" rows, "), "a progress line: {screen}");
     assert_eq!(query(&dir, "SELECT count(*) FROM post").await, [["60000"]]);
 }
+
+/// A long listing on a server left early (the pager quit on its first screen): its connection is
+/// closed rather than read to the end of the result, so the next command runs at once on a new
+/// session instead of after the server has sent every remaining row.
+#[tokio::test]
+async fn a_listing_on_a_server_left_early_closes_its_connection() {
+    use crate::util::backends::{Backend, TestDb};
+    use sea_orm::ConnectionTrait;
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::migrated(backend) else {
+            continue;
+        };
+        let (fill, session) = match backend {
+            Backend::Postgres => (
+                "INSERT INTO post (body, timestamp, user_id) SELECT 'post ' || i, \
+                 timestamp '2026-01-01' + i * interval '1 second', 1 \
+                 FROM generate_series(1, 400000) i",
+                "sql SELECT 100000 + pg_backend_pid() AS session\r",
+            ),
+            _ => (
+                "INSERT INTO post (body, timestamp, user_id) SELECT concat('post ', seq), \
+                 timestamp '2026-01-01 00:00:00' + interval seq second, 1 FROM seq_1_to_400000",
+                "sql SELECT 100000 + connection_id() AS session\r",
+            ),
+        };
+        let conn = open(&db.url).await;
+        conn.execute_unprepared(&format!(
+            "INSERT INTO {} (username, email) VALUES ('john', 'john@example.com')",
+            db.user_table()
+        ))
+        .await
+        .unwrap();
+        conn.execute_unprepared(fill).await.unwrap();
+        let mut terminal = Terminal::new(&db.dir);
+        terminal.args = format!("--database-url {} --format csv", db.url);
+        terminal.env.push(("PAGER", "less".to_string()));
+        terminal.setup = "stty rows 24 cols 100; ";
+        let screen = terminal.converse(&[
+            ("microblog> ", session),
+            ("session\r\n", "posts\r"),
+            ("post 399990", "q"),
+            ("microblog> ", session),
+            ("session\r\n", "exit\r"),
+        ]);
+        assert!(!screen.contains("post 1\r\n"), "{backend:?}: stopped early");
+        let sessions: Vec<&str> = screen
+            .lines()
+            .filter(|l| l.len() > 4 && l.trim().chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        assert_eq!(sessions.len(), 2, "{backend:?}: {sessions:?}");
+        assert_ne!(
+            sessions[0], sessions[1],
+            "{backend:?}: the session of the listing left early was given back, not closed"
+        );
+    }
+}

@@ -18,6 +18,7 @@ mod parser_props;
 mod passwords;
 mod queries;
 mod security;
+mod server_stream;
 mod shell;
 mod sqlite_reader;
 mod util;

@@ -1,0 +1,85 @@
+//! Listings on PostgreSQL and MySQL/MariaDB: outside a transaction one statement read as a stream
+//! (`db::server_stream`), inside one a statement per page. Both ways must print the same, page
+//! for page (a table per page), for every kind of listing.
+
+use sea_orm::ConnectionTrait;
+
+use crate::util::backends::{Backend, TestDb};
+use crate::util::open;
+
+/// 2,300 posts, many sharing a timestamp, by two users whose names differ from what is typed.
+async fn fill(db: &TestDb) {
+    let conn = open(&db.url).await;
+    let user = db.user_table();
+    conn.execute_unprepared(&format!(
+        "INSERT INTO {user} (username, email) VALUES ('John', 'john@example.com'), \
+         ('ann', 'ann@example.com')"
+    ))
+    .await
+    .unwrap();
+    let values: Vec<String> = (0..2300)
+        .map(|i| {
+            format!(
+                "('post {i} Straße', '2026-01-0{} 10:00:00', {})",
+                1 + i % 3,
+                1 + i % 2
+            )
+        })
+        .collect();
+    conn.execute_unprepared(&format!(
+        "INSERT INTO post (body, timestamp, user_id) VALUES {}",
+        values.join(", ")
+    ))
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_streamed_listing_prints_what_pages_in_a_transaction_print() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::migrated(backend) else {
+            continue;
+        };
+        fill(&db).await;
+        for command in [
+            "posts",
+            "posts order by body",
+            "posts offset 5 limit 1500",
+            "posts offset 2290",
+            "posts of JOHN limit 1200",
+            "posts of nobody",
+            "posts where body contains \"7\" order by author, id desc",
+            "users order by posts desc",
+        ] {
+            let script = format!("{command}\n");
+            let outside = db.pipe(&["--continue-on-error"], &script);
+            let inside = db.pipe(
+                &["--continue-on-error"],
+                &format!("begin\n{command}\nrollback\n"),
+            );
+            let body = |out: &str| {
+                out.lines()
+                    .filter(|l| !l.starts_with("Transaction") && !l.starts_with("Rolled back"))
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>()
+            };
+            assert_eq!(outside.code, inside.code, "{backend:?} {command}");
+            assert_eq!(
+                body(&outside.stdout),
+                body(&inside.stdout),
+                "{backend:?} {command}"
+            );
+            assert_eq!(
+                outside.stderr.replace("line 1", "line 2"),
+                inside.stderr,
+                "{backend:?} {command}"
+            );
+            if command == "posts" {
+                assert_eq!(outside.stdout.matches("| post ").count(), 2300);
+                // Pages of 1,000 then 2,000 rows: a table each, as on SQLite.
+                assert_eq!(outside.stdout.matches("| id ").count(), 2);
+                assert_eq!(outside.stdout.matches("(2300 rows)").count(), 1);
+            }
+        }
+    }
+}
