@@ -452,6 +452,11 @@ impl Listing {
                         break;
                     }
                 }
+                // The page that reaches the query's own limit: the statement's end is read too,
+                // so that its connection goes back to the pool (one left unread is closed).
+                if self.remaining == Some(size) && page.rows.len() as u64 == size {
+                    while stream.next(whole).await.transpose()?.is_some() {}
+                }
             }
             // The servers enforce column lengths, so a page of rows is bounded there.
             Source::Driver => {

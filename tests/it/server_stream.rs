@@ -83,3 +83,33 @@ async fn a_streamed_listing_prints_what_pages_in_a_transaction_print() {
         }
     }
 }
+
+/// A listing that ends at its own `limit` reads its statement to the end, so its connection goes
+/// back to the pool: the session after it is the one before it (a connection with a result left
+/// unread is closed, and a new one opened, for every such command).
+#[tokio::test]
+async fn a_listing_with_a_limit_gives_its_connection_back() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::migrated(backend) else {
+            continue;
+        };
+        fill(&db).await;
+        let session = match backend {
+            Backend::Postgres => "sql SELECT pg_backend_pid() AS session\n",
+            _ => "sql SELECT connection_id() AS session\n",
+        };
+        let script = format!(
+            "{session}posts limit 5\nposts of JOHN limit 3\nusers limit 1\nposts limit 1000\n{session}"
+        );
+        let run = db.pipe(&["--format", "csv"], &script);
+        let lines: Vec<&str> = run.ok().lines().collect();
+        let sessions: Vec<&str> = lines
+            .windows(2)
+            .filter(|w| w[0] == "session")
+            .map(|w| w[1])
+            .collect();
+        assert_eq!(sessions.len(), 2, "{backend:?}: {lines:?}");
+        assert_eq!(sessions[0], sessions[1], "{backend:?}");
+        assert_eq!(run.stdout.matches(",post ").count(), 5 + 3 + 1000);
+    }
+}
