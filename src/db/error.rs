@@ -56,11 +56,27 @@ pub fn describe_db_err(err: &DbErr) -> String {
     }
 }
 
+/// The driver's failure, carried as SeaORM carries it (so a lost connection is marked alike).
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(err))).into()
+    }
+}
+
+/// SQLite's own message, as the shell tells it (sqlx's connection and the direct reader alike).
+pub fn describe_sqlite_message(message: &str) -> String {
+    // How long it waited, the session says (`Session::explain_lock`): not always the timeout.
+    if message == "database is locked" {
+        "database is locked: another program is writing to it".to_string()
+    } else {
+        message.to_string()
+    }
+}
+
 pub fn describe_sqlx_err(err: &sqlx::Error) -> String {
     match err {
-        // How long it waited, the session says (`Session::explain_lock`): not always the timeout.
         sqlx::Error::Database(db) if db.message() == "database is locked" => {
-            "database is locked: another program is writing to it".to_string()
+            describe_sqlite_message(db.message())
         }
         // PostgreSQL's lock_timeout, MySQL/MariaDB's lock wait timeouts (error 1205): another
         // session holds the rows or the table, and the shell stopped waiting.

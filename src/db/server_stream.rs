@@ -7,20 +7,18 @@
 //! A listing left before its end (Ctrl-C, a pager or pipe closed) closes its connection rather
 //! than reading the rest of the result off it: the pool opens a new one for the next command.
 
-use std::sync::Arc;
-
 use chrono::NaiveDateTime;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use sea_orm::sqlx::mysql::{MySql, MySqlRow};
+use sea_orm::sqlx::mysql::MySqlRow;
 use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::postgres::{PgRow, Postgres};
-use sea_orm::sqlx::{self, ColumnIndex, Decode, Executor, Row, Type, TypeInfo, ValueRef};
-use sea_orm::{DatabaseConnection, DbErr, RuntimeErr, Statement, Values};
+use sea_orm::sqlx::postgres::PgRow;
+use sea_orm::sqlx::{self, Executor, Row};
+use sea_orm::{DatabaseConnection, Statement, Values};
 use sea_query_sqlx::SqlxValues;
 
 use super::config::Backend;
-use super::row::RowRead;
+use super::row::{RowRead, at_its_width};
 use crate::error::{Error, Result};
 
 /// A row as the server's driver gave it.
@@ -113,7 +111,7 @@ where
     let statement = super::flask_sqlite::adapted(statement);
     Box::pin(async_stream::try_stream! {
         let mut held = CloseUnlessDone {
-            connection: pool.acquire().await.map_err(driver)?,
+            connection: pool.acquire().await.map_err(Error::from)?,
             done: false,
         };
         {
@@ -121,22 +119,18 @@ where
             let query = sqlx::query_with(sqlx::AssertSqlSafe(statement.sql), values);
             let mut rows = held.connection.fetch(query);
             while let Some(row) = rows.next().await {
-                yield wrap(row.map_err(driver)?);
+                yield wrap(row.map_err(Error::from)?);
             }
         }
         held.done = true;
     })
 }
 
-fn driver(error: sqlx::Error) -> Error {
-    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))).into()
-}
-
 impl RowRead for ServerRow {
     fn integer(&self, column: &str) -> Result<i64> {
         match self {
-            ServerRow::Postgres(row) => integer::<Postgres>(row, column),
-            ServerRow::MySql(row) => integer::<MySql>(row, column),
+            ServerRow::Postgres(row) => at_its_width(row, column),
+            ServerRow::MySql(row) => at_its_width(row, column),
         }
     }
 
@@ -145,7 +139,7 @@ impl RowRead for ServerRow {
             ServerRow::Postgres(row) => row.try_get(column),
             ServerRow::MySql(row) => row.try_get(column),
         }
-        .map_err(driver)
+        .map_err(Error::from)
     }
 
     fn timestamp(&self, column: &str) -> Result<NaiveDateTime> {
@@ -153,27 +147,6 @@ impl RowRead for ServerRow {
             ServerRow::Postgres(row) => row.try_get(column),
             ServerRow::MySql(row) => row.try_get(column),
         }
-        .map_err(driver)
-    }
-}
-
-/// An integer of either width, the width asked of the column's type first (a failed decode
-/// formats an error message: that was a tenth of an export's time).
-fn integer<DB>(row: &DB::Row, column: &str) -> Result<i64>
-where
-    DB: sqlx::Database,
-    for<'c> &'c str: ColumnIndex<DB::Row>,
-    i32: Type<DB> + for<'r> Decode<'r, DB>,
-    i64: Type<DB> + for<'r> Decode<'r, DB>,
-{
-    let narrow = {
-        let raw = row.try_get_raw(column).map_err(driver)?;
-        let type_info = raw.type_info();
-        !type_info.is_null() && <i32 as Type<DB>>::compatible(&type_info)
-    };
-    if narrow {
-        Ok(i64::from(row.try_get::<i32, _>(column).map_err(driver)?))
-    } else {
-        row.try_get::<i64, _>(column).map_err(driver)
+        .map_err(Error::from)
     }
 }

@@ -23,8 +23,8 @@ use sea_orm::Statement;
 use sea_orm::sea_query::Value;
 use sea_orm::sqlx::{self, SqlitePool};
 
-use super::error::describe_sqlx_err;
-use super::row::RowRead;
+use super::error::{describe_sqlite_message, describe_sqlx_err};
+use super::row::{RowRead, null_where};
 use crate::error::{Error, Result};
 
 /// The read-only second connection.
@@ -155,11 +155,7 @@ fn failure(error: rusqlite::Error) -> Error {
     match error {
         rusqlite::Error::SqliteFailure(code, message) => {
             let message = message.unwrap_or_else(|| code.to_string());
-            if message == "database is locked" {
-                Error::new("database is locked: another program is writing to it")
-            } else {
-                Error::new(message)
-            }
+            Error::new(describe_sqlite_message(&message))
         }
         other => Error::new(other.to_string()),
     }
@@ -186,7 +182,7 @@ impl RowRead for DirectRow<'_> {
                 .ok()
                 .and_then(|t| t.trim().parse().ok())
                 .unwrap_or(0)),
-            ValueRef::Null => Err(null(column, "an integer")),
+            ValueRef::Null => Err(null_where(column, "an integer")),
         }
     }
 
@@ -204,7 +200,7 @@ impl RowRead for DirectRow<'_> {
             ValueRef::Text(t) | ValueRef::Blob(t) => timestamp_text(utf8(column, t)?),
             ValueRef::Integer(n) => DateTime::from_timestamp(n, 0).map(|t| t.naive_utc()),
             ValueRef::Real(days) => julian_day(days),
-            ValueRef::Null => return Err(null(column, "a timestamp")),
+            ValueRef::Null => return Err(null_where(column, "a timestamp")),
         };
         parsed.ok_or_else(|| {
             Error::new(format!(
@@ -220,10 +216,6 @@ fn utf8<'t>(column: &str, bytes: &'t [u8]) -> Result<&'t str> {
             "error occurred while decoding column \"{column}\": {e}"
         ))
     })
-}
-
-fn null(column: &str, what: &str) -> Error {
-    Error::new(format!("column {column} is NULL where {what} was expected"))
 }
 
 /// A timestamp stored as text: the Flask app's `YYYY-MM-DD HH:MM:SS.ffffff` read by hand (what
