@@ -11,8 +11,9 @@
 //! - `case_insensitive`: username/email lookups that ignore case and still use the indexes;
 //! - `flask_sqlite`: timestamps on SQLite stored as the Flask app stores them;
 //! - `sqlite_direct`: listings on SQLite read on this thread, on sqlx's own handle; `row`: a row
-//!   read by column name either way;
-//! - `password`: Werkzeug's password hashes.
+//!   read by column name either way; `server_stream`: listings on the servers as one statement;
+//! - `password`: Werkzeug's password hashes; `reconnect`: reads sent again on a new connection when
+//!   the server ended the idle one.
 
 pub mod bulk;
 pub mod case_insensitive;
@@ -29,6 +30,7 @@ pub mod listing;
 pub mod password;
 pub mod queries;
 pub mod raw_sql;
+pub mod reconnect;
 pub mod row;
 pub mod server_stream;
 pub mod session;

@@ -32,6 +32,9 @@ pub struct ServerStream<'a> {
     db: &'a DatabaseConnection,
     server: Server,
     rows: Option<BoxStream<'a, Result<ServerRow>>>,
+    /// The statement, until its first row: sent once more if the connection turns out to be gone
+    /// before any row came (see `reconnect`).
+    unanswered: Option<Statement>,
 }
 
 enum Server {
@@ -51,6 +54,7 @@ impl<'a> ServerStream<'a> {
             db,
             server,
             rows: None,
+            unanswered: None,
         })
     }
 
@@ -59,23 +63,31 @@ impl<'a> ServerStream<'a> {
         &mut self,
         statement: impl FnOnce() -> Statement,
     ) -> Option<Result<ServerRow>> {
+        if self.rows.is_none() {
+            let statement = statement();
+            self.unanswered = Some(statement.clone());
+            self.rows = Some(self.open(statement));
+        }
+        let row = self.rows.as_mut()?.next().await;
+        match (row, self.unanswered.take()) {
+            (Some(Err(error)), Some(statement)) if error.is_connection_lost() => {
+                let rows = self.rows.insert(self.open(statement));
+                rows.next().await
+            }
+            (row, _) => row,
+        }
+    }
+
+    fn open(&self, statement: Statement) -> BoxStream<'a, Result<ServerRow>> {
         let db = self.db;
-        let rows = match &mut self.rows {
-            Some(rows) => rows,
-            None => self.rows.insert(match self.server {
-                Server::Postgres => read(
-                    db.get_postgres_connection_pool(),
-                    statement(),
-                    ServerRow::Postgres,
-                ),
-                Server::MySql => read(
-                    db.get_mysql_connection_pool(),
-                    statement(),
-                    ServerRow::MySql,
-                ),
-            }),
-        };
-        rows.next().await
+        match self.server {
+            Server::Postgres => read(
+                db.get_postgres_connection_pool(),
+                statement,
+                ServerRow::Postgres,
+            ),
+            Server::MySql => read(db.get_mysql_connection_pool(), statement, ServerRow::MySql),
+        }
     }
 
     /// The statement changed (the author found by another spelling): the next row starts it anew.

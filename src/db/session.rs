@@ -18,8 +18,10 @@ use super::bulk::{self, PendingPost};
 use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
 use super::echo;
+use super::error::lost_in_use;
 use super::flask_sqlite::FlaskCompat;
 use super::listing::{Listing, Source};
+use super::reconnect::Reconnecting;
 use super::server_stream::ServerStream;
 use super::sqlite_direct::Reader;
 use super::{changes, describe, password, queries, raw_sql};
@@ -38,7 +40,7 @@ macro_rules! where_commands_run {
         match &$session.transaction {
             Some($db) => $work,
             None => {
-                let $db = &$session.db;
+                let $db = &Reconnecting(&$session.db);
                 $work
             }
         }
@@ -117,9 +119,9 @@ impl Session {
         self.transaction = Some(match lock {
             // A script's transaction is there to write: it takes the write lock first (see
             // `atomically`).
-            Lock::Script => self.db.begin_with_options(write_lock_first()).await?,
+            Lock::Script => self.begin_anew(write_lock_first()).await?,
             // A sandbox may only look around: no lock until it writes.
-            Lock::Sandbox => self.db.begin().await?,
+            Lock::Sandbox => self.begin_anew(TransactionOptions::default()).await?,
         });
         self.locked = Some(lock);
         Ok(())
@@ -175,7 +177,7 @@ impl Session {
                         "a transaction is already open: commit or rollback first",
                     ));
                 }
-                self.transaction = Some(self.db.begin().await?);
+                self.transaction = Some(self.begin_anew(TransactionOptions::default()).await?);
                 "Transaction open: commit or rollback to end it"
             }
             TransactionCommand::Commit => match self.commit().await? {
@@ -223,7 +225,7 @@ impl Session {
         let result = match &self.transaction {
             // A read outside a transaction is one statement (or a lookup and a statement), atomic
             // by itself: BEGIN and COMMIT around it would be two more round trips for nothing.
-            None => read(&FlaskCompat(&self.db), command).await,
+            None => read(&FlaskCompat(&Reconnecting(&self.db)), command).await,
             // Inside an open transaction reads still get a savepoint: a failing one must not
             // abort it.
             Some(_) => self.atomically(async |db| read(db, command).await).await,
@@ -304,6 +306,18 @@ impl Session {
         self.forget_lost_transaction(result)
     }
 
+    /// A transaction on the connection, begun on a new one if the server ended the idle one: BEGIN
+    /// that fails there has started nothing (see `reconnect`).
+    async fn begin_anew(
+        &self,
+        options: TransactionOptions,
+    ) -> std::result::Result<DatabaseTransaction, sea_orm::DbErr> {
+        match self.db.begin_with_options(options).await {
+            Err(error) if lost_in_use(&error) => self.db.begin_with_options(options).await,
+            begun => begun,
+        }
+    }
+
     /// Runs `work` in a transaction of its own, or a savepoint of the open one: committed when it
     /// succeeds, else rolled back with the work's error reported (the one worth showing, even if
     /// the rollback fails too).
@@ -316,7 +330,7 @@ impl Session {
             // Only writes open a unit of their own: on SQLite they take the write lock at BEGIN,
             // where the busy timeout applies. A deferred transaction that has read and then
             // writes gets SQLITE_BUSY at once instead (SQLite will not wait there).
-            None => self.db.begin_with_options(write_lock_first()).await?,
+            None => self.begin_anew(write_lock_first()).await?,
         };
         let nested = self.transaction.is_some();
         match work(&FlaskCompat(&unit)).await {
@@ -516,7 +530,7 @@ impl PageSource for Pages<'_> {
 
     async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
         let session = self.session;
-        let db = &FlaskCompat(&session.db);
+        let db = &FlaskCompat(&Reconnecting(&session.db));
         match &session.transaction {
             Some(open) => {
                 let open = &FlaskCompat(open);

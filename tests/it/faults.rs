@@ -145,12 +145,29 @@ async fn a_killed_server_connection_is_reported_and_the_next_command_reconnects(
         let mut shell =
             LiveShell::start(&db.dir, &["--database-url", &db.url, "--continue-on-error"]);
 
-        // Between commands: the next one simply works on a new connection.
+        // Between commands: the next one simply works on a new connection, whatever it is (a
+        // read, a listing, a lookup, a write): the pool hands out its idle connection unchecked.
         shell.send("add user john john@example.com");
         assert_eq!(shell.next_line(), "Added user john (id 1)");
         kill_shell_sessions(&db).await;
         shell.send("count users");
         assert_eq!(shell.next_line(), "1 user", "{backend:?}");
+        kill_shell_sessions(&db).await;
+        shell.send("users");
+        let table: Vec<String> = (0..5).map(|_| shell.next_line()).collect();
+        assert!(table[3].contains("| john "), "{backend:?}: {table:?}");
+        assert_eq!(shell.next_line(), "(1 row)", "{backend:?}");
+        kill_shell_sessions(&db).await;
+        shell.send("posts of john");
+        let table: Vec<String> = (0..4).map(|_| shell.next_line()).collect();
+        assert!(table[1].contains("| author |"), "{backend:?}: {table:?}");
+        assert_eq!(shell.next_line(), "(0 rows)", "{backend:?}");
+        kill_shell_sessions(&db).await;
+        shell.send("add post hello by john");
+        assert_eq!(shell.next_line(), "Added post 1 by john", "{backend:?}");
+        kill_shell_sessions(&db).await;
+        shell.send("delete post 1");
+        assert_eq!(shell.next_line(), "Deleted post 1", "{backend:?}");
 
         // Inside a transaction: the failing command says what was lost; the shell goes on.
         shell.send("begin");
@@ -161,7 +178,7 @@ async fn a_killed_server_connection_is_reported_and_the_next_command_reconnects(
         shell.send("add user anna anna@example.com");
         let error = shell.next_line();
         assert!(
-            error.starts_with("error: line 5: the connection to the server was lost")
+            error.starts_with("error: line 9: the connection to the server was lost")
                 && error.contains("nothing in it was committed"),
             "{backend:?}: {error}"
         );
@@ -506,4 +523,73 @@ async fn a_server_session_ended_mid_script_keeps_none_of_it() {
         [["john@example.com"]],
         "none of the script, and nothing after the loss"
     );
+}
+
+/// Lets the runtime finish what a command left to it (sqlx gives a connection back to its pool in
+/// a task of its own, with a ping), so that the next kill hits an idle connection the pool holds.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
+
+/// The session on its own, where the test decides when the runtime runs: the pool hands out its
+/// idle connection without a ping, so a session the server ended while idle is met by the next
+/// statement itself. A read is sent again, a listing starts again, a write begins again.
+#[tokio::test]
+async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing_and_write() {
+    use microblog_shell::command::{Command, parse};
+    use microblog_shell::db::config::{DatabaseTarget, Source};
+    use microblog_shell::db::connect::{Settings, connect};
+    use microblog_shell::db::session::{Answer, Session};
+    use microblog_shell::render::{Outcome, PageSource};
+
+    let command = |line: &str| parse(line).unwrap().unwrap();
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::migrated(backend) else {
+            continue;
+        };
+        let target = DatabaseTarget::parse(&db.url, Source::Flag).unwrap();
+        let connection = connect(&target, Settings::default()).await.unwrap();
+        let mut session = Session::new(target, connection);
+        let Command::Write(add) = command("add user john john@example.com") else {
+            panic!("a write")
+        };
+        session.write(&add).await.unwrap();
+
+        settle().await;
+        kill_shell_sessions(&db).await;
+        let Command::Read(count) = command("count users") else {
+            panic!("a read")
+        };
+        match session.read(&count).await {
+            Ok(Answer::Done(Outcome::Count { count, .. })) => assert_eq!(count, 1, "{backend:?}"),
+            Ok(_) => panic!("{backend:?}: a count"),
+            Err(e) => panic!("{backend:?}: count after the kill: {e}"),
+        }
+
+        settle().await;
+        kill_shell_sessions(&db).await;
+        let Command::Read(list) = command("users") else {
+            panic!("a read")
+        };
+        let Ok(Answer::Listing(listing)) = session.read(&list).await else {
+            panic!("{backend:?}: a listing")
+        };
+        let mut pages = session.pages(listing);
+        let page = pages.next_page().await;
+        match page {
+            Ok(Some(rows)) => assert_eq!(rows.len(), 1, "{backend:?}"),
+            Ok(None) => panic!("{backend:?}: no page"),
+            Err(e) => panic!("{backend:?}: listing after the kill: {e}"),
+        }
+        drop(pages);
+
+        settle().await;
+        kill_shell_sessions(&db).await;
+        let Command::Write(add) = command("add user susan susan@example.com") else {
+            panic!("a write")
+        };
+        if let Err(e) = session.write(&add).await {
+            panic!("{backend:?}: write after the kill: {e}");
+        }
+    }
 }
