@@ -94,7 +94,8 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     } else if let Some(path) = &cli.file {
         let file = std::fs::File::open(path)
             .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
-        Box::new(ScriptInput::new(file))
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        Box::new(ScriptInput::new(file).from_regular_file(regular))
     } else if std::io::stdin().is_terminal() {
         let colors = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let helper = ShellHelper::new(Some(Lookup::start(target.clone())), colors);
@@ -105,7 +106,9 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
             cli.vi || std::env::var("SHELL_EDIT_MODE").is_ok_and(|m| m.eq_ignore_ascii_case("vi"));
         Box::new(Interactive::new(helper, history_file, vi)?)
     } else {
-        Box::new(ScriptInput::new(std::io::stdin()))
+        // `shell < script`: stdin is the file itself.
+        let regular = std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file());
+        Box::new(ScriptInput::new(std::io::stdin()).from_regular_file(regular))
     };
 
     let brand_new = target.sqlite_path().is_some_and(|path| !path.exists());

@@ -37,10 +37,15 @@ pub trait Input {
     fn read_secret(&mut self, prompt: &str) -> Result<Read> {
         self.ask(prompt, PromptMode::Secret)
     }
-    /// Whether more input is already at hand (read but not yet consumed), so that the shell can
+    /// Whether a whole line is already at hand (read but not yet consumed), so that the shell can
     /// hold its output back until it is about to wait.
     fn has_pending(&self) -> bool {
         false
+    }
+    /// Whether the next line can be read without waiting on anyone: it is at hand, or the script
+    /// is a regular file. Lines are read ahead of the one running only then (see `runner`).
+    fn can_read_ahead(&self) -> bool {
+        self.has_pending()
     }
     /// The commands remembered from this prompt (and earlier sessions at it).
     fn history(&self) -> Vec<String> {
@@ -56,6 +61,8 @@ pub struct ScriptInput<R> {
     reader: BufReader<R>,
     line: usize,
     buffer: Vec<u8>,
+    /// A regular file: reading it never waits for a writer (a pipe or a terminal may).
+    regular_file: bool,
 }
 
 impl<R: std::io::Read> ScriptInput<R> {
@@ -64,13 +71,25 @@ impl<R: std::io::Read> ScriptInput<R> {
             reader: BufReader::with_capacity(64 * 1024, reader),
             line: 0,
             buffer: Vec::new(),
+            regular_file: false,
         }
+    }
+
+    /// Says that `reader` is a regular file (`--file script`, `shell < script`).
+    pub fn from_regular_file(mut self, regular: bool) -> Self {
+        self.regular_file = regular;
+        self
     }
 }
 
 impl<R: std::io::Read> Input for ScriptInput<R> {
     fn has_pending(&self) -> bool {
-        !self.reader.buffer().is_empty()
+        // A whole line: half of one may wait for its writer (a pipe) for as long as it likes.
+        self.reader.buffer().contains(&b'\n')
+    }
+
+    fn can_read_ahead(&self) -> bool {
+        self.regular_file || self.has_pending()
     }
 
     fn read(&mut self, _prompt: &str) -> Result<Read> {

@@ -4,7 +4,8 @@
 //!
 //! Scripts stop at the first failing command (`error: line N: reason`) unless `--continue-on-error`;
 //! `--single-transaction` makes the whole script one transaction, committed only if every command
-//! succeeded, and lets consecutive `add post` lines go in as multi-row inserts (`db::bulk`).
+//! succeeded, and lets consecutive `add post` lines go in as multi-row inserts (`db::bulk`), the
+//! next lines read and queued while the database inserts one.
 
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
@@ -20,7 +21,7 @@ use crate::command::{
     UserRef, WriteCommand, help,
 };
 use crate::command::{Existing, OutputFile, SqlCommand, sql_words};
-use crate::db::bulk::{PendingPost, PostBatch};
+use crate::db::bulk::{BATCH_ROWS, PendingPost, PostBatch};
 use crate::db::changes::rows_of;
 use crate::db::echo;
 use crate::db::session::{Answer, Lock, Session};
@@ -68,6 +69,13 @@ struct Runner<'a> {
     /// Inside `watch`: results straight to the screen, never a pager.
     watching: bool,
     batch: PostBatch,
+    /// What was read ahead while a batch was being inserted and is not an `add post` to queue
+    /// (another line, the end, a read error): the main loop takes it next.
+    held: Option<Result<Read>>,
+    /// Lines carried out, at a terminal watching a script.
+    progress: Progress,
+    /// Commands that failed so far.
+    failures: usize,
 }
 
 /// Runs lines from `input` until it ends or `exit`. Returns whether every command succeeded.
@@ -96,6 +104,9 @@ pub async fn run(
     };
     let progress = Progress::start(!input.is_interactive());
     let mut runner = Runner {
+        failures: 0,
+        progress,
+        held: None,
         session,
         input,
         options,
@@ -107,37 +118,40 @@ pub async fn run(
         watching: false,
         batch: PostBatch::default(),
     };
-    let mut failures = 0usize;
     loop {
         // Whoever is on the other end sees every answer before the shell waits for more.
         if !runner.input.has_pending() {
             runner.out.flush()?;
         }
         let prompt = runner.prompt();
-        let line = match runner.input.read(prompt) {
+        let read = match runner.held.take() {
+            Some(read) => read,
+            None => runner.input.read(prompt),
+        };
+        let line = match read {
             Ok(Read::Line(line)) => line,
             Ok(Read::Interrupted) => continue,
             Ok(Read::Eof) => break,
             Err(e) => {
                 // Unreadable input: nothing after it can be trusted.
                 runner.report(Failure { line: 0, error: e }, false);
-                failures += 1;
+                runner.failures += 1;
                 break;
             }
         };
-        progress.line();
+        runner.progress.line();
         let stop_here = !runner.input.is_interactive() && !runner.options.continue_on_error;
         match runner.step(&line).await {
             Ok(Step::Continue) => {}
             Ok(Step::Exit) => break,
             Ok(Step::Failed) => {
-                failures += 1;
+                runner.failures += 1;
                 if stop_here {
                     break;
                 }
             }
             Err(failure) => {
-                failures += 1;
+                runner.failures += 1;
                 // A script's transaction the database ended: nothing after it may run.
                 let ended = runner.options.single_transaction && failure.error.ends_transaction();
                 runner.report(failure, true);
@@ -148,29 +162,29 @@ pub async fn run(
         }
     }
     if let Err(failure) = runner.flush_batch().await {
-        failures += 1;
+        runner.failures += 1;
         runner.report(failure, true);
     }
-    progress.finish();
+    runner.progress.finish();
     // The output file's last bytes; a failure already reported (a full disk met mid-listing) is
     // not reported twice.
     if let Some(mut file) = runner.file.take()
         && let Err(e) = file.flush()
-        && failures == 0
+        && runner.failures == 0
     {
-        failures += 1;
+        runner.failures += 1;
         let error = Error::new(format!("the output file could not be written ({e})"));
         runner.report(Failure { line: 0, error }, false);
     }
     // A reader that went away (`shell -c posts | head`) was reported once, by the command that
     // met it: flushing into the same closed pipe again is not a second failure.
     let flushed = runner.out.flush();
-    if failures == 0 {
+    if runner.failures == 0 {
         flushed?;
     }
     let options = runner.options.clone();
-    finish(runner.session, options, failures).await?;
-    Ok(failures == 0)
+    finish(runner.session, options, runner.failures).await?;
+    Ok(runner.failures == 0)
 }
 
 async fn finish(session: &mut Session, options: RunOptions, failures: usize) -> Result<()> {
@@ -606,9 +620,62 @@ impl Runner<'_> {
             author: name,
         });
         if full {
-            self.flush_batch().await?;
+            self.flush_batch_reading_ahead().await?;
         }
         Ok(Step::Continue)
+    }
+
+    /// A full batch: while the database inserts it (on its own thread: sqlx's SQLite worker, or
+    /// the server), the script's next lines are read and, as long as each is an `add post` by an
+    /// author already resolved, queued for the next batch; the first other line is held, to run
+    /// after this batch's lines are printed. A pipe is never waited on (only lines it already sent
+    /// are taken), so every answer still comes as soon as it can.
+    async fn flush_batch_reading_ahead(&mut self) -> std::result::Result<(), Failure> {
+        let posts = self.batch.take();
+        let Runner {
+            session,
+            input,
+            batch,
+            held,
+            options,
+            progress,
+            ..
+        } = self;
+        let inserted = {
+            let mut insert = std::pin::pin!(session.insert_posts(&posts));
+            let mut inserted = None;
+            while held.is_none() && batch.pending.len() < BATCH_ROWS && input.can_read_ahead() {
+                if inserted.is_none() {
+                    inserted = poll_once(insert.as_mut()).await;
+                }
+                let line = match input.read("") {
+                    Ok(Read::Line(line)) => line,
+                    other => {
+                        *held = Some(other);
+                        break;
+                    }
+                };
+                match queueable(&line, options, batch) {
+                    Some((body, author_id, author, echo)) => {
+                        progress.line();
+                        batch.push(PendingPost {
+                            line: input.line_number(),
+                            echo,
+                            body,
+                            timestamp: now_utc(),
+                            author_id,
+                            author,
+                        });
+                    }
+                    None => *held = Some(Ok(Read::Line(line))),
+                }
+            }
+            match inserted {
+                Some(done) => done,
+                None => insert.await,
+            }
+        };
+        self.print_batch(posts, inserted).await
     }
 
     /// Inserts the queued posts and prints their lines. If the database refuses the batch, its
@@ -618,7 +685,32 @@ impl Runner<'_> {
         if posts.is_empty() {
             return Ok(());
         }
-        match self.session.insert_posts(&posts).await {
+        let inserted = self.session.insert_posts(&posts).await;
+        self.print_batch(posts, inserted).await
+    }
+
+    /// A batch's lines, once the database answered: "Added post N by NAME" for each, or, if it
+    /// refused the batch, each line again on its own until the one it refuses.
+    async fn print_batch(
+        &mut self,
+        posts: Vec<PendingPost>,
+        inserted: Result<Vec<i32>>,
+    ) -> std::result::Result<(), Failure> {
+        let printed = self.print_or_replay(posts, inserted).await;
+        if printed.is_err() {
+            // Nothing after the line that stops the script runs: nor the lines read ahead.
+            self.batch.take();
+            self.held = None;
+        }
+        printed
+    }
+
+    async fn print_or_replay(
+        &mut self,
+        posts: Vec<PendingPost>,
+        inserted: Result<Vec<i32>>,
+    ) -> std::result::Result<(), Failure> {
+        match inserted {
             Ok(ids) => {
                 let mut text = String::new();
                 for (post, id) in posts.iter().zip(ids) {
@@ -643,10 +735,19 @@ impl Runner<'_> {
                         Ok(Outcome::Message(text)) => self.write(format!("{text}\n").as_bytes())?,
                         Ok(_) => {}
                         Err(error) => {
-                            return Err(Failure {
+                            let failure = Failure {
                                 line: post.line,
                                 error,
-                            });
+                            };
+                            // The script goes on past a failing line (`--continue-on-error`):
+                            // so does the batch, with the lines after it.
+                            let go_on =
+                                self.input.is_interactive() || self.options.continue_on_error;
+                            if !go_on || failure.error.ends_transaction() {
+                                return Err(failure);
+                            }
+                            self.failures += 1;
+                            self.report(failure, true);
                         }
                     }
                 }
@@ -681,4 +782,35 @@ fn history_rows(input: &dyn Input) -> Outcome {
         rows.push(vec![(i as i64 + 1).into(), line.into()]);
     }
     Outcome::Rows(rows)
+}
+
+/// Polls `future` once: its result if it is done, else `None` (it goes on where it waits, sqlx's
+/// worker thread or the server, and is polled again later).
+async fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    let mut future = Some(future);
+    std::future::poll_fn(|cx| {
+        let polled = future.take().map(|f| f.poll(cx));
+        std::task::Poll::Ready(match polled {
+            Some(std::task::Poll::Ready(output)) => Some(output),
+            _ => None,
+        })
+    })
+    .await
+}
+
+/// A script line that can join the batch being read ahead without running anything first: an
+/// `add post` whose author is already resolved. Its body, author id and name, and `--echo` line.
+fn queueable(
+    line: &str,
+    options: &RunOptions,
+    batch: &PostBatch,
+) -> Option<(String, i32, String, Option<String>)> {
+    let Ok(Some(Command::Write(WriteCommand::AddPost { body, author }))) = command::parse(line)
+    else {
+        return None;
+    };
+    let (author_id, name) = batch.author(&author)?;
+    let trimmed = line.trim();
+    let echo = options.echo.then(|| format!("> {trimmed}\n"));
+    Some((body, author_id, name, echo))
 }

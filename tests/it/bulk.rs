@@ -173,3 +173,104 @@ async fn listings_page_through_every_row_once_in_order() {
         );
     }
 }
+
+/// While a full batch is inserted, the lines after it are read ahead and queued for the next one.
+/// What happens in them still happens at its own line and in order: a refusal in the batch being
+/// inserted, a line that is not an `add post`, unreadable bytes, the script's end.
+#[tokio::test]
+async fn lines_read_ahead_during_an_insert_keep_their_order_and_line_numbers() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let head = "sql CREATE TRIGGER no_bad BEFORE INSERT ON post WHEN NEW.body = 'bad' BEGIN SELECT RAISE(ABORT, 'bad body refused'); END\n\
+                add user ann ann@example.com\nadd user bob bob@example.com\n";
+    // Post i is on line i + 4. The second batch (posts 1000-1999) holds the refused one, and
+    // is inserted while the third is read.
+    let mut s = String::from(head);
+    for i in 0..2600 {
+        let body = if i == 1500 {
+            "bad".to_string()
+        } else {
+            format!("post {i}")
+        };
+        s.push_str(&format!(
+            "add post \"{body}\" by {}\n",
+            ["ann", "bob"][i % 2]
+        ));
+    }
+    let run = db.pipe(&["--single-transaction", "--echo"], &s);
+    assert_eq!(run.one_line_error(), "error: line 1504: bad body refused");
+    assert!(
+        run.stdout
+            .ends_with("Added post 1500 by bob\n> add post \"bad\" by ann\n"),
+        "{}",
+        &run.stdout[run.stdout.len().saturating_sub(200)..]
+    );
+    assert_eq!(run.stdout.matches("Added post").count(), 1500);
+
+    // Going on past failures: every refused line is named, and every other line of its batch,
+    // before and after it, and of the batch read ahead, still runs and prints in order.
+    let mut s = String::from(head);
+    for i in 0..2600 {
+        let body = if i == 1500 || i == 1700 {
+            "bad".to_string()
+        } else {
+            format!("post {i}")
+        };
+        s.push_str(&format!(
+            "add post \"{body}\" by {}\n",
+            ["ann", "bob"][i % 2]
+        ));
+    }
+    let run = db.pipe(&["--single-transaction", "--continue-on-error"], &s);
+    assert_eq!(
+        run.stderr,
+        "error: line 1504: bad body refused\nerror: line 1704: bad body refused\n"
+    );
+    assert_eq!(run.stdout.matches("Added post").count(), 2598);
+    assert!(run.stdout.ends_with("by bob\n"), "the last line ran");
+
+    // Lines that are not `add post`, read ahead: each runs after the batch before it printed,
+    // and sees it. The second `count` comes while the third batch is being read.
+    let mut s = String::from(head);
+    for i in 0..2600 {
+        if i == 1200 || i == 2300 {
+            s.push_str("count posts\n");
+        }
+        s.push_str(&format!(
+            "add post \"post {i}\" by {}\n",
+            ["ann", "bob"][i % 2]
+        ));
+    }
+    let run = db.pipe(&["--single-transaction"], &s);
+    let lines: Vec<&str> = run.ok().lines().collect();
+    assert_eq!(lines.len(), 3 + 2600 + 2);
+    assert_eq!(lines[3 + 1200], "1200 posts");
+    assert_eq!(lines[3 + 2300 + 1], "2300 posts");
+    for (i, line) in lines[3..]
+        .iter()
+        .filter(|l| l.starts_with("Added"))
+        .enumerate()
+    {
+        let author = ["ann", "bob"][i % 2];
+        assert_eq!(*line, format!("Added post {} by {author}", i + 1));
+    }
+    assert_eq!(db.run(&["-c", "count posts"]).ok(), "2600 posts\n");
+
+    // Unreadable bytes after a full batch: the batch before them goes in and prints, the error
+    // names their line, nothing after them runs, and the script's transaction keeps nothing.
+    // (The trigger and the users are there from the script before, which committed.)
+    let mut bytes = Vec::new();
+    for i in 0..1500 {
+        bytes.extend_from_slice(format!("add post \"again {i}\" by ann\n").as_bytes());
+    }
+    bytes.extend_from_slice(b"add post \"\xff\xfe\" by ann\nadd post \"after\" by ann\n");
+    let run = db
+        .dir
+        .pipe(&["--database-url", &db.url, "--single-transaction"], &bytes);
+    assert_eq!(
+        run.one_line_error(),
+        "error: line 1501: not valid UTF-8 (bad byte at column 11): is this a binary file?"
+    );
+    assert_eq!(run.stdout.matches("Added post").count(), 1500);
+    assert!(!run.stdout.contains("after"));
+    assert_eq!(db.run(&["-c", "count posts"]).ok(), "2600 posts\n");
+}

@@ -593,3 +593,28 @@ async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing
         }
     }
 }
+
+/// A script from a pipe whose writer pauses: lines are read ahead while a batch is inserted only
+/// as far as the writer has sent whole lines, so the batch prints without waiting for the rest.
+#[test]
+fn a_batch_prints_while_the_pipe_it_comes_from_pauses_mid_line() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let mut shell = LiveShell::start(
+        &db.dir,
+        &["--database-url", &db.url, "--single-transaction"],
+    );
+    shell.send("add user ann ann@example.com");
+    assert_eq!(shell.next_line(), "Added user ann (id 1)");
+    for i in 0..1500 {
+        shell.send(&format!("add post \"post {i}\" by ann"));
+    }
+    write!(shell.stdin, "add post \"the last").unwrap();
+    shell.stdin.flush().unwrap();
+    // The first batch (1,000) prints; the 500 lines after it wait for a line that is not whole.
+    for i in 1..=1000 {
+        assert_eq!(shell.next_line(), format!("Added post {i} by ann"));
+    }
+    shell.send(" one\" by ann");
+    assert_eq!(shell.finish(), Some(0));
+    assert_eq!(db.run(&["-c", "count posts"]).ok(), "1501 posts\n");
+}
