@@ -112,7 +112,12 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     };
 
     let brand_new = target.sqlite_path().is_some_and(|path| !path.exists());
-    let db = connect::connect(&target, connect_settings(&cli)).await?;
+    // The migration check reads the file first: no probe before it.
+    let settings = connect::Settings {
+        probe: false,
+        ..connect_settings(&cli)
+    };
+    let db = connect::connect(&target, settings).await?;
     startup::check_migrations(&target, &db, brand_new, &mut std::io::stderr()).await?;
     if input.is_interactive() {
         println!(
@@ -160,6 +165,7 @@ fn connect_settings(cli: &Cli) -> connect::Settings {
         },
         read_only: cli.read_only,
         lock_wait: cli.lock_wait,
+        probe: true,
     }
 }
 

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::command::{MigrateAction, MigrateCommand};
 use crate::db::config::{DatabaseTarget, Source};
+use crate::db::connect;
 use crate::error::Result;
 use crate::migrate::{self, Report};
 
@@ -17,7 +18,11 @@ pub async fn check_migrations(
     brand_new: bool,
     notes: &mut dyn Write,
 ) -> Result<()> {
-    let registry = migrate::registry(db).await?;
+    // The first statement on the database (the shell skips the probe, see `connect::Settings`):
+    // a file that is not a database is told as `connect` tells it.
+    let registry = migrate::registry(db)
+        .await
+        .map_err(|e| connect::cannot_open(target, e.message()))?;
     // Two branches' migrations in no chosen order, or one applied that this shell lacks: said
     // here, and every migration action refuses until it is put right; commands still work.
     for problem in registry.problems() {

@@ -36,6 +36,16 @@ fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
     assert!(line.contains("cannot open SQLite database"), "{line}");
     assert!(line.contains("not a database"), "{line}");
     assert_eq!(std::fs::read(dir.join("garbage.db")).unwrap(), garbage);
+    // The shell itself reads the file first for its migration check: said the same way.
+    let run = dir.run_on(&dir.sqlite_url("garbage.db"), &["-c", "count users"]);
+    assert_eq!(
+        run.one_line_error(),
+        format!(
+            "error: cannot open SQLite database {}: file is not a database",
+            dir.sqlite_url("garbage.db")
+        )
+    );
+    assert_eq!(std::fs::read(dir.join("garbage.db")).unwrap(), garbage);
 }
 
 #[test]
