@@ -236,8 +236,7 @@ impl Runner<'_> {
     }
 
     async fn step(&mut self, line: &str) -> std::result::Result<Step, Failure> {
-        let trimmed = line.trim();
-        let echo = (self.options.echo && !trimmed.is_empty()).then(|| format!("> {trimmed}\n"));
+        let echo = echo_of(line, &self.options);
         let command = command::parse(line).map_err(|e| self.fail(e.into()));
         let batched = |c: &Command| matches!(c, Command::Write(WriteCommand::AddPost { .. }));
         // A batched post prints after its batch: so must every line that comes after it.
@@ -627,9 +626,10 @@ impl Runner<'_> {
 
     /// A full batch: while the database inserts it (on its own thread: sqlx's SQLite worker, or
     /// the server), the script's next lines are read and, as long as each is an `add post` by an
-    /// author already resolved, queued for the next batch; the first other line is held, to run
-    /// after this batch's lines are printed. A pipe is never waited on (only lines it already sent
-    /// are taken), so every answer still comes as soon as it can.
+    /// author already resolved, queued for the next batch (all but its last line, which the main
+    /// loop adds and which sends it). The first other line is held, to run after this batch's
+    /// lines are printed. A pipe is never waited on (only whole lines it already sent are taken),
+    /// so every answer still comes as soon as it can.
     async fn flush_batch_reading_ahead(&mut self) -> std::result::Result<(), Failure> {
         let posts = self.batch.take();
         let Runner {
@@ -644,7 +644,7 @@ impl Runner<'_> {
         let inserted = {
             let mut insert = std::pin::pin!(session.insert_posts(&posts));
             let mut inserted = None;
-            while held.is_none() && batch.pending.len() < BATCH_ROWS && input.can_read_ahead() {
+            while held.is_none() && batch.pending.len() + 1 < BATCH_ROWS && input.can_read_ahead() {
                 if inserted.is_none() {
                     inserted = poll_once(insert.as_mut()).await;
                 }
@@ -810,7 +810,11 @@ fn queueable(
         return None;
     };
     let (author_id, name) = batch.author(&author)?;
+    Some((body, author_id, name, echo_of(line, options)))
+}
+
+/// `> line`, printed before a line's answer under `--echo`.
+fn echo_of(line: &str, options: &RunOptions) -> Option<String> {
     let trimmed = line.trim();
-    let echo = options.echo.then(|| format!("> {trimmed}\n"));
-    Some((body, author_id, name, echo))
+    (options.echo && !trimmed.is_empty()).then(|| format!("> {trimmed}\n"))
 }
