@@ -182,21 +182,25 @@ async fn lines_read_ahead_during_an_insert_keep_their_order_and_line_numbers() {
     let db = TestDb::migrated(Backend::Sqlite).unwrap();
     let head = "sql CREATE TRIGGER no_bad BEFORE INSERT ON post WHEN NEW.body = 'bad' BEGIN SELECT RAISE(ABORT, 'bad body refused'); END\n\
                 add user ann ann@example.com\nadd user bob bob@example.com\n";
-    // Post i is on line i + 4. The second batch (posts 1000-1999) holds the refused one, and
-    // is inserted while the third is read.
-    let mut s = String::from(head);
-    for i in 0..2600 {
-        let body = if i == 1500 {
-            "bad".to_string()
-        } else {
-            format!("post {i}")
-        };
-        s.push_str(&format!(
-            "add post \"{body}\" by {}\n",
-            ["ann", "bob"][i % 2]
-        ));
-    }
-    let run = db.pipe(&["--single-transaction", "--echo"], &s);
+    // 2,600 posts by ann and bob in turn, post i on line i + 4, those numbered in `bad` refused.
+    let posts = |bad: &[usize]| {
+        let mut s = String::from(head);
+        for i in 0..2600 {
+            let body = if bad.contains(&i) {
+                "bad".to_string()
+            } else {
+                format!("post {i}")
+            };
+            s.push_str(&format!(
+                "add post \"{body}\" by {}\n",
+                ["ann", "bob"][i % 2]
+            ));
+        }
+        s
+    };
+    // The second batch (posts 1000-1999) holds the refused one, and is inserted while the third
+    // is read.
+    let run = db.pipe(&["--single-transaction", "--echo"], &posts(&[1500]));
     assert_eq!(run.one_line_error(), "error: line 1504: bad body refused");
     assert!(
         run.stdout
@@ -208,19 +212,10 @@ async fn lines_read_ahead_during_an_insert_keep_their_order_and_line_numbers() {
 
     // Going on past failures: every refused line is named, and every other line of its batch,
     // before and after it, and of the batch read ahead, still runs and prints in order.
-    let mut s = String::from(head);
-    for i in 0..2600 {
-        let body = if i == 1500 || i == 1700 {
-            "bad".to_string()
-        } else {
-            format!("post {i}")
-        };
-        s.push_str(&format!(
-            "add post \"{body}\" by {}\n",
-            ["ann", "bob"][i % 2]
-        ));
-    }
-    let run = db.pipe(&["--single-transaction", "--continue-on-error"], &s);
+    let run = db.pipe(
+        &["--single-transaction", "--continue-on-error"],
+        &posts(&[1500, 1700]),
+    );
     assert_eq!(
         run.stderr,
         "error: line 1504: bad body refused\nerror: line 1704: bad body refused\n"
