@@ -1,5 +1,6 @@
-//! Opening the database: one connection, checked before use, and any failure reported as one line that
-//! names the backend, the database (password masked) and the reason.
+//! Opening the database: one connection, checked as it opens (an SQLite file by a first read), and
+//! any failure reported as one line that names the backend, the database (password masked) and the
+//! reason.
 
 use std::time::Duration;
 
