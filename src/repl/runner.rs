@@ -655,17 +655,10 @@ impl Runner<'_> {
                         break;
                     }
                 };
-                match queueable(&line, options, batch) {
-                    Some((body, author_id, author, echo)) => {
+                match queueable(&line, input.line_number(), options, batch) {
+                    Some(post) => {
                         progress.line();
-                        batch.push(PendingPost {
-                            line: input.line_number(),
-                            echo,
-                            body,
-                            timestamp: now_utc(),
-                            author_id,
-                            author,
-                        });
+                        batch.push(post);
                     }
                     None => *held = Some(Ok(Read::Line(line))),
                 }
@@ -798,19 +791,27 @@ async fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output
     .await
 }
 
-/// A script line that can join the batch being read ahead without running anything first: an
-/// `add post` whose author is already resolved. Its body, author id and name, and `--echo` line.
+/// Script line `number` as a post for the batch being read ahead, if it can join it without
+/// running anything first: an `add post` whose author is already resolved.
 fn queueable(
     line: &str,
+    number: usize,
     options: &RunOptions,
     batch: &PostBatch,
-) -> Option<(String, i32, String, Option<String>)> {
+) -> Option<PendingPost> {
     let Ok(Some(Command::Write(WriteCommand::AddPost { body, author }))) = command::parse(line)
     else {
         return None;
     };
-    let (author_id, name) = batch.author(&author)?;
-    Some((body, author_id, name, echo_of(line, options)))
+    let (author_id, author) = batch.author(&author)?;
+    Some(PendingPost {
+        line: number,
+        echo: echo_of(line, options),
+        body,
+        timestamp: now_utc(),
+        author_id,
+        author,
+    })
 }
 
 /// `> line`, printed before a line's answer under `--echo`.
