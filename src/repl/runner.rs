@@ -11,6 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
 use chrono::NaiveDateTime;
+use futures_util::FutureExt;
 
 use super::input::{Input, Read};
 use super::pager::Output;
@@ -140,7 +141,7 @@ pub async fn run(
             }
         };
         runner.progress.line();
-        let stop_here = !runner.input.is_interactive() && !runner.options.continue_on_error;
+        let stop_here = runner.stops_at_a_failure();
         match runner.step(&line).await {
             Ok(Step::Continue) => {}
             Ok(Step::Exit) => break,
@@ -213,6 +214,12 @@ impl Runner<'_> {
         } else {
             "microblog> "
         }
+    }
+
+    /// A script stops at its first failing line, unless `--continue-on-error`; a person at the
+    /// prompt goes on.
+    fn stops_at_a_failure(&self) -> bool {
+        !self.input.is_interactive() && !self.options.continue_on_error
     }
 
     fn report(&mut self, failure: Failure, with_line: bool) {
@@ -646,7 +653,9 @@ impl Runner<'_> {
             let mut inserted = None;
             while held.is_none() && batch.pending.len() + 1 < BATCH_ROWS && input.can_read_ahead() {
                 if inserted.is_none() {
-                    inserted = poll_once(insert.as_mut()).await;
+                    // Polled once per line, so the insert moves on (SAVEPOINT, INSERT, RELEASE)
+                    // while the lines are read.
+                    inserted = insert.as_mut().now_or_never();
                 }
                 let line = match input.read("") {
                     Ok(Read::Line(line)) => line,
@@ -734,9 +743,7 @@ impl Runner<'_> {
                             };
                             // The script goes on past a failing line (`--continue-on-error`):
                             // so does the batch, with the lines after it.
-                            let go_on =
-                                self.input.is_interactive() || self.options.continue_on_error;
-                            if !go_on || failure.error.ends_transaction() {
+                            if self.stops_at_a_failure() || failure.error.ends_transaction() {
                                 return Err(failure);
                             }
                             self.failures += 1;
@@ -775,20 +782,6 @@ fn history_rows(input: &dyn Input) -> Outcome {
         rows.push(vec![(i as i64 + 1).into(), line.into()]);
     }
     Outcome::Rows(rows)
-}
-
-/// Polls `future` once: its result if it is done, else `None` (it goes on where it waits, sqlx's
-/// worker thread or the server, and is polled again later).
-async fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
-    let mut future = Some(future);
-    std::future::poll_fn(|cx| {
-        let polled = future.take().map(|f| f.poll(cx));
-        std::task::Poll::Ready(match polled {
-            Some(std::task::Poll::Ready(output)) => Some(output),
-            _ => None,
-        })
-    })
-    .await
 }
 
 /// Script line `number` as a post for the batch being read ahead, if it can join it without

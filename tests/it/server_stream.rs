@@ -34,13 +34,22 @@ async fn fill(db: &TestDb) {
     .unwrap();
 }
 
+/// A migrated database on each server that is up, filled.
+async fn filled_servers() -> Vec<TestDb> {
+    let mut filled = Vec::new();
+    for backend in [Backend::Postgres, Backend::MySql] {
+        if let Some(db) = TestDb::migrated(backend) {
+            fill(&db).await;
+            filled.push(db);
+        }
+    }
+    filled
+}
+
 #[tokio::test]
 async fn a_streamed_listing_prints_what_pages_in_a_transaction_print() {
-    for backend in [Backend::Postgres, Backend::MySql] {
-        let Some(db) = TestDb::migrated(backend) else {
-            continue;
-        };
-        fill(&db).await;
+    for db in filled_servers().await {
+        let backend = db.backend;
         for command in [
             "posts",
             "posts order by body",
@@ -89,11 +98,8 @@ async fn a_streamed_listing_prints_what_pages_in_a_transaction_print() {
 /// unread is closed, and a new one opened, for every such command).
 #[tokio::test]
 async fn a_listing_with_a_limit_gives_its_connection_back() {
-    for backend in [Backend::Postgres, Backend::MySql] {
-        let Some(db) = TestDb::migrated(backend) else {
-            continue;
-        };
-        fill(&db).await;
+    for db in filled_servers().await {
+        let backend = db.backend;
         let session = match backend {
             Backend::Postgres => "sql SELECT pg_backend_pid() AS session\n",
             _ => "sql SELECT connection_id() AS session\n",
