@@ -11,7 +11,6 @@ use microblog_shell::command::Format;
 use microblog_shell::command::{MigrateCommand, Needs};
 use microblog_shell::db::config::DatabaseTarget;
 use microblog_shell::db::connect;
-use microblog_shell::db::session::Session;
 use microblog_shell::error::{Error, Result};
 use microblog_shell::migrate::{self, Report};
 use microblog_shell::repl::helper::ShellHelper;
@@ -111,14 +110,8 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         Box::new(ScriptInput::new(std::io::stdin()).from_regular_file(regular))
     };
 
-    let brand_new = target.sqlite_path().is_some_and(|path| !path.exists());
-    // The migration check reads the file first: no probe before it.
-    let settings = connect::Settings {
-        probe: false,
-        ..connect_settings(&cli)
-    };
-    let db = connect::connect(&target, settings).await?;
-    startup::check_migrations(&target, &db, brand_new, &mut std::io::stderr()).await?;
+    let mut session = startup::open(target, connect_settings(&cli), &mut std::io::stderr()).await?;
+    let target = &session.target;
     if input.is_interactive() {
         println!(
             "microblog-shell {} on {} {}{}{}: type help for the commands, exit to leave",
@@ -137,7 +130,6 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     if cli.echo_sql {
         microblog_shell::db::echo::start();
     }
-    let mut session = Session::new(target, db);
     session.read_only = cli.read_only;
     session.lock_wait = cli.lock_wait;
     let options = RunOptions {

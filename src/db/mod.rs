@@ -10,8 +10,10 @@
 //! - `echo`: the statements sent, kept for `echo sql` and `explain`; `import`: rows from files;
 //! - `case_insensitive`: username/email lookups that ignore case and still use the indexes;
 //! - `flask_sqlite`: timestamps on SQLite stored as the Flask app stores them;
-//! - `sqlite_direct`: listings on SQLite read on this thread, on sqlx's own handle; `row`: a row
-//!   read by column name either way; `server_stream`: listings on the servers as one statement;
+//! - `sqlite_direct`: listings and single reads on SQLite read on this thread, through a read-only
+//!   connection of its own; `row`: a row read by column name either way; `direct_models`: entity
+//!   models from those rows; `fetch`: lookups written once for SeaORM and that reader;
+//!   `server_stream`: listings on the servers as one statement;
 //! - `password`: Werkzeug's password hashes; `reconnect`: reads sent again on a new connection when
 //!   the server ended the idle one.
 
@@ -21,8 +23,10 @@ pub mod changes;
 pub mod config;
 pub mod connect;
 pub mod describe;
+pub mod direct_models;
 pub mod echo;
 pub mod error;
+pub mod fetch;
 pub mod filter;
 pub mod flask_sqlite;
 pub mod import;

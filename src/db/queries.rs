@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::case_insensitive::{same_ignoring_case, same_text_ignoring_case};
+use super::fetch::Fetch;
 use crate::command::{EntityKind, UserRef};
 use crate::entities::{Post, User, post, user};
 use crate::error::{Error, Result, quoted};
@@ -53,23 +54,24 @@ fn post_rows(posts: impl IntoIterator<Item = (post::Model, Option<String>)>) -> 
 /// A database the Flask app made on SQLite can hold `john` and `John` (its unique index is
 /// case-sensitive there): with no exact match and several that differ only in case, guessing would
 /// act on the wrong user, so the lookup fails naming them.
-async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<user::Model>> {
-    let exact = User::find()
-        .filter(user::Column::Username.eq(name))
-        .one(db)
+async fn find_by_username<F: Fetch>(db: &F, name: &str) -> Result<Option<user::Model>> {
+    let exact = db
+        .one(User::find().filter(user::Column::Username.eq(name)))
         .await?;
     if exact.is_some() {
         return Ok(exact);
     }
-    let backend = db.get_database_backend();
-    let mut matches: Vec<user::Model> = User::find()
-        .filter(same_text_ignoring_case(
-            backend,
-            user::Column::Username,
-            name,
-        ))
-        .order_by_asc(user::Column::Id)
-        .all(db)
+    let backend = db.backend();
+    let mut matches: Vec<user::Model> = db
+        .all(
+            User::find()
+                .filter(same_text_ignoring_case(
+                    backend,
+                    user::Column::Username,
+                    name,
+                ))
+                .order_by_asc(user::Column::Id),
+        )
         .await?
         .into_iter()
         .filter(|u| same_ignoring_case(&u.username, name))
@@ -89,9 +91,9 @@ async fn find_by_username<C: ConnectionTrait>(db: &C, name: &str) -> Result<Opti
     Ok(matches.pop())
 }
 
-pub async fn find_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<user::Model> {
+pub async fn find_user<F: Fetch>(db: &F, user: &UserRef) -> Result<user::Model> {
     let found = match user {
-        UserRef::Id(id) => User::find_by_id(*id).one(db).await?,
+        UserRef::Id(id) => db.one(User::find_by_id(*id)).await?,
         UserRef::Username(name) => find_by_username(db, name).await?,
     };
     found.ok_or_else(|| match user {
@@ -107,7 +109,7 @@ async fn find_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<post::Model> {
         .ok_or_else(|| Error::new(format!("there is no post with id {id}")))
 }
 
-pub async fn get_user<C: ConnectionTrait>(db: &C, user: &UserRef) -> Result<Outcome> {
+pub async fn get_user<F: Fetch>(db: &F, user: &UserRef) -> Result<Outcome> {
     Ok(Outcome::Rows(user_rows([find_user(db, user).await?])))
 }
 

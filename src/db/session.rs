@@ -10,8 +10,8 @@ use std::cell::OnceCell;
 use std::time::Instant;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
-    Statement, TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryTrait,
+    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, TryIntoModel,
 };
 
 use super::bulk::{self, PendingPost};
@@ -19,7 +19,8 @@ use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
 use super::echo;
 use super::error::lost_in_use;
-use super::flask_sqlite::FlaskCompat;
+use super::fetch::Fetch;
+use super::flask_sqlite::{self, FlaskCompat};
 use super::listing::{Listing, Source};
 use super::reconnect::Reconnecting;
 use super::server_stream::ServerStream;
@@ -40,7 +41,7 @@ macro_rules! where_commands_run {
         match &$session.transaction {
             Some($db) => $work,
             None => {
-                let $db = &Reconnecting(&$session.db);
+                let $db = &Reconnecting($session.db().await?);
                 $work
             }
         }
@@ -49,7 +50,12 @@ macro_rules! where_commands_run {
 
 pub struct Session {
     pub target: DatabaseTarget,
-    db: DatabaseConnection,
+    /// sqlx's connection: opened at once on the servers; for an SQLite file that the start-up
+    /// read through the reader, opened by the first command that needs it (a write, a
+    /// transaction, a listing, `sql`...), so that a single read needs none.
+    db: OnceCell<DatabaseConnection>,
+    /// How to open it then.
+    settings: Settings,
     transaction: Option<DatabaseTransaction>,
     /// `--read-only`: shown in `context`; the database itself enforces it.
     pub read_only: bool,
@@ -61,8 +67,9 @@ pub struct Session {
     /// Where `sql` statements are prepared to learn whether they return rows: connected on the
     /// first `sql` (`Some(None)` if that failed: then the statement's words decide).
     describer: Option<Option<DatabaseConnection>>,
-    /// SQLite: the read-only connection listings are read through outside a transaction (see
-    /// `sqlite_direct`), opened on the first listing; `None` inside if it cannot be had.
+    /// SQLite: the read-only connection that listings and lookups are read through outside a
+    /// transaction (see `sqlite_direct`), opened at start-up or on first use; `None` inside if
+    /// it cannot be had.
     reader: OnceCell<Option<Reader>>,
 }
 
@@ -82,10 +89,35 @@ pub enum Answer {
 }
 
 impl Session {
+    /// A session on a connection already open.
     pub fn new(target: DatabaseTarget, db: DatabaseConnection) -> Self {
         Session {
+            db: OnceCell::from(db),
+            ..Session::new_unconnected(target)
+        }
+    }
+
+    /// A session on an SQLite file that `reader` has already read: sqlx's connection is opened
+    /// with `settings` when a command first needs it.
+    pub fn reading_through(target: DatabaseTarget, reader: Reader, settings: Settings) -> Self {
+        Session {
+            db: OnceCell::new(),
+            // The reader has read the file: no probe when sqlx opens it.
+            settings: Settings {
+                probe: false,
+                ..settings
+            },
+            lock_wait: settings.lock_wait,
+            reader: OnceCell::from(Some(reader)),
+            ..Session::new_unconnected(target)
+        }
+    }
+
+    fn new_unconnected(target: DatabaseTarget) -> Self {
+        Session {
             target,
-            db,
+            db: OnceCell::new(),
+            settings: Settings::default(),
             transaction: None,
             read_only: false,
             lock_wait: LOCK_WAIT,
@@ -95,6 +127,15 @@ impl Session {
         }
     }
 
+    /// sqlx's connection, opened now if it is not yet.
+    async fn db(&self) -> Result<&DatabaseConnection> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        let db = connect::connect(&self.target, self.settings).await?;
+        Ok(self.db.get_or_init(|| db))
+    }
+
     /// The SQLite reader, opened on first use; `None` on the servers, for an in-memory database,
     /// or if it could not be opened (then listings go through sqlx as everything else does).
     async fn reader(&self) -> Option<&Reader> {
@@ -102,11 +143,22 @@ impl Session {
             return None;
         }
         if self.reader.get().is_none() {
-            let pool = self.db.get_sqlite_connection_pool();
+            let Ok(db) = self.db().await else {
+                return None;
+            };
+            let pool = db.get_sqlite_connection_pool();
             let reader = Reader::beside(pool, self.lock_wait).await.ok().flatten();
             let _ = self.reader.set(reader);
         }
         self.reader.get().and_then(Option::as_ref)
+    }
+
+    /// The reader, for the reads it answers itself outside a transaction.
+    async fn lookup_reader(&self, command: &ReadCommand) -> Option<&Reader> {
+        match command {
+            ReadCommand::GetUser(_) => self.reader().await,
+            _ => None,
+        }
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -193,7 +245,7 @@ impl Session {
     }
 
     /// The connection for migrations, which manage their own transactions.
-    pub fn outside_transaction(&self) -> Result<&DatabaseConnection> {
+    pub async fn outside_transaction(&self) -> Result<&DatabaseConnection> {
         if self.sandboxed() {
             return Err(Error::new(
                 "migrations do not run in a sandbox (some databases commit schema changes at \
@@ -204,7 +256,7 @@ impl Session {
             Some(_) => Err(Error::new(
                 "a transaction is open: commit or rollback before migrating",
             )),
-            None => Ok(&self.db),
+            None => self.db().await,
         }
     }
 
@@ -225,7 +277,17 @@ impl Session {
         let result = match &self.transaction {
             // A read outside a transaction is one statement (or a lookup and a statement), atomic
             // by itself: BEGIN and COMMIT around it would be two more round trips for nothing.
-            None => read(&FlaskCompat(&Reconnecting(&self.db)), command).await,
+            None => match (command, self.lookup_reader(command).await) {
+                // A lookup needs no sqlx connection on SQLite (start-up's `get user 1`).
+                (ReadCommand::GetUser(user), Some(reader)) => {
+                    let lookup = ReaderFirst {
+                        reader,
+                        session: self,
+                    };
+                    queries::get_user(&lookup, user).await.map(Answer::Done)
+                }
+                _ => read(&FlaskCompat(&Reconnecting(self.db().await?)), command).await,
+            },
             // Inside an open transaction reads still get a savepoint: a failing one must not
             // abort it.
             Some(_) => self.atomically(async |db| read(db, command).await).await,
@@ -296,7 +358,7 @@ impl Session {
         }
         let describer = self.describer.as_ref().and_then(Option::as_ref);
         let result = match &self.transaction {
-            None => raw_sql::run(&self.db, describer, statement).await,
+            None => raw_sql::run(self.db().await?, describer, statement).await,
             Some(_) => {
                 self.atomically(async |db| raw_sql::run(db, describer, statement).await)
                     .await
@@ -308,14 +370,12 @@ impl Session {
 
     /// A transaction on the connection, begun on a new one if the server ended the idle one: BEGIN
     /// that fails there has started nothing (see `reconnect`).
-    async fn begin_anew(
-        &self,
-        options: TransactionOptions,
-    ) -> std::result::Result<DatabaseTransaction, sea_orm::DbErr> {
-        match self.db.begin_with_options(options).await {
-            Err(error) if lost_in_use(&error) => self.db.begin_with_options(options).await,
+    async fn begin_anew(&self, options: TransactionOptions) -> Result<DatabaseTransaction> {
+        let db = self.db().await?;
+        Ok(match db.begin_with_options(options).await {
+            Err(error) if lost_in_use(&error) => db.begin_with_options(options).await,
             begun => begun,
-        }
+        }?)
     }
 
     /// Runs `work` in a transaction of its own, or a savepoint of the open one: committed when it
@@ -444,9 +504,10 @@ impl Session {
     pub fn pages(&self, listing: Listing) -> Pages<'_> {
         Pages {
             session: self,
-            stream: match &self.transaction {
-                Some(_) => None,
-                None => ServerStream::on(&self.db, self.target.backend),
+            stream: match (&self.transaction, self.db.get()) {
+                // The servers' connection is open from the start (only an SQLite file's waits).
+                (None, Some(db)) => ServerStream::on(db, self.target.backend),
+                _ => None,
             },
             listing,
         }
@@ -491,6 +552,33 @@ impl Session {
     }
 }
 
+/// Lookups outside a transaction on SQLite: through the reader, and through sqlx (opened then) for
+/// rows the reader declines to decode.
+struct ReaderFirst<'s> {
+    reader: &'s Reader,
+    session: &'s Session,
+}
+
+impl Fetch for ReaderFirst<'_> {
+    fn backend(&self) -> DbBackend {
+        DbBackend::Sqlite
+    }
+
+    async fn all<E>(&self, select: Select<E>) -> Result<Vec<E::Model>>
+    where
+        E: EntityTrait,
+        E::ActiveModel: TryIntoModel<E::Model>,
+    {
+        // Recorded once here (`echo sql`, `explain`), whichever way it is then read.
+        let statement = flask_sqlite::adapted(select.build(DbBackend::Sqlite));
+        if let Some(models) = self.reader.models::<E>(&statement)? {
+            return Ok(models);
+        }
+        let db = &Reconnecting(self.session.db().await?);
+        Ok(E::find().from_raw_sql(statement).all(db).await?)
+    }
+}
+
 /// The error of a command after which the open transaction turned out to be gone.
 fn transaction_gone(error: Error, rollback: Option<Error>) -> Error {
     let how = rollback.map_or_else(String::new, |r| format!(" ({r})"));
@@ -530,7 +618,6 @@ impl PageSource for Pages<'_> {
 
     async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
         let session = self.session;
-        let db = &FlaskCompat(&Reconnecting(&session.db));
         match &session.transaction {
             Some(open) => {
                 let open = &FlaskCompat(open);
@@ -544,6 +631,7 @@ impl PageSource for Pages<'_> {
                         .await
                         .map_or(Source::Driver, Source::Sqlite),
                 };
+                let db = &FlaskCompat(&Reconnecting(session.db().await?));
                 self.listing.next_page(db, source).await
             }
         }

@@ -54,7 +54,9 @@ impl Reader {
         }
     }
 
-    fn open(path: &Path, lock_wait: Duration) -> Result<Reader> {
+    /// A reader of the file at `path`, which must exist (a read-only connection creates nothing).
+    /// SQLite reads nothing yet: a file that is not a database fails at the first read.
+    pub fn open(path: &Path, lock_wait: Duration) -> Result<Reader> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags).map_err(failure)?;
         connection.busy_timeout(lock_wait).map_err(failure)?;
@@ -90,6 +92,58 @@ impl Reader {
             }
         }
         Ok(count)
+    }
+}
+
+impl Reader {
+    /// The models of entity `E` that `statement` (a select of `E`'s columns) reads, built from the
+    /// entity declaration (`direct_models`); `None` if a row holds something only sqlx should
+    /// decode, and then the caller reads it through sqlx.
+    pub fn models<E>(&self, statement: &Statement) -> Result<Option<Vec<E::Model>>>
+    where
+        E: sea_orm::EntityTrait,
+        E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    {
+        let mut models = Vec::new();
+        let mut declined = false;
+        self.each_row(statement, |row| {
+            match super::direct_models::model_of::<E>(row.row) {
+                Some(model) => models.push(model),
+                None => declined = true,
+            }
+            Ok(!declined)
+        })?;
+        Ok((!declined).then_some(models))
+    }
+
+    /// The versions recorded in the migration table `table` (sea-orm-migration's), or `None` if
+    /// the database has no such table: what the shell checks at start-up.
+    pub fn applied_migrations(&self, table: &str) -> Result<Option<Vec<String>>> {
+        let quoted = table.replace('"', "\"\"");
+        let sql = format!("SELECT \"version\" FROM \"{quoted}\"");
+        let mut statement = match self.connection.prepare(&sql) {
+            Ok(statement) => statement,
+            // The one failure that is an answer: nothing migrated here yet.
+            Err(_) if !self.has_table(table)? => return Ok(None),
+            Err(error) => return Err(failure(error)),
+        };
+        let versions = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(failure)?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(failure)?;
+        Ok(Some(versions))
+    }
+
+    fn has_table(&self, table: &str) -> Result<bool> {
+        self.connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(failure)
     }
 }
 

@@ -77,6 +77,12 @@ impl Registry {
         Self::with_applied(&[])
     }
 
+    /// The registry of a database whose migration table ([`table_name`]) holds `applied`, or
+    /// that has no such table (`None`): for a caller that read it itself.
+    pub fn read(applied: Option<&[String]>) -> Self {
+        Self::with_applied(applied.unwrap_or_default())
+    }
+
     fn with_applied(applied: &[String]) -> Self {
         let states: Vec<MigrationState> = Migrator::migrations()
             .iter()
@@ -121,6 +127,11 @@ impl Registry {
             ))),
         }
     }
+}
+
+/// The table where the applied migrations are recorded.
+pub fn table_name() -> String {
+    Migrator::migration_table_name().to_string()
 }
 
 /// The code's migrations and the database's record of them; never writes (works on a read-only

@@ -497,7 +497,7 @@ impl Runner<'_> {
             let dialect = crate::db::connect::dialect(self.session.target.backend);
             migrate::without_database(dialect, &action, &mut report).await?;
         } else {
-            let db = self.session.outside_transaction()?;
+            let db = self.session.outside_transaction().await?;
             migrate::run(db, &MigrateCommand::Anywhere(action), &mut report).await?;
         }
         Ok(Outcome::Report {

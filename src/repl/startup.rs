@@ -1,28 +1,63 @@
-//! What happens between connecting and the first command: a brand-new embedded database is migrated
-//! (with a notice), any other database with pending migrations gets a warning naming the fix (for
-//! a database that Flask-Migrate made, that fix is `migrate stamp`).
+//! What happens between the command line and the first command: the database is opened, a
+//! brand-new embedded database is migrated (with a notice), any other database with pending
+//! migrations gets a warning naming the fix (for a database that Flask-Migrate made, that fix is
+//! `migrate stamp`).
+//!
+//! An SQLite file that exists is opened through the session's read-only reader alone: the
+//! migration check and a single read (`shell -c "get user 1"`) then need no sqlx connection, whose
+//! worker thread and set-up were a third of the shell's start-up. sqlx's connection is opened by
+//! the first command that needs it.
 
 use std::io::Write;
 
-use sea_orm::DatabaseConnection;
-
 use crate::command::{MigrateAction, MigrateCommand};
 use crate::db::config::{DatabaseTarget, Source};
-use crate::db::connect;
+use crate::db::connect::{self, Settings};
+use crate::db::session::Session;
+use crate::db::sqlite_direct::Reader;
 use crate::error::Result;
-use crate::migrate::{self, Report};
+use crate::migrate::{self, Registry, Report};
 
-pub async fn check_migrations(
-    target: &DatabaseTarget,
-    db: &DatabaseConnection,
+/// The session, its database checked for migrations (notes written to `notes`).
+pub async fn open(
+    target: DatabaseTarget,
+    settings: Settings,
+    notes: &mut dyn Write,
+) -> Result<Session> {
+    let path = target.sqlite_path();
+    let brand_new = path.as_ref().is_some_and(|path| !path.exists());
+    if let Some(path) = path.filter(|path| path.is_file())
+        && let Ok(reader) = Reader::open(&path, settings.lock_wait)
+        // A file the reader cannot read (not a database, a journal left to recover, which only a
+        // writer may do) is opened by sqlx as before, which says why or recovers it.
+        && let Ok(applied) = reader.applied_migrations(&migrate::table_name())
+    {
+        let session = Session::reading_through(target, reader, settings);
+        check_migrations(&session, Registry::read(applied.as_deref()), false, notes).await?;
+        return Ok(session);
+    }
+    // The migration check is the first read: no probe before it.
+    let settings = Settings {
+        probe: false,
+        ..settings
+    };
+    let db = connect::connect(&target, settings).await?;
+    // A file that is not a database is told as `connect` tells it.
+    let registry = migrate::registry(&db)
+        .await
+        .map_err(|e| connect::cannot_open(&target, e.message()))?;
+    let session = Session::new(target, db);
+    check_migrations(&session, registry, brand_new, notes).await?;
+    Ok(session)
+}
+
+async fn check_migrations(
+    session: &Session,
+    registry: Registry,
     brand_new: bool,
     notes: &mut dyn Write,
 ) -> Result<()> {
-    // The first statement on the database (the shell skips the probe, see `connect::Settings`):
-    // a file that is not a database is told as `connect` tells it.
-    let registry = migrate::registry(db)
-        .await
-        .map_err(|e| connect::cannot_open(target, e.message()))?;
+    let target = &session.target;
     // Two branches' migrations in no chosen order, or one applied that this shell lacks: said
     // here, and every migration action refuses until it is put right; commands still work.
     for problem in registry.problems() {
@@ -34,7 +69,8 @@ pub async fn check_migrations(
         return Ok(());
     }
     if pending == states.len()
-        && let Some(revision) = migrate::alembic_revision(db).await?
+        && let Some(revision) =
+            migrate::alembic_revision(session.outside_transaction().await?).await?
     {
         // A Flask-Migrate database: `migrate up` would recreate its tables; stamping hands it over.
         writeln!(
@@ -49,6 +85,7 @@ pub async fn check_migrations(
             to: None,
             sql: None,
         });
+        let db = session.outside_transaction().await?;
         migrate::run(db, &up, &mut Report::default()).await?;
         writeln!(
             notes,
