@@ -18,7 +18,12 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHELL = os.path.join(ROOT, "target", "release", "shell")
+BUILT = os.path.join(ROOT, "target", "release", "shell")
+# The binary is run as installed (copied, as `cargo install` copies it: see `install`), like the
+# reference CLIs that the package manager installed. A file just written by the linker sits in the
+# page cache in small pieces, and mapping it at start-up cost a fifth more (measured: 2.00 ms for
+# the linker's file, 1.68 ms for a copy of it, sqlite3 1.68 ms, same minutes).
+SHELL = BUILT
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 ENV = dict(os.environ, SHELL_HISTORY=os.devnull, NO_COLOR="1")
@@ -239,10 +244,18 @@ def cold_build():
         shutil.rmtree(clone, ignore_errors=True)
 
 
+def install(work):
+    """Copies the release binary into the work directory and runs that copy from now on."""
+    global SHELL
+    SHELL = os.path.join(work, "shell")
+    shutil.copy2(BUILT, SHELL)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="microblog-bench-")
     os.chdir(work)
     print(f"working in {work}", file=sys.stderr)
+    install(work)
 
     # 1. Start-up.
     small = os.path.join(work, "small.db")

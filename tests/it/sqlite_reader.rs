@@ -122,6 +122,112 @@ fn a_listing_sees_every_write_before_it_at_once() {
     );
 }
 
+/// `get user` outside a transaction is read by the reader alone and decoded from the entity
+/// declaration; a row it cannot decode as sqlx would (a number where a name belongs, an id beyond
+/// 32 bits, bytes that are not UTF-8) is read through sqlx instead. Either way the answer is the
+/// one sqlx gives inside a transaction, and `echo sql` shows each statement once.
+#[test]
+fn both_ways_of_looking_up_a_user_give_the_same_answers_for_any_data() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    python_sqlite(
+        &dir,
+        "db.executemany('INSERT INTO user (id, username, email, password_hash) VALUES (?, ?, ?, ?)', [\
+         (7, 123, 'n@example.com', None), (8, 'John', 'j2@example.com', 'pbkdf2:x'), \
+         (9, 'Émile', 'e@example.com', ''), (5000000000, 'big', 'b@example.com', None)])\n\
+         db.execute(\"INSERT INTO user (id, username, email) VALUES (10, CAST(x'66fffe41' AS TEXT), \
+         'bad@example.com')\")",
+    );
+    for command in [
+        "get user 1",
+        "get user 7",
+        "get user 8",
+        "get user john",
+        "get user JOHN",
+        "get user émile",
+        "get user ÉMILE",
+        "get user big",
+        "get user 10",
+        "get user nobody",
+        "get user 99",
+    ] {
+        for format in ["table", "json"] {
+            let (outside, inside) = both_ways(&dir, format, command);
+            assert_eq!(outside, inside, "{command} as {format}");
+        }
+    }
+    let (outside, _) = both_ways(&dir, "csv", "get user 7");
+    assert!(outside.contains("\n7,123,n@example.com,"), "{outside}");
+    let (outside, _) = both_ways(&dir, "csv", "get user 10");
+    assert!(outside.contains("invalid utf-8"), "{outside}");
+    let (outside, _) = both_ways(&dir, "csv", "get user JOHN");
+    assert!(
+        outside.contains("type the exact name or the id"),
+        "{outside}"
+    );
+    // Declined by the reader and read again by sqlx: one statement to echo, not two.
+    for id in ["7", "1"] {
+        let run = dir.run(&["--echo-sql", "-c", &format!("get user {id}")]);
+        assert_eq!(run.stdout.matches("SQL: SELECT").count(), 1, "{run:?}");
+    }
+}
+
+/// A single read at start-up goes through the reader alone: the file is open once, and sqlx's
+/// connection is opened by the first command that needs it (here a write), which then sees what
+/// was read and is read after it.
+#[test]
+fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user amy amy@example.com"]).ok();
+    let database = std::fs::canonicalize(dir.join("app.db")).unwrap();
+    let mut shell = dir
+        .command(&["--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = shell.stdin.take().unwrap();
+    let mut stdout = BufReader::new(shell.stdout.take().unwrap());
+    // The shell's open descriptors of the database file, each as read-only or not.
+    let opened = |pid: u32| -> Vec<bool> {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .filter_map(|fd| fd.ok())
+            .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == database))
+            .map(|fd| {
+                let info = format!("/proc/{pid}/fdinfo/{}", fd.file_name().to_string_lossy());
+                let info = std::fs::read_to_string(info).unwrap();
+                let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).unwrap();
+                u32::from_str_radix(flags.trim(), 8).unwrap() & 3 == 0
+            })
+            .collect()
+    };
+    let mut answer = |stdin: &mut std::process::ChildStdin, command: &str, lines: usize| {
+        writeln!(stdin, "{command}").unwrap();
+        stdin.flush().unwrap();
+        let mut text = String::new();
+        for _ in 0..lines {
+            stdout.read_line(&mut text).unwrap();
+        }
+        text
+    };
+    let got = answer(&mut stdin, "get user amy", 2);
+    assert!(got.ends_with("\n1,amy,amy@example.com,false\n"), "{got}");
+    assert_eq!(
+        opened(shell.id()),
+        [true],
+        "after a lookup: the reader alone"
+    );
+    // A write's message goes to stderr: the lookup after it says when it is done.
+    let got = answer(&mut stdin, "add user bob bob@example.com\nget user bob", 2);
+    assert!(got.ends_with("\n2,bob,bob@example.com,false\n"), "{got}");
+    let mut after = opened(shell.id());
+    after.sort();
+    assert_eq!(after, [false, true], "after a write: the writer too");
+    drop(stdin);
+    assert!(shell.wait().unwrap().success());
+}
+
 /// Another program holds SQLite's exclusive lock (as a writer committing does) while the shell,
 /// already running, lists posts: the listing waits `--lock-wait`, gives up in one line, and the
 /// next listing works once the lock is gone.
