@@ -158,6 +158,7 @@ fn connect_settings(cli: &Cli) -> connect::Settings {
         read_only: cli.read_only,
         lock_wait: cli.lock_wait,
         probe: true,
+        create_file: true,
     }
 }
 

@@ -33,6 +33,10 @@ pub struct Settings {
     /// lazily). Off for a caller whose first statement reads it anyway (the shell's migration
     /// check, see [`cannot_open`]): one statement fewer at start-up.
     pub probe: bool,
+    /// An SQLite file that is not there is created (the embedded default's first run). Off for a
+    /// file the shell has already read: one deleted or moved while the shell runs is reported,
+    /// not made again, empty.
+    pub create_file: bool,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             read_only: false,
             lock_wait: LOCK_WAIT,
             probe: true,
+            create_file: true,
         }
     }
 }
@@ -117,6 +122,7 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
         options.test_before_acquire_if_idle_for(Duration::from_secs(1));
     }
     let read_only = settings.read_only;
+    let create_file = settings.create_file;
     let lock_wait = settings.lock_wait;
     options.map_sqlx_sqlite_opts(move |o| {
         // Rows cross from SQLite's worker thread through a channel: room for a whole listing page
@@ -128,6 +134,8 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
             .row_buffer_size(super::listing::PAGE_ROWS as usize);
         if read_only {
             o.read_only(true).create_if_missing(false)
+        } else if !create_file {
+            o.create_if_missing(false)
         } else {
             o
         }

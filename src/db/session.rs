@@ -102,9 +102,11 @@ impl Session {
     pub fn reading_through(target: DatabaseTarget, reader: Reader, settings: Settings) -> Self {
         Session {
             db: OnceCell::new(),
-            // The reader has read the file: no probe when sqlx opens it.
+            // The reader has read the file: no probe when sqlx opens it, and it is not made
+            // again if it has gone since.
             settings: Settings {
                 probe: false,
+                create_file: false,
                 ..settings
             },
             lock_wait: settings.lock_wait,
@@ -131,6 +133,16 @@ impl Session {
     async fn db(&self) -> Result<&DatabaseConnection> {
         if let Some(db) = self.db.get() {
             return Ok(db);
+        }
+        // What the reader read and what would be written must be the same file.
+        if let Some(Some(reader)) = self.reader.get()
+            && !reader.still_at_its_path()
+        {
+            return Err(connect::cannot_open(
+                &self.target,
+                "the file was deleted, moved or replaced after the shell opened it; start the \
+                 shell again",
+            ));
         }
         let db = connect::connect(&self.target, self.settings).await?;
         Ok(self.db.get_or_init(|| db))

@@ -11,7 +11,7 @@
 
 use std::ffi::{CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +30,9 @@ use crate::error::{Error, Result};
 /// The read-only second connection.
 pub struct Reader {
     connection: Connection,
+    /// The file it reads: its path and which file that was then (device, inode).
+    path: PathBuf,
+    file: Option<(u64, u64)>,
 }
 
 impl Reader {
@@ -62,7 +65,16 @@ impl Reader {
         connection.busy_timeout(lock_wait).map_err(failure)?;
         connection.set_prepared_statement_cache_capacity(64);
         register_regexp(&connection).map_err(failure)?;
-        Ok(Reader { connection })
+        Ok(Reader {
+            connection,
+            file: identity(path),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Whether its path still names the file it reads (not deleted, moved or replaced since).
+    pub fn still_at_its_path(&self) -> bool {
+        self.file.is_some() && identity(&self.path) == self.file
     }
 
     /// Runs `statement` (the one SeaORM would have run, timestamps already as the Flask app writes
@@ -145,6 +157,11 @@ impl Reader {
             .map(|n| n > 0)
             .map_err(failure)
     }
+}
+
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// `text REGEXP pattern` as sqlx's `with_regexp` defines it: the `regex` crate's syntax, the

@@ -228,6 +228,61 @@ fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
     assert!(shell.wait().unwrap().success());
 }
 
+/// The writer's connection opens late, by the path: if the file the shell read was deleted,
+/// moved or replaced meanwhile, the write is refused in one line, the reads go on, and no empty
+/// file is made where the old one was (sqlx would create it) nor is the new file written.
+#[test]
+fn a_file_deleted_or_replaced_after_start_up_is_neither_made_again_nor_written() {
+    for replaced in [false, true] {
+        let dir = TestDir::new();
+        dir.run(&["-c", "add user amy amy@example.com"]).ok();
+        std::fs::copy(dir.join("app.db"), dir.join("other.db")).unwrap();
+        let mut shell = dir
+            .command(&["--format", "csv", "--continue-on-error"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = shell.stdin.take().unwrap();
+        let mut stdout = BufReader::new(shell.stdout.take().unwrap());
+        writeln!(stdin, "get user amy").unwrap();
+        stdin.flush().unwrap();
+        let mut answer = String::new();
+        for _ in 0..2 {
+            stdout.read_line(&mut answer).unwrap();
+        }
+        assert!(
+            answer.ends_with("1,amy,amy@example.com,false\n"),
+            "{answer}"
+        );
+        std::fs::rename(dir.join("app.db"), dir.join("moved.db")).unwrap();
+        if replaced {
+            std::fs::copy(dir.join("other.db"), dir.join("app.db")).unwrap();
+        }
+        writeln!(stdin, "add user bob bob@example.com\nget user amy").unwrap();
+        drop(stdin);
+        let out = shell.wait_with_output().unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        let errors = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            errors.contains("line 2: cannot open SQLite database")
+                && errors.contains("deleted, moved or replaced after the shell opened it"),
+            "{errors}"
+        );
+        // The read after it is still answered, from the file the shell opened.
+        assert!(rest.ends_with("1,amy,amy@example.com,false\n"), "{rest}");
+        assert_eq!(dir.join("app.db").exists(), replaced);
+        for file in ["moved.db", "other.db", "app.db"] {
+            if dir.join(file).exists() {
+                let users = dir.run_on(&dir.sqlite_url(file), &["--format", "csv", "-c", "users"]);
+                assert!(!users.ok().contains("bob"), "{file}: {users:?}");
+            }
+        }
+    }
+}
+
 /// Another program holds SQLite's exclusive lock (as a writer committing does) while the shell,
 /// already running, lists posts: the listing waits `--lock-wait`, gives up in one line, and the
 /// next listing works once the lock is gone.
