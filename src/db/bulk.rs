@@ -1,7 +1,8 @@
 //! The fast path for long scripts: consecutive `add post` lines inside `--single-transaction` are
-//! inserted many rows per statement. Each author is resolved once (then remembered until any other
-//! command runs), each line still gets its own "Added post N by NAME", and a batch that the
-//! database refuses is replayed line by line so the failing line is the one reported.
+//! inserted many rows per statement. Each author is resolved once, or remembered as the script
+//! adds it (then kept until a command other than `add user` and `add post` runs), each line still
+//! gets its own "Added post N by NAME", and a batch that the database refuses is replayed line by
+//! line so the failing line is the one reported.
 
 use std::collections::HashMap;
 
@@ -52,7 +53,8 @@ impl PostBatch {
         self.authors.insert(user, (id, username));
     }
 
-    /// Another command may add, rename or delete users: forget what was resolved.
+    /// Another command may rename or delete users: forget what was resolved. (`add user` need
+    /// not: the name it adds differs from every other even ignoring case.)
     pub fn forget_authors(&mut self) {
         self.authors.clear();
     }

@@ -133,7 +133,11 @@ pub async fn author_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
     Ok(Outcome::Rows(user_rows([author])))
 }
 
-pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -> Result<Outcome> {
+pub async fn add_user<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    email: &str,
+) -> Result<user::Model> {
     ensure_available(db, Some(username), Some(email), None).await?;
     let created = user::ActiveModel {
         username: Set(username.to_string()),
@@ -143,10 +147,12 @@ pub async fn add_user<C: ConnectionTrait>(db: &C, username: &str, email: &str) -
     .insert(db)
     .await
     .map_err(|e| taken_in_a_race(e, username, email))?;
-    Ok(Outcome::Message(format!(
-        "Added user {} (id {})",
-        created.username, created.id
-    )))
+    Ok(created)
+}
+
+/// What `add user` says.
+pub fn user_added(user: &user::Model) -> Outcome {
+    Outcome::Message(format!("Added user {} (id {})", user.username, user.id))
 }
 
 /// Checks that no user (other than `except`) has this username or email, regardless of case.

@@ -308,9 +308,24 @@ impl Session {
     }
 
     pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
+        self.writing(async |db| write(db, command).await).await
+    }
+
+    /// `add user`, giving back the user it made (a script's next `add post` lines need not look
+    /// the new author up: see `bulk`).
+    pub async fn add_user(&mut self, username: &str, email: &str) -> Result<entities::user::Model> {
+        self.writing(async |db| queries::add_user(db, username, email).await)
+            .await
+    }
+
+    /// A write, atomically, its lock wait explained and a transaction the database ended forgotten.
+    async fn writing<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
+    ) -> Result<T> {
         self.still_in_the_scripts_transaction()?;
         let started = Instant::now();
-        let result = self.atomically(async |db| write(db, command).await).await;
+        let result = self.atomically(work).await;
         let result = self.explain_lock(result, started);
         self.forget_lost_transaction(result)
     }
@@ -669,7 +684,9 @@ async fn read<C: ConnectionTrait>(db: &C, command: &ReadCommand) -> Result<Answe
 
 async fn write<C: ConnectionTrait>(db: &C, command: &WriteCommand) -> Result<Outcome> {
     match command {
-        WriteCommand::AddUser { username, email } => queries::add_user(db, username, email).await,
+        WriteCommand::AddUser { username, email } => queries::add_user(db, username, email)
+            .await
+            .map(|user| queries::user_added(&user)),
         WriteCommand::AddPost { body, author } => queries::add_post(db, body, author).await,
         WriteCommand::DeleteUser { user, cascade, .. } => {
             queries::delete_user(db, user, *cascade).await

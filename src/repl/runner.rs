@@ -24,8 +24,8 @@ use crate::command::{
 use crate::command::{Existing, OutputFile, SqlCommand, sql_words};
 use crate::db::bulk::{BATCH_ROWS, PendingPost, PostBatch};
 use crate::db::changes::rows_of;
-use crate::db::echo;
 use crate::db::session::{Answer, Lock, Session};
+use crate::db::{echo, queries};
 use crate::entities::{self, post::now_utc};
 use crate::error::{Error, Result, quoted};
 use crate::migrate::{self, Report};
@@ -265,7 +265,11 @@ impl Runner<'_> {
         {
             return self.queue_post(body, author, echo, now_utc()).await;
         }
-        self.batch.forget_authors();
+        // A user added leaves every author resolved so far as it was (its name differs from every
+        // other even ignoring case, so no reference typed before can mean it): the cache stays.
+        if !matches!(command, Command::Write(WriteCommand::AddUser { .. })) {
+            self.batch.forget_authors();
+        }
         self.run_command(command).await.map_err(|e| self.fail(e))
     }
 
@@ -289,7 +293,19 @@ impl Runner<'_> {
                     let _progress = (matches!(write, WriteCommand::Import { .. }) && self.asks())
                         .then(|| RowsProgress::start(&crate::db::import::ROWS_READ))
                         .flatten();
-                    Answer::Done(self.session.write(&write).await?)
+                    Answer::Done(match &write {
+                        WriteCommand::AddUser { username, email } => {
+                            let user = self.session.add_user(username, email).await?;
+                            // The next `add post ... by NAME` lines need not look it up.
+                            self.batch.remember(
+                                UserRef::Username(user.username.clone()),
+                                user.id,
+                                user.username.clone(),
+                            );
+                            queries::user_added(&user)
+                        }
+                        _ => self.session.write(&write).await?,
+                    })
                 }
                 false => Answer::Done(Outcome::Message(
                     "Cancelled: nothing was changed".to_string(),

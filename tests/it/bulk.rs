@@ -269,3 +269,89 @@ async fn lines_read_ahead_during_an_insert_keep_their_order_and_line_numbers() {
     assert!(!run.stdout.contains("after"));
     assert_eq!(db.run(&["-c", "count posts"]).ok(), "2600 posts\n");
 }
+
+/// In a `--single-transaction` script each author is resolved once and remembered. A user the
+/// script adds is remembered as it is added (no lookup for its posts), and what was resolved
+/// before stays known across an `add user` (a new name differs from every other even ignoring
+/// case); any other command (a rename, a delete) forgets it all, so a name is never taken to mean
+/// a user it no longer names.
+#[test]
+fn authors_added_by_the_script_are_known_and_changed_ones_are_looked_up_again() {
+    for db in each_backend_migrated() {
+        let backend = db.backend;
+        let run = db.pipe(
+            &["--single-transaction"],
+            "add user ann ann@example.com\n\
+             add post one by ann\n\
+             add user bob bob@example.com\n\
+             add post two by ann\n\
+             add post three by BOB\n\
+             add user cy cy@example.com\n\
+             add post four by cy\n\
+             update users where username = bob set username = rob --yes\n\
+             add post five by rob\n\
+             add user bob bob2@example.com\n\
+             add post six by bob\n\
+             add post seven by 2\n",
+        );
+        let out = run.ok();
+        let added: Vec<&str> = out.lines().filter(|l| l.starts_with("Added")).collect();
+        assert_eq!(
+            added,
+            [
+                "Added user ann (id 1)",
+                "Added post 1 by ann",
+                "Added user bob (id 2)",
+                "Added post 2 by ann",
+                "Added post 3 by bob",
+                "Added user cy (id 3)",
+                "Added post 4 by cy",
+                "Added post 5 by rob",
+                "Added user bob (id 4)",
+                "Added post 6 by bob",
+                "Added post 7 by rob",
+            ],
+            "{backend:?}"
+        );
+        let stored = db.run(&["--format", "csv", "-c", "posts order by id"]);
+        let authors: Vec<String> = stored
+            .ok()
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let fields: Vec<&str> = line.split(',').collect();
+                format!("{}:{}", fields[3], fields[2])
+            })
+            .collect();
+        assert_eq!(
+            authors,
+            [
+                "one:ann",
+                "two:ann",
+                "three:rob",
+                "four:cy",
+                "five:rob",
+                "six:bob",
+                "seven:rob"
+            ],
+            "{backend:?}"
+        );
+
+        // A name refused as taken, then renamed away: the old name means no one any more.
+        let run = db.pipe(
+            &["--single-transaction", "--continue-on-error"],
+            "add post eight by cy\n\
+             add user CY other@example.com\n\
+             add post nine by cy\n\
+             update users where username = cy set username = dee --yes\n\
+             add post ten by cy\n",
+        );
+        assert!(
+            run.stderr
+                .contains("line 2: username \"CY\" is already taken (as \"cy\")")
+                && run.stderr.contains("line 5: there is no user \"cy\""),
+            "{backend:?}: {run:?}"
+        );
+        assert!(run.stdout.contains("Added post 9 by cy"), "{run:?}");
+    }
+}
