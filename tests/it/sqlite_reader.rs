@@ -29,6 +29,52 @@ fn both_ways(dir: &TestDir, format: &str, command: &str) -> (String, String) {
     (show(outside), show(inside))
 }
 
+/// The shell running on a pipe, asked one command at a time.
+struct Running {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Running {
+    fn start(dir: &TestDir, args: &[&str]) -> Running {
+        let mut child = dir
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Running {
+            stdin: child.stdin.take().unwrap(),
+            stdout: BufReader::new(child.stdout.take().unwrap()),
+            child,
+        }
+    }
+
+    /// Sends `commands` and returns the next `lines` lines of its output.
+    fn ask(&mut self, commands: &str, lines: usize) -> String {
+        writeln!(self.stdin, "{commands}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut text = String::new();
+        for _ in 0..lines {
+            self.stdout.read_line(&mut text).unwrap();
+        }
+        text
+    }
+
+    /// Sends `commands` as the last input; returns the rest of stdout, stderr and the status.
+    fn finish(mut self, commands: &str) -> (String, String, std::process::ExitStatus) {
+        writeln!(self.stdin, "{commands}").unwrap();
+        drop(self.stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.stdout, &mut rest).unwrap();
+        let out = self.child.wait_with_output().unwrap();
+        let errors = String::from_utf8_lossy(&out.stderr).to_string();
+        (rest, errors, out.status)
+    }
+}
+
 #[test]
 fn both_ways_of_reading_a_listing_give_the_same_answers_for_any_data() {
     let dir = TestDir::new();
@@ -180,14 +226,8 @@ fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
     let dir = TestDir::new();
     dir.run(&["-c", "add user amy amy@example.com"]).ok();
     let database = std::fs::canonicalize(dir.join("app.db")).unwrap();
-    let mut shell = dir
-        .command(&["--format", "csv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = shell.stdin.take().unwrap();
-    let mut stdout = BufReader::new(shell.stdout.take().unwrap());
+    let mut shell = Running::start(&dir, &["--format", "csv"]);
+    let pid = shell.child.id();
     // The shell's open descriptors of the database file, each as read-only or not.
     let opened = |pid: u32| -> Vec<bool> {
         std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -202,30 +242,17 @@ fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
             })
             .collect()
     };
-    let mut answer = |stdin: &mut std::process::ChildStdin, command: &str, lines: usize| {
-        writeln!(stdin, "{command}").unwrap();
-        stdin.flush().unwrap();
-        let mut text = String::new();
-        for _ in 0..lines {
-            stdout.read_line(&mut text).unwrap();
-        }
-        text
-    };
-    let got = answer(&mut stdin, "get user amy", 2);
+    let got = shell.ask("get user amy", 2);
     assert!(got.ends_with("\n1,amy,amy@example.com,false\n"), "{got}");
-    assert_eq!(
-        opened(shell.id()),
-        [true],
-        "after a lookup: the reader alone"
-    );
+    assert_eq!(opened(pid), [true], "after a lookup: the reader alone");
     // A write's message goes to stderr: the lookup after it says when it is done.
-    let got = answer(&mut stdin, "add user bob bob@example.com\nget user bob", 2);
+    let got = shell.ask("add user bob bob@example.com\nget user bob", 2);
     assert!(got.ends_with("\n2,bob,bob@example.com,false\n"), "{got}");
-    let mut after = opened(shell.id());
+    let mut after = opened(pid);
     after.sort();
     assert_eq!(after, [false, true], "after a write: the writer too");
-    drop(stdin);
-    assert!(shell.wait().unwrap().success());
+    let (_, errors, status) = shell.finish("");
+    assert!(status.success(), "{errors}");
 }
 
 /// The writer's connection opens late, by the path: if the file the shell read was deleted,
@@ -237,21 +264,8 @@ fn a_file_deleted_or_replaced_after_start_up_is_neither_made_again_nor_written()
         let dir = TestDir::new();
         dir.run(&["-c", "add user amy amy@example.com"]).ok();
         std::fs::copy(dir.join("app.db"), dir.join("other.db")).unwrap();
-        let mut shell = dir
-            .command(&["--format", "csv", "--continue-on-error"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = shell.stdin.take().unwrap();
-        let mut stdout = BufReader::new(shell.stdout.take().unwrap());
-        writeln!(stdin, "get user amy").unwrap();
-        stdin.flush().unwrap();
-        let mut answer = String::new();
-        for _ in 0..2 {
-            stdout.read_line(&mut answer).unwrap();
-        }
+        let mut shell = Running::start(&dir, &["--format", "csv", "--continue-on-error"]);
+        let answer = shell.ask("get user amy", 2);
         assert!(
             answer.ends_with("1,amy,amy@example.com,false\n"),
             "{answer}"
@@ -260,12 +274,7 @@ fn a_file_deleted_or_replaced_after_start_up_is_neither_made_again_nor_written()
         if replaced {
             std::fs::copy(dir.join("other.db"), dir.join("app.db")).unwrap();
         }
-        writeln!(stdin, "add user bob bob@example.com\nget user amy").unwrap();
-        drop(stdin);
-        let out = shell.wait_with_output().unwrap();
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-        let errors = String::from_utf8_lossy(&out.stderr);
+        let (rest, errors, _) = shell.finish("add user bob bob@example.com\nget user amy");
         assert!(
             errors.contains("line 2: cannot open SQLite database")
                 && errors.contains("deleted, moved or replaced after the shell opened it"),
