@@ -2,70 +2,13 @@
 //! connection mid-session (PostgreSQL's `pg_terminate_backend`, MariaDB's `KILL CONNECTION`), the
 //! process killed with SIGKILL mid-script, and database files that cannot be written.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::io::Write;
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::util::backends::{Backend, TestDb};
-use crate::util::{TestDir, open, rows};
+use crate::util::{LiveShell, TestDir, open, rows};
 use sea_orm::{ConnectionTrait, TransactionTrait};
-
-/// A shell reading a script from a pipe that the test writes to line by line, with its output lines
-/// (stdout and stderr) arriving on a channel as they are printed.
-struct LiveShell {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-}
-
-impl LiveShell {
-    fn start(dir: &TestDir, args: &[&str]) -> LiveShell {
-        let mut child = dir
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        let stdin = child.stdin.take().unwrap();
-        LiveShell {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    fn send(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    /// The next output line (waits up to 20 seconds).
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the shell printed nothing")
-    }
-
-    fn finish(self) -> Option<i32> {
-        drop(self.stdin);
-        let mut child = self.child;
-        child.wait().unwrap().code()
-    }
-}
 
 #[tokio::test]
 async fn a_locked_sqlite_database_gives_up_after_a_bounded_wait_and_loses_nothing() {

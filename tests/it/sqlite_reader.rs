@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::hostile::python_sqlite;
-use crate::util::TestDir;
+use crate::util::{LiveShell, TestDir};
 
 /// What a command prints outside a transaction (the direct reader) and inside one (`--sandbox`
 /// keeps the whole session in a transaction: sqlx's connection), with its exit status.
@@ -27,52 +27,6 @@ fn both_ways(dir: &TestDir, format: &str, command: &str) -> (String, String) {
         ..inside
     };
     (show(outside), show(inside))
-}
-
-/// The shell running on a pipe, asked one command at a time.
-struct Running {
-    child: std::process::Child,
-    stdin: std::process::ChildStdin,
-    stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Running {
-    fn start(dir: &TestDir, args: &[&str]) -> Running {
-        let mut child = dir
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        Running {
-            stdin: child.stdin.take().unwrap(),
-            stdout: BufReader::new(child.stdout.take().unwrap()),
-            child,
-        }
-    }
-
-    /// Sends `commands` and returns the next `lines` lines of its output.
-    fn ask(&mut self, commands: &str, lines: usize) -> String {
-        writeln!(self.stdin, "{commands}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut text = String::new();
-        for _ in 0..lines {
-            self.stdout.read_line(&mut text).unwrap();
-        }
-        text
-    }
-
-    /// Sends `commands` as the last input; returns the rest of stdout, stderr and the status.
-    fn finish(mut self, commands: &str) -> (String, String, std::process::ExitStatus) {
-        writeln!(self.stdin, "{commands}").unwrap();
-        drop(self.stdin);
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut self.stdout, &mut rest).unwrap();
-        let out = self.child.wait_with_output().unwrap();
-        let errors = String::from_utf8_lossy(&out.stderr).to_string();
-        (rest, errors, out.status)
-    }
 }
 
 #[test]
@@ -226,7 +180,7 @@ fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
     let dir = TestDir::new();
     dir.run(&["-c", "add user amy amy@example.com"]).ok();
     let database = std::fs::canonicalize(dir.join("app.db")).unwrap();
-    let mut shell = Running::start(&dir, &["--format", "csv"]);
+    let mut shell = LiveShell::start(&dir, &["--format", "csv"]);
     let pid = shell.child.id();
     // The shell's open descriptors of the database file, each as read-only or not.
     let opened = |pid: u32| -> Vec<bool> {
@@ -242,17 +196,21 @@ fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
             })
             .collect()
     };
-    let got = shell.ask("get user amy", 2);
-    assert!(got.ends_with("\n1,amy,amy@example.com,false\n"), "{got}");
+    shell.send("get user amy");
+    let got = [shell.next_line(), shell.next_line()];
+    assert_eq!(got[1], "1,amy,amy@example.com,false", "{got:?}");
     assert_eq!(opened(pid), [true], "after a lookup: the reader alone");
     // A write's message goes to stderr: the lookup after it says when it is done.
-    let got = shell.ask("add user bob bob@example.com\nget user bob", 2);
-    assert!(got.ends_with("\n2,bob,bob@example.com,false\n"), "{got}");
+    shell.send("add user bob bob@example.com\nget user bob");
+    // Its message (stderr), the header and the row, in either order across the two streams.
+    let got = [shell.next_line(), shell.next_line(), shell.next_line()];
+    for line in ["Added user bob (id 2)", "2,bob,bob@example.com,false"] {
+        assert!(got.iter().any(|l| l == line), "{line} in {got:?}");
+    }
     let mut after = opened(pid);
     after.sort();
     assert_eq!(after, [false, true], "after a write: the writer too");
-    let (_, errors, status) = shell.finish("");
-    assert!(status.success(), "{errors}");
+    assert_eq!(shell.finish(), Some(0));
 }
 
 /// The writer's connection opens late, by the path: if the file the shell read was deleted,
@@ -264,24 +222,30 @@ fn a_file_deleted_or_replaced_after_start_up_is_neither_made_again_nor_written()
         let dir = TestDir::new();
         dir.run(&["-c", "add user amy amy@example.com"]).ok();
         std::fs::copy(dir.join("app.db"), dir.join("other.db")).unwrap();
-        let mut shell = Running::start(&dir, &["--format", "csv", "--continue-on-error"]);
-        let answer = shell.ask("get user amy", 2);
-        assert!(
-            answer.ends_with("1,amy,amy@example.com,false\n"),
-            "{answer}"
-        );
+        let mut shell = LiveShell::start(&dir, &["--format", "csv", "--continue-on-error"]);
+        shell.send("get user amy");
+        let answer = [shell.next_line(), shell.next_line()];
+        assert_eq!(answer[1], "1,amy,amy@example.com,false", "{answer:?}");
         std::fs::rename(dir.join("app.db"), dir.join("moved.db")).unwrap();
         if replaced {
             std::fs::copy(dir.join("other.db"), dir.join("app.db")).unwrap();
         }
-        let (rest, errors, _) = shell.finish("add user bob bob@example.com\nget user amy");
+        shell.send("add user bob bob@example.com\nget user amy");
+        // The error (stderr), then the header and row of the read after it, still answered from
+        // the file the shell opened (in either order across the two streams).
+        let rest = [shell.next_line(), shell.next_line(), shell.next_line()];
         assert!(
-            errors.contains("line 2: cannot open SQLite database")
-                && errors.contains("deleted, moved or replaced after the shell opened it"),
-            "{errors}"
+            rest.iter().any(
+                |l| l.starts_with("error: line 2: cannot open SQLite database")
+                    && l.contains("deleted, moved or replaced after the shell opened it")
+            ),
+            "{rest:?}"
         );
-        // The read after it is still answered, from the file the shell opened.
-        assert!(rest.ends_with("1,amy,amy@example.com,false\n"), "{rest}");
+        assert!(
+            rest.iter().any(|l| l == "1,amy,amy@example.com,false"),
+            "{rest:?}"
+        );
+        assert_eq!(shell.finish(), Some(1), "a line failed");
         assert_eq!(dir.join("app.db").exists(), replaced);
         for file in ["moved.db", "other.db", "app.db"] {
             if dir.join(file).exists() {

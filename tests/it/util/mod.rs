@@ -4,8 +4,11 @@
 pub mod backends;
 pub mod python;
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
@@ -173,4 +176,60 @@ fn text(row: &sea_orm::QueryResult, i: usize) -> String {
         });
     }
     panic!("column {i}: not readable as text, integer, boolean or timestamp")
+}
+
+/// A shell reading a script from a pipe that the test writes to line by line, with its output lines
+/// (stdout and stderr) arriving on a channel as they are printed.
+pub struct LiveShell {
+    pub child: Child,
+    pub stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
+impl LiveShell {
+    pub fn start(dir: &TestDir, args: &[&str]) -> LiveShell {
+        let mut child = dir
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let stdin = child.stdin.take().unwrap();
+        LiveShell {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The next output line (waits up to 20 seconds).
+    pub fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the shell printed nothing")
+    }
+
+    pub fn finish(self) -> Option<i32> {
+        drop(self.stdin);
+        let mut child = self.child;
+        child.wait().unwrap().code()
+    }
 }
