@@ -69,6 +69,15 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+/// Whether a command failed because another session held a lock for longer than it waited (on
+/// every backend: SQLite's SQLITE_BUSY, PostgreSQL's and MySQL/MariaDB's lock timeouts).
+pub fn is_locked(error: &Error) -> bool {
+    error.message().starts_with(LOCKED)
+}
+
+/// The start of the message every lock wait that gave up becomes.
+const LOCKED: &str = "database is locked";
+
 /// SQLite's own message, as the shell tells it (sqlx's connection and the direct reader alike).
 pub fn describe_sqlite_message(message: &str) -> String {
     // How long it waited, the session says (`Session::explain_lock`): not always the timeout.

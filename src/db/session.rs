@@ -18,7 +18,7 @@ use super::bulk::{self, PendingPost};
 use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
 use super::echo;
-use super::error::lost_in_use;
+use super::error::{is_locked, lost_in_use};
 use super::fetch::Fetch;
 use super::flask_sqlite::{self, FlaskCompat};
 use super::listing::{Listing, Source};
@@ -334,7 +334,7 @@ impl Session {
     /// (in a transaction that read before it wrote, SQLite answers at once).
     fn explain_lock<T>(&self, result: Result<T>, started: Instant) -> Result<T> {
         match result {
-            Err(error) if error.message().starts_with(LOCKED) => {
+            Err(error) if is_locked(&error) => {
                 let waited = started.elapsed();
                 Err(Error::new(if waited >= self.lock_wait.mul_f32(0.9) {
                     // It waited the bound it was given (a little more, to notice).
@@ -614,9 +614,6 @@ fn transaction_gone(error: Error, rollback: Option<Error>) -> Error {
          committed, and nothing more runs in it"
     ))
 }
-
-/// The start of the message SQLite's SQLITE_BUSY becomes (`error::describe_sqlx_err`).
-const LOCKED: &str = "database is locked";
 
 /// BEGIN IMMEDIATE on SQLite (ignored elsewhere): the write lock first, waiting for it.
 fn write_lock_first() -> TransactionOptions {

@@ -135,6 +135,9 @@ impl Reader {
         let sql = format!("SELECT \"version\" FROM \"{quoted}\"");
         let mut statement = match self.connection.prepare(&sql) {
             Ok(statement) => statement,
+            // Another program's lock: waited for once (`--lock-wait`), not again to ask the
+            // catalog.
+            Err(error) if busy(&error) => return Err(failure(error)),
             // The one failure that is an answer: nothing migrated here yet.
             Err(_) if !self.has_table(table)? => return Ok(None),
             Err(error) => return Err(failure(error)),
@@ -219,6 +222,13 @@ fn bound(value: &Value) -> Result<SqlValue> {
             )));
         }
     })
+}
+
+fn busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// A failure in SQLite's own words, as sqlx reports it (`error::describe_sqlx_err`).

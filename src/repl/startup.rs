@@ -13,6 +13,7 @@ use std::io::Write;
 use crate::command::{MigrateAction, MigrateCommand};
 use crate::db::config::{DatabaseTarget, Source};
 use crate::db::connect::{self, Settings};
+use crate::db::error::is_locked;
 use crate::db::session::Session;
 use crate::db::sqlite_direct::Reader;
 use crate::error::Result;
@@ -28,13 +29,23 @@ pub async fn open(
     let brand_new = path.as_ref().is_some_and(|path| !path.exists());
     if let Some(path) = path.filter(|path| path.is_file())
         && let Ok(reader) = Reader::open(&path, settings.lock_wait)
-        // A file the reader cannot read (not a database, a journal left to recover, which only a
-        // writer may do) is opened by sqlx as before, which says why or recovers it.
-        && let Ok(applied) = reader.applied_migrations(&migrate::table_name())
     {
-        let session = Session::reading_through(target, reader, settings);
-        check_migrations(&session, Registry::read(applied.as_deref()), false, notes).await?;
-        return Ok(session);
+        match reader.applied_migrations(&migrate::table_name()) {
+            Ok(applied) => {
+                let session = Session::reading_through(target, reader, settings);
+                check_migrations(&session, Registry::read(applied.as_deref()), false, notes)
+                    .await?;
+                return Ok(session);
+            }
+            // Another program's lock, waited for as long as `--lock-wait` says: said as the
+            // migration check through sqlx says it, not waited for again.
+            Err(error) if is_locked(&error) => {
+                return Err(connect::cannot_open(&target, error.message()));
+            }
+            // A file the reader cannot read (not a database, a journal left to recover, which
+            // only a writer may do) is opened by sqlx as before, which says why or recovers it.
+            Err(_) => {}
+        }
     }
     // The migration check is the first read: no probe before it.
     let settings = Settings {

@@ -256,6 +256,54 @@ fn a_file_deleted_or_replaced_after_start_up_is_neither_made_again_nor_written()
     }
 }
 
+/// Python's sqlite3 holding `app.db`'s exclusive lock (as a writer committing does), taken by the
+/// time this returns; kill the process to let it go.
+fn hold_exclusive_lock(dir: &TestDir) -> std::process::Child {
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            &format!(
+                "import sqlite3, time\ndb = sqlite3.connect({:?}, isolation_level=None)\n\
+                 db.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\ntime.sleep(60)\n",
+                dir.join("app.db").display().to_string()
+            ),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut locked = String::new();
+    BufReader::new(holder.stdout.as_mut().unwrap())
+        .read_line(&mut locked)
+        .unwrap();
+    assert_eq!(locked, "locked\n");
+    holder
+}
+
+/// Another program holds SQLite's exclusive lock while the shell starts: the start-up check (read
+/// by the reader) waits `--lock-wait` once and says so as it always did, without waiting again
+/// through the catalog or sqlx's connection (it waited three times as long before).
+#[test]
+fn start_up_under_a_writers_lock_waits_lock_wait_once() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user amy amy@example.com"]).ok();
+    let mut holder = hold_exclusive_lock(&dir);
+    let started = Instant::now();
+    let run = dir.run(&["--lock-wait", "2", "-c", "get user amy"]);
+    let waited = started.elapsed();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(
+        run.one_line_error(),
+        "error: cannot open SQLite database sqlite://app.db: database is locked: another \
+         program is writing to it"
+    );
+    assert!(
+        waited >= Duration::from_millis(1800) && waited < Duration::from_millis(5000),
+        "waited {waited:?}"
+    );
+    dir.run(&["-c", "get user amy"]).ok();
+}
+
 /// Another program holds SQLite's exclusive lock (as a writer committing does) while the shell,
 /// already running, lists posts: the listing waits `--lock-wait`, gives up in one line, and the
 /// next listing works once the lock is gone.
@@ -287,23 +335,7 @@ fn a_listing_waits_for_a_writers_lock_as_long_as_lock_wait_says() {
         stdout.read_line(&mut line).unwrap();
         assert_eq!(line, expected);
     }
-    let mut holder = std::process::Command::new("python3")
-        .args([
-            "-c",
-            &format!(
-                "import sqlite3, time\ndb = sqlite3.connect({:?}, isolation_level=None)\n\
-                 db.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\ntime.sleep(60)\n",
-                dir.join("app.db").display().to_string()
-            ),
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut locked = String::new();
-    BufReader::new(holder.stdout.as_mut().unwrap())
-        .read_line(&mut locked)
-        .unwrap();
-    assert_eq!(locked, "locked\n");
+    let mut holder = hold_exclusive_lock(&dir);
     let mut errors = BufReader::new(shell.stderr.take().unwrap());
     let started = Instant::now();
     writeln!(stdin, "posts").unwrap();
