@@ -5,6 +5,10 @@
 //! Every command runs atomically: a write in its own transaction or in a savepoint of the user's
 //! open transaction, so a failing command writes nothing and leaves an open transaction usable; a
 //! read outside a transaction is one atomic statement by itself.
+//!
+//! On an SQLite file, reads outside a transaction that can be (listings, `get user`) go through
+//! the shell's own read-only reader (`sqlite_direct`), and sqlx's connection is opened by the
+//! first command that needs it, never in place of a file that has gone since.
 
 use std::cell::OnceCell;
 use std::time::Instant;

@@ -1,11 +1,13 @@
 //! Reads on SQLite without crossing threads. sqlx runs each SQLite connection on a worker thread:
 //! every statement is sent there and its rows come back through a channel, waking this thread
 //! each time; a profile of a script of small queries was a third kernel hand-offs. So listings
-//! outside a transaction are read through a second connection to the same file, opened read-only
-//! here with rusqlite and used on this thread: outside a transaction both connections see the same
-//! committed data, and between statements the reader holds no lock. It gets the same busy timeout
-//! (`--lock-wait`) and the same REGEXP function as sqlx's connection, and keeps its prepared
-//! statements from one command to the next.
+//! outside a transaction are read through a connection of the shell's own to the same file,
+//! opened read-only here with rusqlite and used on this thread: outside a transaction both
+//! connections see the same committed data, and between statements the reader holds no lock. It
+//! gets the same busy timeout (`--lock-wait`) and the same REGEXP function as sqlx's connection,
+//! and keeps its prepared statements from one command to the next. On a file that exists it is
+//! opened first, at start-up: the migration check and `get user` are read through it alone, and
+//! sqlx's connection waits for the first command that needs it (see `repl::startup`).
 //!
 //! Values are read as sqlx reads them (`RowRead`), so both ways give the same cells.
 
