@@ -7,6 +7,7 @@ use sea_orm::sea_query::{
     Condition as SqlCondition, Expr, ExprTrait, Func, Query, SelectStatement,
 };
 
+use super::fetch::Fetch;
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
 use super::listing::{case_twin_of, selection, written_by_exactly};
 use super::queries::{ensure_available, find_user, taken_in_a_race};
@@ -38,8 +39,8 @@ fn names_author_columns(filter: Option<&Condition>) -> bool {
 }
 
 /// `count users|posts [of USER] [where ...]`.
-pub async fn count<C: ConnectionTrait>(
-    db: &C,
+pub async fn count<F: Fetch>(
+    db: &F,
     entity: EntityKind,
     of: Option<&UserRef>,
     filter: Option<&Condition>,
@@ -49,8 +50,8 @@ pub async fn count<C: ConnectionTrait>(
 }
 
 /// How many rows a query selects.
-pub async fn how_many<C: ConnectionTrait>(
-    db: &C,
+pub async fn how_many<F: Fetch>(
+    db: &F,
     entity: EntityKind,
     of: Option<&UserRef>,
     filter: Option<&Condition>,
@@ -87,8 +88,8 @@ pub async fn count_matching<C: ConnectionTrait>(
     count_rows(db, entity, condition, AuthorAccess::Correlated).await
 }
 
-async fn count_rows<C: ConnectionTrait>(
-    db: &C,
+async fn count_rows<F: Fetch>(
+    db: &F,
     entity: EntityKind,
     condition: SqlCondition,
     access: AuthorAccess,
@@ -116,12 +117,12 @@ async fn count_rows<C: ConnectionTrait>(
     first_integer(db, &select).await
 }
 
-async fn first_integer<C: ConnectionTrait>(db: &C, select: &SelectStatement) -> Result<u64> {
-    let row = db
-        .query_one(select)
+async fn first_integer<F: Fetch>(db: &F, select: &SelectStatement) -> Result<u64> {
+    let n = db
+        .first_integer(select)
         .await?
         .ok_or_else(|| Error::new("the database returned no count"))?;
-    Ok(u64::try_from(integer(&row, 0)?).unwrap_or(0))
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// The ids of the users a condition selects, in order.

@@ -1,10 +1,12 @@
-//! Where a lookup's models come from: any SeaORM connection, or (on SQLite, outside a transaction)
+//! Where a lookup's models (and a count's number) come from: any SeaORM connection, or (on SQLite, outside a transaction)
 //! the session's direct reader first, which answers without opening sqlx's connection at all (see
 //! `session::ReaderFirst`). Lookups such as `queries::find_user` are written once against
 //! [`Fetch`], so both ways follow the same rules.
 
+use sea_orm::sea_query::SelectStatement;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Select, TryIntoModel};
 
+use super::row::integer;
 use crate::error::Result;
 
 /// Reads the models of a select.
@@ -16,6 +18,9 @@ pub trait Fetch {
     where
         E: EntityTrait,
         E::ActiveModel: TryIntoModel<E::Model>;
+
+    /// The first column of the first row as an integer (a count), `None` if there is no row.
+    fn first_integer(&self, select: &SelectStatement) -> impl Future<Output = Result<Option<i64>>>;
 
     /// The first model the select finds (`LIMIT 1`, as SeaORM's `one` sends it).
     fn one<E>(&self, select: Select<E>) -> impl Future<Output = Result<Option<E::Model>>>
@@ -38,6 +43,13 @@ impl<C: ConnectionTrait> Fetch for C {
         E::ActiveModel: TryIntoModel<E::Model>,
     {
         Ok(select.all(self).await?)
+    }
+
+    async fn first_integer(&self, select: &SelectStatement) -> Result<Option<i64>> {
+        match self.query_one(select).await? {
+            Some(row) => Ok(Some(integer(&row, 0)?)),
+            None => Ok(None),
+        }
     }
 
     async fn one<E>(&self, select: Select<E>) -> Result<Option<E::Model>>

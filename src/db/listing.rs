@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, Condition as SqlCondition, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, Statement};
 
+use super::fetch::Fetch;
 use super::filter::{AuthorAccess, Sql, named_authors, ordered_text, post_count};
 use super::flask_sqlite::adapted;
 use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
@@ -86,8 +87,8 @@ pub struct Listing {
 }
 
 /// Looks up the users a condition names by name (`author = john`), once, before any row is read.
-pub async fn users_named<C: ConnectionTrait>(
-    db: &C,
+pub async fn users_named<F: Fetch>(
+    db: &F,
     filter: Option<&crate::command::Condition>,
 ) -> Result<HashMap<String, i32>> {
     let mut named = Vec::new();
@@ -104,15 +105,15 @@ pub async fn users_named<C: ConnectionTrait>(
 }
 
 /// The rows a query selects, as an SQL condition (with `of USER` folded in).
-pub async fn selection<C: ConnectionTrait>(
-    db: &C,
+pub async fn selection<F: Fetch>(
+    db: &F,
     of: Option<&UserRef>,
     filter: Option<&crate::command::Condition>,
     author: AuthorAccess,
 ) -> Result<SqlCondition> {
     let users = users_named(db, filter).await?;
     let sql = Sql {
-        backend: db.get_database_backend(),
+        backend: db.backend(),
         author,
         users: &users,
     };
@@ -142,7 +143,7 @@ pub fn written_by_exactly(name: &str) -> Expr {
 
 /// After `written_by_exactly(name)` found nothing: no such user (the error), one with no posts
 /// (`None`), or the id of the one whose name differs only in case.
-pub async fn case_twin_of<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<i32>> {
+pub async fn case_twin_of<F: Fetch>(db: &F, name: &str) -> Result<Option<i32>> {
     let user = find_user(db, &UserRef::Username(name.to_string())).await?;
     Ok((user.username != name).then_some(user.id))
 }

@@ -6,13 +6,14 @@
 //! open transaction, so a failing command writes nothing and leaves an open transaction usable; a
 //! read outside a transaction is one atomic statement by itself.
 //!
-//! On an SQLite file, reads outside a transaction that can be (listings, `get user`) go through
-//! the shell's own read-only reader (`sqlite_direct`), and sqlx's connection is opened by the
-//! first command that needs it, never in place of a file that has gone since.
+//! On an SQLite file, reads outside a transaction that can be (listings, `get user`, `count`) go
+//! through the shell's own read-only reader (`sqlite_direct`), and sqlx's connection is opened by
+//! the first command that needs it, never in place of a file that has gone since.
 
 use std::cell::OnceCell;
 use std::time::Instant;
 
+use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryTrait,
     Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, TryIntoModel,
@@ -27,6 +28,7 @@ use super::fetch::Fetch;
 use super::flask_sqlite::{self, FlaskCompat};
 use super::listing::{Listing, Source};
 use super::reconnect::Reconnecting;
+use super::row::integer;
 use super::server_stream::ServerStream;
 use super::sqlite_direct::Reader;
 use super::{changes, describe, password, queries, raw_sql};
@@ -172,7 +174,7 @@ impl Session {
     /// The reader, for the reads it answers itself outside a transaction.
     async fn lookup_reader(&self, command: &ReadCommand) -> Option<&Reader> {
         match command {
-            ReadCommand::GetUser(_) => self.reader().await,
+            ReadCommand::GetUser(_) | ReadCommand::Count { .. } => self.reader().await,
             _ => None,
         }
     }
@@ -301,6 +303,15 @@ impl Session {
                         session: self,
                     };
                     queries::get_user(&lookup, user).await.map(Answer::Done)
+                }
+                (ReadCommand::Count { entity, of, filter }, Some(reader)) => {
+                    let lookup = ReaderFirst {
+                        reader,
+                        session: self,
+                    };
+                    changes::count(&lookup, *entity, of.as_ref(), filter.as_ref())
+                        .await
+                        .map(Answer::Done)
                 }
                 _ => read(&FlaskCompat(&Reconnecting(self.db().await?)), command).await,
             },
@@ -583,8 +594,8 @@ impl Session {
     }
 }
 
-/// Lookups outside a transaction on SQLite: through the reader, and through sqlx (opened then) for
-/// rows the reader declines to decode.
+/// Lookups and counts outside a transaction on SQLite: through the reader, and through sqlx (opened
+/// then) for rows the reader declines to decode.
 struct ReaderFirst<'s> {
     reader: &'s Reader,
     session: &'s Session,
@@ -607,6 +618,18 @@ impl Fetch for ReaderFirst<'_> {
         }
         let db = &Reconnecting(self.session.db().await?);
         Ok(E::find().from_raw_sql(statement).all(db).await?)
+    }
+
+    async fn first_integer(&self, select: &SelectStatement) -> Result<Option<i64>> {
+        let statement = flask_sqlite::adapted(DbBackend::Sqlite.build(select));
+        if let Some(first) = self.reader.first_integer(&statement)? {
+            return Ok(first);
+        }
+        let db = &Reconnecting(self.session.db().await?);
+        match db.query_one_raw(statement).await? {
+            Some(row) => Ok(Some(integer(&row, 0)?)),
+            None => Ok(None),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 //! connections see the same committed data, and between statements the reader holds no lock. It
 //! gets the same busy timeout (`--lock-wait`) and the same REGEXP function as sqlx's connection,
 //! and keeps its prepared statements from one command to the next. On a file that exists it is
-//! opened first, at start-up: the migration check and `get user` are read through it alone, and
+//! opened first, at start-up: the migration check, `get user` and `count` are read through it, and
 //! sqlx's connection waits for the first command that needs it (see `repl::startup`).
 //!
 //! Values are read as sqlx reads them (`RowRead`), so both ways give the same cells.
@@ -128,6 +128,20 @@ impl Reader {
             Ok(!declined)
         })?;
         Ok((!declined).then_some(models))
+    }
+
+    /// The first column of the first row `statement` reads, if it is an integer (a count):
+    /// `Some(None)` for no row, `None` for a value only sqlx should decode.
+    pub fn first_integer(&self, statement: &Statement) -> Result<Option<Option<i64>>> {
+        let mut first = Some(None);
+        self.each_row(statement, |row| {
+            first = match row.row.get_ref(0).map_err(failure)? {
+                ValueRef::Integer(n) => Some(Some(n)),
+                _ => None,
+            };
+            Ok(false)
+        })?;
+        Ok(first)
     }
 
     /// The versions recorded in the migration table `table` (sea-orm-migration's), or `None` if

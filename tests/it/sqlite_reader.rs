@@ -77,6 +77,16 @@ fn both_ways_of_reading_a_listing_give_the_same_answers_for_any_data() {
         "users where posts > 0 order by posts desc",
         "users order by email",
         "posts of nobody",
+        // Counts are read by the reader too (sqlx inside the sandbox's transaction).
+        "count posts",
+        "count posts of john",
+        "count posts of ANN",
+        "count posts of nobody",
+        "count posts where body contains \"äbc\"",
+        "count posts where timestamp >= 2026-01-02 and author = john",
+        "count posts where author.username like \"j%\"",
+        "count users where posts > 0",
+        "count users where username = bob",
     ] {
         for format in ["csv", "table", "json"] {
             let (outside, inside) = both_ways(&dir, format, command);
@@ -172,9 +182,9 @@ fn both_ways_of_looking_up_a_user_give_the_same_answers_for_any_data() {
     }
 }
 
-/// A single read at start-up goes through the reader alone: the file is open once, and sqlx's
-/// connection is opened by the first command that needs it (here a write), which then sees what
-/// was read and is read after it.
+/// Single reads at start-up (`get user`, `count`) go through the reader alone: the file is open
+/// once, and sqlx's connection is opened by the first command that needs it (here a write), which
+/// then sees what was read and is read after it.
 #[test]
 fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
     let dir = TestDir::new();
@@ -200,6 +210,9 @@ fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
     let got = [shell.next_line(), shell.next_line()];
     assert_eq!(got[1], "1,amy,amy@example.com,false", "{got:?}");
     assert_eq!(opened(pid), [true], "after a lookup: the reader alone");
+    shell.send("count posts of amy");
+    assert_eq!([shell.next_line(), shell.next_line()], ["count", "0"]);
+    assert_eq!(opened(pid), [true], "after a count: the reader alone");
     // A write's message goes to stderr: the lookup after it says when it is done.
     shell.send("add user bob bob@example.com\nget user bob");
     // Its message (stderr), the header and the row, in either order across the two streams.
