@@ -4,7 +4,9 @@
 //! [`Fetch`], so both ways follow the same rules.
 
 use sea_orm::sea_query::SelectStatement;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Select, TryIntoModel};
+use sea_orm::{
+    ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Select, Statement, TryIntoModel,
+};
 
 use super::row::integer;
 use crate::error::Result;
@@ -32,6 +34,17 @@ pub trait Fetch {
     }
 }
 
+/// The first column of the first row a statement reads, as an integer.
+pub async fn first_integer_of<C: ConnectionTrait>(
+    db: &C,
+    statement: Statement,
+) -> Result<Option<i64>> {
+    match db.query_one_raw(statement).await? {
+        Some(row) => Ok(Some(integer(&row, 0)?)),
+        None => Ok(None),
+    }
+}
+
 impl<C: ConnectionTrait> Fetch for C {
     fn backend(&self) -> DbBackend {
         self.get_database_backend()
@@ -46,10 +59,7 @@ impl<C: ConnectionTrait> Fetch for C {
     }
 
     async fn first_integer(&self, select: &SelectStatement) -> Result<Option<i64>> {
-        match self.query_one(select).await? {
-            Some(row) => Ok(Some(integer(&row, 0)?)),
-            None => Ok(None),
-        }
+        first_integer_of(self, self.get_database_backend().build(select)).await
     }
 
     async fn one<E>(&self, select: Select<E>) -> Result<Option<E::Model>>

@@ -24,11 +24,10 @@ use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
 use super::echo;
 use super::error::{is_locked, lost_in_use};
-use super::fetch::Fetch;
+use super::fetch::{Fetch, first_integer_of};
 use super::flask_sqlite::{self, FlaskCompat};
 use super::listing::{Listing, Source};
 use super::reconnect::Reconnecting;
-use super::row::integer;
 use super::server_stream::ServerStream;
 use super::sqlite_direct::Reader;
 use super::{changes, describe, password, queries, raw_sql};
@@ -150,7 +149,11 @@ impl Session {
                  shell again",
             ));
         }
-        let db = connect::connect(&self.target, self.settings).await?;
+        let settings = Settings {
+            lock_wait: self.lock_wait,
+            ..self.settings
+        };
+        let db = connect::connect(&self.target, settings).await?;
         Ok(self.db.get_or_init(|| db))
     }
 
@@ -171,12 +174,16 @@ impl Session {
         self.reader.get().and_then(Option::as_ref)
     }
 
-    /// The reader, for the reads it answers itself outside a transaction.
-    async fn lookup_reader(&self, command: &ReadCommand) -> Option<&Reader> {
-        match command {
-            ReadCommand::GetUser(_) | ReadCommand::Count { .. } => self.reader().await,
-            _ => None,
-        }
+    /// The reader (sqlx as its fallback), for the reads it answers itself outside a transaction.
+    async fn lookup_reader(&self, command: &ReadCommand) -> Option<ReaderFirst<'_>> {
+        let reader = match command {
+            ReadCommand::GetUser(_) | ReadCommand::Count { .. } => self.reader().await?,
+            _ => return None,
+        };
+        Some(ReaderFirst {
+            reader,
+            session: self,
+        })
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -296,19 +303,11 @@ impl Session {
             // A read outside a transaction is one statement (or a lookup and a statement), atomic
             // by itself: BEGIN and COMMIT around it would be two more round trips for nothing.
             None => match (command, self.lookup_reader(command).await) {
-                // A lookup needs no sqlx connection on SQLite (start-up's `get user 1`).
-                (ReadCommand::GetUser(user), Some(reader)) => {
-                    let lookup = ReaderFirst {
-                        reader,
-                        session: self,
-                    };
+                // Lookups and counts need no sqlx connection on SQLite (start-up's `get user 1`).
+                (ReadCommand::GetUser(user), Some(lookup)) => {
                     queries::get_user(&lookup, user).await.map(Answer::Done)
                 }
-                (ReadCommand::Count { entity, of, filter }, Some(reader)) => {
-                    let lookup = ReaderFirst {
-                        reader,
-                        session: self,
-                    };
+                (ReadCommand::Count { entity, of, filter }, Some(lookup)) => {
                     changes::count(&lookup, *entity, of.as_ref(), filter.as_ref())
                         .await
                         .map(Answer::Done)
@@ -625,11 +624,7 @@ impl Fetch for ReaderFirst<'_> {
         if let Some(first) = self.reader.first_integer(&statement)? {
             return Ok(first);
         }
-        let db = &Reconnecting(self.session.db().await?);
-        match db.query_one_raw(statement).await? {
-            Some(row) => Ok(Some(integer(&row, 0)?)),
-            None => Ok(None),
-        }
+        first_integer_of(&Reconnecting(self.session.db().await?), statement).await
     }
 }
 

@@ -330,13 +330,8 @@ fn a_listing_waits_for_a_writers_lock_as_long_as_lock_wait_says() {
         "add post hi by amy",
     ])
     .ok();
-    let mut shell = dir
-        .command(&["--lock-wait", "1", "--continue-on-error", "--format", "csv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut shell =
+        dir.spawn_piped(&["--lock-wait", "1", "--continue-on-error", "--format", "csv"]);
     let mut stdin = shell.stdin.take().unwrap();
     let mut stdout = BufReader::new(shell.stdout.take().unwrap());
     let mut line = String::new();

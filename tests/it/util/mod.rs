@@ -57,16 +57,20 @@ impl TestDir {
         Run::from(self.command(args).output().unwrap())
     }
 
-    /// Runs the binary with `script` piped into its stdin. The script is written from a thread
-    /// while the output is read, so a long one never blocks on a full pipe.
-    pub fn pipe(&self, args: &[&str], script: &[u8]) -> Run {
-        let mut child = self
-            .command(args)
+    /// The binary started with its stdin, stdout and stderr on pipes.
+    pub fn spawn_piped(&self, args: &[&str]) -> Child {
+        self.command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs the binary with `script` piped into its stdin. The script is written from a thread
+    /// while the output is read, so a long one never blocks on a full pipe.
+    pub fn pipe(&self, args: &[&str], script: &[u8]) -> Run {
+        let mut child = self.spawn_piped(args);
         let mut stdin = child.stdin.take().unwrap();
         let script = script.to_vec();
         // The shell may stop reading early (an error ends a script): a broken pipe is expected.
@@ -188,13 +192,7 @@ pub struct LiveShell {
 
 impl LiveShell {
     pub fn start(dir: &TestDir, args: &[&str]) -> LiveShell {
-        let mut child = dir
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = dir.spawn_piped(args);
         let (tx, lines) = channel();
         for stream in [
             Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
