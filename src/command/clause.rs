@@ -7,9 +7,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::error::{ParseError, alternatives, quoted};
 use super::lexer::Word;
 use super::query::{
-    Assignment, Comparison, Condition, Field, FieldType, Literal, Operator, Sort, Test,
+    Assignment, Comparison, Condition, Field, FieldType, Literal, Operator, Sort, Subject, Test,
 };
-use super::{EntityKind, user_ref, validate};
+use super::vocabulary::{ColumnKind, Vocabulary};
+use super::{user_ref, validate};
 
 /// The kinds of clause, each introduced by its keywords.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub enum Clause {
     Where,
     OrderBy,
     Set,
+    /// `add user ... with FIELD = VALUE, ...`: the columns the entity does not declare.
+    With,
 }
 
 impl Clause {
@@ -25,6 +28,7 @@ impl Clause {
             Clause::Where => &["where"],
             Clause::OrderBy => &["order", "by"],
             Clause::Set => &["set"],
+            Clause::With => &["with"],
         }
     }
 
@@ -34,7 +38,13 @@ impl Clause {
             Clause::Where => "where CONDITION",
             Clause::OrderBy => "order by FIELD [asc|desc], ...",
             Clause::Set => "set FIELD = VALUE, ...",
+            Clause::With => "with FIELD = VALUE, ...",
         }
+    }
+
+    /// Whether the clause assigns values (`set`, `with`).
+    pub fn assigns(self) -> bool {
+        matches!(self, Clause::Set | Clause::With)
     }
 }
 
@@ -107,9 +117,9 @@ pub fn tokens(words: &[Word]) -> Vec<Token> {
 /// What the parser wanted where the tokens ran out: what completion offers there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wanted {
-    /// A field of the entity (in `where`, also `not` and `(`).
+    /// A field of the subject (in `where`, also `not` and `(`).
     Field {
-        entity: EntityKind,
+        subject: Subject,
         clause: Clause,
         /// Fields `set` has assigned already.
         taken: Vec<String>,
@@ -155,7 +165,8 @@ pub const MAX_VALUES: usize = 1000;
 struct Parser<'a> {
     tokens: &'a [Token],
     at: usize,
-    entity: EntityKind,
+    subject: &'a Subject,
+    vocabulary: &'a Vocabulary,
     /// How deep in `not` and parentheses, how many tests and values so far.
     nesting: usize,
     tests: usize,
@@ -268,17 +279,23 @@ impl<'a> Parser<'a> {
     fn field(&mut self, clause: Clause) -> Parse<Field> {
         let Some(token) = self.peek() else {
             return Err(ClauseError::End(Wanted::Field {
-                entity: self.entity,
+                subject: self.subject.clone(),
                 clause,
                 taken: Vec::new(),
             }));
         };
-        match Field::named(self.entity, &token.text).filter(|_| !token.symbol) {
+        let field = Field::named_in(self.subject, self.vocabulary, &token.text);
+        match field.filter(|_| !token.symbol) {
             Some(field) => {
                 self.at += 1;
                 Ok(field)
             }
-            None => Err(self.error(unknown_field(self.entity, &token.text))),
+            None => Err(self.error(unknown_field(
+                self.subject,
+                self.vocabulary,
+                clause,
+                &token.text,
+            ))),
         }
     }
 
@@ -392,7 +409,7 @@ impl<'a> Parser<'a> {
 
     fn value_token(&mut self, field: &Field) -> Parse<&'a Token> {
         match self.peek() {
-            None => Err(ClauseError::End(Wanted::Value(*field))),
+            None => Err(ClauseError::End(Wanted::Value(field.clone()))),
             Some(token) if token.symbol => Err(self.error(format!(
                 "expected a value for {} but found {}: {}",
                 field.name(),
@@ -497,21 +514,29 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn assignments(&mut self) -> Parse<Vec<Assignment>> {
+    fn assignments(&mut self, clause: Clause) -> Parse<Vec<Assignment>> {
         let mut assignments: Vec<Assignment> = Vec::new();
         loop {
             let at = self.at;
-            let field = self.field(Clause::Set).map_err(|error| match error {
-                ClauseError::End(Wanted::Field { entity, clause, .. }) => {
-                    ClauseError::End(Wanted::Field {
-                        entity,
-                        clause,
-                        taken: assignments.iter().map(|a| a.field.name()).collect(),
-                    })
-                }
+            let field = self.field(clause).map_err(|error| match error {
+                ClauseError::End(Wanted::Field {
+                    subject, clause, ..
+                }) => ClauseError::End(Wanted::Field {
+                    subject,
+                    clause,
+                    taken: assignments.iter().map(|a| a.field.name()).collect(),
+                }),
                 other => other,
             })?;
-            let refused = field.refuses_set().or_else(|| {
+            let not_with = (clause == Clause::With && field.live_column().is_none()).then(|| {
+                format!(
+                    "{} is given before with (or changed with update); with sets the columns the \
+                     shell does not declare: {}",
+                    field.name(),
+                    with_fields(self.subject, self.vocabulary)
+                )
+            });
+            let refused = not_with.or_else(|| field.refuses_set()).or_else(|| {
                 assignments
                     .iter()
                     .any(|a| a.field == field)
@@ -593,11 +618,16 @@ pub fn value_shape(field: &Field) -> String {
             "{} takes a date as YYYY-MM-DD or \"YYYY-MM-DD HH:MM[:SS]\", in UTC",
             field.name()
         ),
+        FieldType::Date => format!("{} takes a date as YYYY-MM-DD", field.name()),
+        FieldType::Boolean => format!("{} takes true or false", field.name()),
+        FieldType::Float => format!("{} takes a number, such as 2 or 2.5", field.name()),
         FieldType::Secret => format!(
             "{} can only be tested with is null or is not null",
             field.name()
         ),
-        FieldType::User => format!("{} takes a username or a user id", field.name()),
+        FieldType::User | FieldType::UserKey => {
+            format!("{} takes a username or a user id", field.name())
+        }
     }
 }
 
@@ -617,8 +647,20 @@ pub fn literal(field: &Field, text: &str) -> Result<Literal, ParseError> {
         }
         FieldType::Text => Ok(Literal::Text(text.to_string())),
         FieldType::Timestamp => timestamp(text).map(Literal::Timestamp).ok_or_else(wrong),
+        FieldType::Date => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map(Literal::Date)
+            .map_err(|_| wrong()),
+        FieldType::Boolean => match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Ok(Literal::Boolean(true)),
+            "false" | "0" => Ok(Literal::Boolean(false)),
+            _ => Err(wrong()),
+        },
+        FieldType::Float => match text.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(Literal::Float(text.trim().to_string())),
+            _ => Err(wrong()),
+        },
         FieldType::Secret => Err(wrong()),
-        FieldType::User => user_ref(text).map(Literal::User),
+        FieldType::User | FieldType::UserKey => user_ref(text).map(Literal::User),
     }
 }
 
@@ -638,9 +680,20 @@ pub fn timestamp(text: &str) -> Option<NaiveDateTime> {
     .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
 }
 
-/// `set` applies the rules `add` does.
+/// `set` applies the rules `add` does; a column the catalog describes, its length.
 fn checked_for_set(field: &Field, value: &Literal) -> Result<(), ParseError> {
     use super::query::{PostColumn, PostField, UserColumn, UserField};
+    if let (Some(column), Literal::Text(text)) = (field.live_column(), value)
+        && let ColumnKind::Text { max: Some(max) } = column.kind
+    {
+        let length = text.chars().count();
+        if length > max as usize {
+            return Err(ParseError::new(format!(
+                "{} is {length} characters long: at most {max} are allowed",
+                shown_name(&field.name())
+            )));
+        }
+    }
     match (field, value) {
         (Field::User(UserField::Column(UserColumn::Username)), Literal::Text(text)) => {
             validate::username(text)
@@ -658,23 +711,69 @@ fn checked_for_set(field: &Field, value: &Literal) -> Result<(), ParseError> {
     }
 }
 
-fn unknown_field(entity: EntityKind, word: &str) -> String {
-    let names = Field::names(entity);
+fn unknown_field(subject: &Subject, vocabulary: &Vocabulary, clause: Clause, word: &str) -> String {
+    let names = match clause {
+        Clause::With => allowed_fields(subject, vocabulary, clause),
+        _ => subject.fields(vocabulary).iter().map(Field::name).collect(),
+    };
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let lower = word.to_lowercase();
     let nearest = refs
         .iter()
-        .map(|name| (name, strsim::damerau_levenshtein(&lower, name)))
+        .map(|name| {
+            (
+                name,
+                strsim::damerau_levenshtein(&lower, &name.to_lowercase()),
+            )
+        })
         .filter(|(name, distance)| *distance <= 2.max(name.len() / 3))
         .min_by_key(|(_, distance)| *distance)
-        .map(|(name, _)| format!("did you mean {name}? "))
+        .map(|(name, _)| format!("did you mean {}? ", shown_name(name)))
         .unwrap_or_default();
+    if refs.is_empty() {
+        return format!(
+            "{} has no field {}: {} sets only the columns the shell does not declare, and there \
+             are none",
+            subject.shown(),
+            quoted(word),
+            clause.keywords()[0]
+        );
+    }
     format!(
         "{} has no field {}: {nearest}its fields are {}",
-        entity.plural(),
+        subject.shown(),
         quoted(word),
-        alternatives(&refs).replacen(" or ", " and ", 1)
+        every(&refs)
     )
+}
+
+/// `a, b and c`, each name quoted when it would not read as one word.
+fn every(names: &[&str]) -> String {
+    let shown: Vec<String> = names.iter().map(|n| shown_name(n)).collect();
+    let refs: Vec<&str> = shown.iter().map(String::as_str).collect();
+    alternatives(&refs).replacen(" or ", " and ", 1)
+}
+
+/// A field's name as messages show it: quoted when it has spaces, quotes or controls.
+pub fn shown_name(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    match plain {
+        true => name.to_string(),
+        false => quoted(name),
+    }
+}
+
+/// The fields `with` can set, for its messages.
+fn with_fields(subject: &Subject, vocabulary: &Vocabulary) -> String {
+    let names = allowed_fields(subject, vocabulary, Clause::With);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    match refs.is_empty() {
+        true => "this database has none".to_string(),
+        false => every(&refs),
+    }
 }
 
 fn unknown_operator(field: &Field, word: &str, negated: bool) -> String {
@@ -717,7 +816,13 @@ fn refused_operator(field: &Field, operator: Operator) -> String {
             field.name(),
             field.name()
         ),
-        FieldType::Integer | FieldType::Timestamp | FieldType::Text => {
+        FieldType::UserKey => "it holds a user: compare it with = or != or in".to_string(),
+        FieldType::Boolean => format!("{} is true or false", field.name()),
+        FieldType::Integer
+        | FieldType::Timestamp
+        | FieldType::Date
+        | FieldType::Float
+        | FieldType::Text => {
             format!("{} is not text", field.name())
         }
     };
@@ -737,16 +842,18 @@ pub enum ClauseValue {
     Set(Vec<Assignment>),
 }
 
-/// Parses a clause of `entity` from `tokens` (its keywords already taken).
+/// Parses a clause over `subject`'s fields from `tokens` (its keywords already taken).
 pub fn parse(
     kind: Clause,
     tokens: &[Token],
-    entity: EntityKind,
+    subject: &Subject,
+    vocabulary: &Vocabulary,
 ) -> Result<Parsed<ClauseValue>, ClauseError> {
     let mut parser = Parser {
         tokens,
         at: 0,
-        entity,
+        subject,
+        vocabulary,
         nesting: 0,
         tests: 0,
         values: 0,
@@ -754,7 +861,7 @@ pub fn parse(
     let value = match kind {
         Clause::Where => ClauseValue::Where(parser.condition()?),
         Clause::OrderBy => ClauseValue::OrderBy(parser.sorts()?),
-        Clause::Set => ClauseValue::Set(parser.assignments()?),
+        Clause::Set | Clause::With => ClauseValue::Set(parser.assignments(kind)?),
     };
     let next = parser.at;
     let last_is_direction = next > 0
@@ -766,20 +873,23 @@ pub fn parse(
         Clause::Where => Wanted::MoreOrEnd { close: false },
         Clause::OrderBy if last_is_direction => Wanted::CommaOrEnd,
         Clause::OrderBy => Wanted::DirectionOrEnd,
-        Clause::Set => Wanted::CommaOrEnd,
+        Clause::Set | Clause::With => Wanted::CommaOrEnd,
     };
     let open = (next == tokens.len()).then_some(could_go_on);
     Ok(Parsed { value, next, open })
 }
 
-/// The fields a clause can name: `where` all of them, `order by` the sortable, `set` the settable.
-pub fn allowed_fields(entity: EntityKind, clause: Clause) -> Vec<String> {
-    Field::all(entity)
+/// The fields a clause can name: `where` all of them, `order by` the sortable, `set` the settable,
+/// `with` the settable columns the entity does not declare.
+pub fn allowed_fields(subject: &Subject, vocabulary: &Vocabulary, clause: Clause) -> Vec<String> {
+    subject
+        .fields(vocabulary)
         .into_iter()
         .filter(|f| match clause {
             Clause::Where => true,
             Clause::OrderBy => f.refuses_order().is_none(),
             Clause::Set => f.refuses_set().is_none(),
+            Clause::With => f.live_column().is_some() && f.refuses_set().is_none(),
         })
         .map(|f| f.name())
         .collect()

@@ -2,12 +2,12 @@
 //! grammar. Given the text before the cursor, it says which words may come there and whether a
 //! username or a post id (looked up in the database by the prompt) fits there too.
 
-use super::EntityKind;
 use super::clause::{self, CONNECTIVES, Clause, ClauseError, DIRECTIONS, Wanted};
-use super::grammar::{self, PAGING, Part, Value};
+use super::grammar::{self, On, PAGING, Part, Value};
 use super::lexer::{self, Word};
 use super::migrate;
-use super::query::{Field, PostColumn, PostField, UserColumn, UserField};
+use super::query::{Field, FieldType, PostColumn, PostField, Subject, UserColumn, UserField};
+use super::vocabulary::Vocabulary;
 
 /// Values the prompt looks up in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +45,16 @@ pub struct Slot {
     pub expect: Expect,
 }
 
-/// Looks at `line[..pos]`: the finished words decide what the word under the cursor should be.
-pub fn analyze(line: &str, pos: usize) -> Slot {
+/// Looks at `line[..pos]`: the finished words decide what the word under the cursor should be;
+/// the fields and tables beyond the entities are `vocabulary`'s.
+pub fn analyze(line: &str, pos: usize, vocabulary: &Vocabulary) -> Slot {
     let before = &line[..pos];
     let start = before.rfind(char::is_whitespace).map_or(0, |i| {
         i + before[i..].chars().next().map_or(1, char::len_utf8)
     });
     let prefix = before[start..].to_string();
     let expect = match lexer::split(&before[..start]) {
-        Ok(words) => expected_after(&words),
+        Ok(words) => expected_after(&words, vocabulary),
         // Inside an open quote: free text.
         Err(_) => Expect::default(),
     };
@@ -65,13 +66,13 @@ pub fn analyze(line: &str, pos: usize) -> Slot {
 }
 
 /// What may follow these finished words (as typed, unquoted).
-pub fn expected(words: &[String]) -> Expect {
+pub fn expected(words: &[String], vocabulary: &Vocabulary) -> Expect {
     let words: Vec<Word> = words.iter().map(|w| Word::plain(w)).collect();
-    expected_after(&words)
+    expected_after(&words, vocabulary)
 }
 
 /// What may follow these finished words.
-fn expected_after(words: &[Word]) -> Expect {
+fn expected_after(words: &[Word], vocabulary: &Vocabulary) -> Expect {
     let mut expect = Expect::default();
     let Some((first, rest)) = words.split_first() else {
         grammar::command_words()
@@ -85,208 +86,247 @@ fn expected_after(words: &[Word]) -> Expect {
     if spec.takes_raw_line() {
         return expect;
     }
+    let walker = Walker { vocabulary };
     for form in spec.shown_forms() {
         let parts: Vec<&Part> = form.parts.iter().collect();
-        walk(&parts, rest, &mut expect);
+        walker.walk(&parts, rest, None, &mut expect);
     }
     expect
 }
 
-/// Follows the parts through the typed words; where the words end, collects what comes next.
-fn walk(parts: &[&Part], words: &[Word], expect: &mut Expect) {
-    let Some((part, after)) = parts.split_first() else {
-        return;
-    };
-    let Some((first, later)) = words.split_first() else {
-        first_words(parts, expect);
-        return;
-    };
-    let word = &first.text.to_lowercase();
-    match part {
-        Part::Keyword(keyword) => {
-            if word.eq_ignore_ascii_case(keyword) {
-                walk(after, later, expect);
-            }
-        }
-        Part::Entity { kinds, .. } => {
-            if kinds.iter().any(|k| k.is_named(word)) {
-                walk(after, later, expect);
-            }
-        }
-        // The rest of the line is theirs: nothing to suggest after them.
-        Part::Value {
-            value: Value::Topic | Value::Statement,
-            ..
-        } => {}
-        // A post id is a number: `update posts where` is not `update post ID`.
-        Part::Value {
-            value: Value::PostId | Value::Seconds,
-            ..
-        } if !word.bytes().all(|b| b.is_ascii_digit()) => {}
-        // Another command: what may follow its words.
-        Part::Value {
-            value: Value::Command,
-            ..
-        } => {
-            let named = grammar::find(word).map(|spec| spec.name);
-            if named.is_some_and(|name| grammar::read_command_words().contains(&name)) {
-                let inner = expected_after(words);
-                inner.words.iter().for_each(|w| expect.word(w));
-                if inner.lookup.is_some() {
-                    expect.lookup = inner.lookup;
+/// Walks a form's parts through the typed words, with the vocabulary they are read with.
+struct Walker<'v> {
+    vocabulary: &'v Vocabulary,
+}
+
+impl Walker<'_> {
+    /// Follows the parts through the typed words; where the words end, collects what comes
+    /// next. `table` is the table the form named so far, for the clauses on it.
+    fn walk(&self, parts: &[&Part], words: &[Word], table: Option<&Subject>, expect: &mut Expect) {
+        let Some((part, after)) = parts.split_first() else {
+            return;
+        };
+        let Some((first, later)) = words.split_first() else {
+            self.first_words(parts, expect);
+            return;
+        };
+        let word = &first.text.to_lowercase();
+        match part {
+            Part::Keyword(keyword) => {
+                if word.eq_ignore_ascii_case(keyword) {
+                    self.walk(after, later, table, expect);
                 }
             }
-        }
-        Part::Value { .. } | Part::Choice(_) => walk(after, later, expect),
-        Part::Optional(inner) => {
-            walk(after, words, expect);
-            let mut taken = vec![*inner];
-            taken.extend_from_slice(after);
-            walk(&taken, words, expect);
-        }
-        Part::Clause {
-            clause,
-            entity,
-            required,
-        } => {
-            let keywords = clause.keywords();
-            if word.eq_ignore_ascii_case(keywords[0]) && !first.is_quoted() {
-                walk_clause(*clause, *entity, after, later, expect);
-            } else if !required {
-                walk(after, words, expect);
-            }
-        }
-        Part::Paging => {
-            if PAGING.contains(&word.as_str()) {
-                // After the keyword comes its number: nothing to suggest for that.
-                if let Some((_, beyond)) = later.split_first() {
-                    walk(parts, beyond, expect);
+            Part::Entity { kinds, .. } => {
+                if kinds.iter().any(|k| k.is_named(word)) {
+                    self.walk(after, later, table, expect);
                 }
-            } else {
-                walk(after, words, expect);
+            }
+            // The rest of the line is theirs: nothing to suggest after them.
+            Part::Value {
+                value: Value::Topic | Value::Statement,
+                ..
+            } => {}
+            // A post id is a number: `update posts where` is not `update post ID`.
+            Part::Value {
+                value: Value::PostId | Value::Seconds,
+                ..
+            } if !word.bytes().all(|b| b.is_ascii_digit()) => {}
+            // Another command: what may follow its words.
+            Part::Value {
+                value: Value::Command,
+                ..
+            } => {
+                let named = grammar::find(word).map(|spec| spec.name);
+                if named.is_some_and(|name| grammar::read_command_words().contains(&name)) {
+                    let inner = expected_after(words, self.vocabulary);
+                    inner.words.iter().for_each(|w| expect.word(w));
+                    if inner.lookup.is_some() {
+                        expect.lookup = inner.lookup;
+                    }
+                }
+            }
+            // A table: its clauses complete its columns.
+            Part::Value {
+                value: Value::Table,
+                ..
+            } => {
+                if let Some(found) = self.vocabulary.table(&first.text) {
+                    let subject = Subject::Table(found.clone());
+                    self.walk(after, later, Some(&subject), expect);
+                }
+            }
+            Part::Choice(choice) => {
+                if choice.words.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+                    self.walk(after, later, table, expect);
+                }
+            }
+            Part::Value { .. } => self.walk(after, later, table, expect),
+            Part::Optional(inner) => {
+                self.walk(after, words, table, expect);
+                let mut taken = vec![*inner];
+                taken.extend_from_slice(after);
+                self.walk(&taken, words, table, expect);
+            }
+            Part::Clause {
+                clause,
+                on,
+                required,
+            } => {
+                let subject = match (on, table) {
+                    (On::Entity(entity), _) => Subject::Entity(*entity),
+                    (On::Table, Some(subject)) => subject.clone(),
+                    (On::Table, None) => return,
+                };
+                let keywords = clause.keywords();
+                if word.eq_ignore_ascii_case(keywords[0]) && !first.is_quoted() {
+                    self.walk_clause(*clause, &subject, after, later, table, expect);
+                } else if !required {
+                    self.walk(after, words, table, expect);
+                }
+            }
+            Part::Paging => {
+                if PAGING.contains(&word.as_str()) {
+                    // After the keyword comes its number: nothing to suggest for that.
+                    if let Some((_, beyond)) = later.split_first() {
+                        self.walk(parts, beyond, table, expect);
+                    }
+                } else {
+                    self.walk(after, words, table, expect);
+                }
+            }
+            Part::MigrateAction => {
+                let typed: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+                migrate::next_words(&typed)
+                    .iter()
+                    .for_each(|w| expect.word(w));
             }
         }
-        Part::MigrateAction => {
-            let typed: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-            migrate::next_words(&typed)
+    }
+
+    /// What may start the remaining parts.
+    fn first_words(&self, parts: &[&Part], expect: &mut Expect) {
+        let Some((part, after)) = parts.split_first() else {
+            return;
+        };
+        match part {
+            Part::Keyword(keyword) => expect.word(keyword),
+            Part::Entity { kinds, plural } => kinds
                 .iter()
-                .for_each(|w| expect.word(w));
-        }
-    }
-}
-
-/// What may start the remaining parts.
-fn first_words(parts: &[&Part], expect: &mut Expect) {
-    let Some((part, after)) = parts.split_first() else {
-        return;
-    };
-    match part {
-        Part::Keyword(keyword) => expect.word(keyword),
-        Part::Entity { kinds, plural } => kinds
-            .iter()
-            .for_each(|k| expect.word(if *plural { k.plural() } else { k.singular() })),
-        Part::Value { value, .. } => match value {
-            Value::User => expect.lookup = Some(Lookup::Username),
-            Value::PostId => expect.lookup = Some(Lookup::PostId),
-            Value::Topic => grammar::command_words()
-                .into_iter()
-                .for_each(|w| expect.word(w)),
-            Value::Command => grammar::read_command_words()
-                .into_iter()
-                .for_each(|w| expect.word(w)),
-            Value::NewUsername
-            | Value::Email
-            | Value::Body
-            | Value::Statement
-            | Value::Path
-            | Value::Seconds => {}
-        },
-        Part::Choice(choice) => choice.words.iter().for_each(|w| expect.word(w)),
-        Part::Optional(inner) => {
-            first_words(&[*inner], expect);
-            first_words(after, expect);
-        }
-        Part::Paging => {
-            PAGING.iter().for_each(|w| expect.word(w));
-            first_words(after, expect);
-        }
-        Part::MigrateAction => migrate::next_words(&[]).iter().for_each(|w| expect.word(w)),
-        Part::Clause {
-            clause, required, ..
-        } => {
-            expect.word(clause.keywords()[0]);
-            if !required {
-                first_words(after, expect);
+                .for_each(|k| expect.word(if *plural { k.plural() } else { k.singular() })),
+            Part::Value { value, .. } => match value {
+                Value::User => expect.lookup = Some(Lookup::Username),
+                Value::PostId => expect.lookup = Some(Lookup::PostId),
+                Value::Topic => grammar::command_words()
+                    .into_iter()
+                    .for_each(|w| expect.word(w)),
+                Value::Command => grammar::read_command_words()
+                    .into_iter()
+                    .for_each(|w| expect.word(w)),
+                Value::Table => self
+                    .vocabulary
+                    .tables()
+                    .iter()
+                    .for_each(|t| expect.word(&t.name)),
+                Value::NewUsername
+                | Value::Email
+                | Value::Body
+                | Value::Statement
+                | Value::Path
+                | Value::Seconds => {}
+            },
+            Part::Choice(choice) => choice.words.iter().for_each(|w| expect.word(w)),
+            Part::Optional(inner) => {
+                self.first_words(&[*inner], expect);
+                self.first_words(after, expect);
             }
-        }
-    }
-}
-
-/// Inside a clause (its first keyword typed): the rest of its keywords, then what `clause`'s
-/// parser wanted where the words ran out, or the parts after it.
-fn walk_clause(
-    kind: Clause,
-    entity: EntityKind,
-    after: &[&Part],
-    words: &[Word],
-    expect: &mut Expect,
-) {
-    let mut words = words;
-    for keyword in &kind.keywords()[1..] {
-        match words.split_first() {
-            None => return expect.word(keyword),
-            Some((word, rest)) if word.text.eq_ignore_ascii_case(keyword) => words = rest,
-            Some(_) => return,
-        }
-    }
-    let tokens = clause::tokens(words);
-    let parsed = clause::parse(kind, &tokens, entity).map(|p| (p.next, p.open));
-    match parsed {
-        Ok((next, open)) => match tokens.get(next) {
-            None => {
-                if let Some(wanted) = open {
-                    offer(&wanted, expect);
+            Part::Paging => {
+                PAGING.iter().for_each(|w| expect.word(w));
+                self.first_words(after, expect);
+            }
+            Part::MigrateAction => migrate::next_words(&[]).iter().for_each(|w| expect.word(w)),
+            Part::Clause {
+                clause, required, ..
+            } => {
+                expect.word(clause.keywords()[0]);
+                if !required {
+                    self.first_words(after, expect);
                 }
-                first_words(after, expect);
             }
-            Some(token) if token.starts_word => walk(after, &words[token.word..], expect),
-            Some(_) => {}
-        },
-        Err(ClauseError::End(wanted)) => offer(&wanted, expect),
-        Err(ClauseError::At { .. }) => {}
+        }
     }
-}
 
-/// The words (or look-up) that satisfy what a clause wanted.
-fn offer(wanted: &Wanted, expect: &mut Expect) {
-    match wanted {
-        Wanted::Field {
-            entity,
-            clause,
-            taken,
-        } => {
-            if *clause == Clause::Where {
-                expect.word("not");
-                expect.word("(");
-            }
-            clause::allowed_fields(*entity, *clause)
-                .iter()
-                .filter(|f| !taken.contains(f))
-                .for_each(|f| expect.word(f));
-        }
-        Wanted::Words(words) => words.iter().for_each(|w| expect.word(w)),
-        Wanted::Value(field) => expect.lookup = lookup_for(field),
-        Wanted::MoreOrEnd { close } => {
-            CONNECTIVES.iter().for_each(|w| expect.word(w));
-            if *close {
-                expect.word(")");
+    /// Inside a clause (its first keyword typed): the rest of its keywords, then what `clause`'s
+    /// parser wanted where the words ran out, or the parts after it.
+    fn walk_clause(
+        &self,
+        kind: Clause,
+        subject: &Subject,
+        after: &[&Part],
+        words: &[Word],
+        table: Option<&Subject>,
+        expect: &mut Expect,
+    ) {
+        let mut words = words;
+        for keyword in &kind.keywords()[1..] {
+            match words.split_first() {
+                None => return expect.word(keyword),
+                Some((word, rest)) if word.text.eq_ignore_ascii_case(keyword) => words = rest,
+                Some(_) => return,
             }
         }
-        Wanted::DirectionOrEnd => {
-            DIRECTIONS.iter().for_each(|w| expect.word(w));
-            expect.word(",");
+        let tokens = clause::tokens(words);
+        let parsed =
+            clause::parse(kind, &tokens, subject, self.vocabulary).map(|p| (p.next, p.open));
+        match parsed {
+            Ok((next, open)) => match tokens.get(next) {
+                None => {
+                    if let Some(wanted) = open {
+                        self.offer(&wanted, expect);
+                    }
+                    self.first_words(after, expect);
+                }
+                Some(token) if token.starts_word => {
+                    self.walk(after, &words[token.word..], table, expect)
+                }
+                Some(_) => {}
+            },
+            Err(ClauseError::End(wanted)) => self.offer(&wanted, expect),
+            Err(ClauseError::At { .. }) => {}
         }
-        Wanted::CommaOrEnd => expect.word(","),
+    }
+
+    /// The words (or look-up) that satisfy what a clause wanted.
+    fn offer(&self, wanted: &Wanted, expect: &mut Expect) {
+        match wanted {
+            Wanted::Field {
+                subject,
+                clause,
+                taken,
+            } => {
+                if *clause == Clause::Where {
+                    expect.word("not");
+                    expect.word("(");
+                }
+                clause::allowed_fields(subject, self.vocabulary, *clause)
+                    .iter()
+                    .filter(|f| !taken.contains(f))
+                    .for_each(|f| expect.word(f));
+            }
+            Wanted::Words(words) => words.iter().for_each(|w| expect.word(w)),
+            Wanted::Value(field) => expect.lookup = lookup_for(field),
+            Wanted::MoreOrEnd { close } => {
+                CONNECTIVES.iter().for_each(|w| expect.word(w));
+                if *close {
+                    expect.word(")");
+                }
+            }
+            Wanted::DirectionOrEnd => {
+                DIRECTIONS.iter().for_each(|w| expect.word(w));
+                expect.word(",");
+            }
+            Wanted::CommaOrEnd => expect.word(","),
+        }
     }
 }
 
@@ -297,6 +337,7 @@ fn lookup_for(field: &Field) -> Option<Lookup> {
         | Field::Post(PostField::Author)
         | Field::Post(PostField::AuthorColumn(UserColumn::Username)) => Some(Lookup::Username),
         Field::Post(PostField::Column(PostColumn::Id)) => Some(Lookup::PostId),
+        field if field.field_type() == FieldType::UserKey => Some(Lookup::Username),
         _ => None,
     }
 }
@@ -314,11 +355,11 @@ pub fn matching_words(words: &[String], prefix: &str) -> Vec<String> {
 /// What may come next, greyed after a line that ends with a space: the one word that must come
 /// (`order ` -> `by`), which can be taken with the right arrow, or the choices (`id|username|...`),
 /// `USERNAME` or `ID` where one is looked up, shown only. `(text, insertable)`.
-pub fn next_hint(line: &str) -> Option<(String, bool)> {
+pub fn next_hint(line: &str, vocabulary: &Vocabulary) -> Option<(String, bool)> {
     if !line.ends_with(char::is_whitespace) || line.trim().is_empty() {
         return None;
     }
-    let expect = analyze(line, line.len()).expect;
+    let expect = analyze(line, line.len(), vocabulary).expect;
     match (expect.words.as_slice(), expect.lookup) {
         ([], None) => None,
         ([word], None) => Some((word.clone(), true)),
@@ -355,7 +396,11 @@ mod tests {
     use super::*;
 
     fn expect(line: &str) -> Expect {
-        analyze(line, line.len()).expect
+        analyze(line, line.len(), &Vocabulary::default()).expect
+    }
+
+    fn hint(line: &str) -> Option<(String, bool)> {
+        next_hint(line, &Vocabulary::default())
     }
 
     fn words(line: &str) -> Vec<String> {
@@ -364,7 +409,7 @@ mod tests {
 
     #[test]
     fn the_first_word_is_a_command() {
-        let slot = analyze("ge", 2);
+        let slot = analyze("ge", 2, &Vocabulary::default());
         assert_eq!((slot.start, slot.prefix.as_str()), (0, "ge"));
         assert!(slot.expect.words.contains(&"get".to_string()));
         assert!(slot.expect.words.contains(&"posts".to_string()));
@@ -384,7 +429,7 @@ mod tests {
         ] {
             assert_eq!(expect(line).lookup, Some(Lookup::Username), "{line}");
         }
-        let slot = analyze("posts of jo", 11);
+        let slot = analyze("posts of jo", 11, &Vocabulary::default());
         assert_eq!((slot.start, slot.prefix.as_str()), (9, "jo"));
     }
 
@@ -398,7 +443,10 @@ mod tests {
     #[test]
     fn keywords_entities_and_sub_words() {
         assert_eq!(words("get "), ["user", "post"]);
-        assert_eq!(words("count "), ["users", "posts"]);
+        assert_eq!(
+            words("count "),
+            ["users", "posts", "followers", "following", "rows"]
+        );
         assert_eq!(
             words("format "),
             ["table", "json", "csv", "vertical", "auto"]
@@ -486,29 +534,25 @@ mod tests {
 
     #[test]
     fn hints_name_what_comes_next() {
-        assert_eq!(next_hint("users order "), Some(("by".into(), true)));
+        assert_eq!(hint("users order "), Some(("by".into(), true)));
         assert_eq!(
-            next_hint("posts where body starts "),
+            hint("posts where body starts "),
             Some(("with".into(), true))
         );
         assert_eq!(
-            next_hint("users where "),
+            hint("users where "),
             Some(("not|(|id|username|email|password_hash|posts".into(), false))
         );
         assert_eq!(
-            next_hint("posts where author = "),
+            hint("posts where author = "),
             Some(("USERNAME".into(), false))
         );
         assert_eq!(
-            next_hint("users order by id "),
+            hint("users order by id "),
             Some(("asc|desc|,|limit|offset".into(), false))
         );
-        assert_eq!(
-            next_hint("users where id"),
-            None,
-            "not while a word is typed"
-        );
-        assert_eq!(next_hint("add user "), None, "free text");
+        assert_eq!(hint("users where id"), None, "not while a word is typed");
+        assert_eq!(hint("add user "), None, "free text");
     }
 
     #[test]

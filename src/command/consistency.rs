@@ -1,11 +1,22 @@
 //! The grammar checked against itself: every form of every command parses from a sample line,
 //! every alias means what its command means, every example parses, every command has help, and
-//! completion offers at each point exactly words that the parser then accepts.
+//! completion offers at each point exactly words that the parser then accepts. It runs against a
+//! database of the tutorial's chapter 8 (extra columns, `followers`, a `message` table), so the
+//! forms on the live schema are walked too.
 
 use super::clause::Clause;
 use super::completion::{self, Lookup};
-use super::grammar::{COMMANDS, CommandSpec, Part, Value};
-use super::{EntityKind, help, migrate, parse};
+use super::grammar::{COMMANDS, CommandSpec, On, Part, Value};
+use super::vocabulary::{Vocabulary, tests::chapter_8};
+use super::{Command, EntityKind, ParseResult, help, migrate};
+
+fn vocabulary() -> Vocabulary {
+    chapter_8()
+}
+
+fn parse(line: &str) -> ParseResult<Option<Command>> {
+    super::parse_in(line, &vocabulary())
+}
 
 /// A word of a sample line: typed text, and whether completion should offer it as a fixed word.
 #[derive(Debug, Clone)]
@@ -28,6 +39,7 @@ fn sample_text(value: Value) -> String {
         Value::Path => "out.txt".into(),
         Value::Seconds => "5".into(),
         Value::Command => "posts of john".into(),
+        Value::Table => "message".into(),
     }
 }
 
@@ -71,11 +83,11 @@ fn samples(parts: &[Part]) -> Vec<Vec<Sample>> {
             .collect(),
         Part::Clause {
             clause,
-            entity,
+            on,
             required,
         } => {
             let mut heads = if *required { vec![] } else { vec![Vec::new()] };
-            heads.push(clause_sample(*clause, *entity));
+            heads.push(clause_sample(*clause, *on));
             heads
         }
     };
@@ -90,11 +102,22 @@ fn samples(parts: &[Part]) -> Vec<Vec<Sample>> {
 }
 
 /// A clause using most of the language: fields, operators, typed values, `not`, parentheses.
-fn clause_sample(clause: Clause, entity: EntityKind) -> Vec<Sample> {
+fn clause_sample(clause: Clause, on: On) -> Vec<Sample> {
     let fixed = |w: &str| Sample::Fixed(w.to_string());
     let mut words: Vec<Sample> = clause.keywords().iter().map(|w| fixed(w)).collect();
-    let rest: Vec<Sample> = match (clause, entity) {
-        (Clause::Where, EntityKind::User) => vec![
+    const USER: On = On::Entity(EntityKind::User);
+    const POST: On = On::Entity(EntityKind::Post);
+    let rest: Vec<Sample> = match (clause, on) {
+        (Clause::Where, USER) => vec![
+            fixed("about_me"),
+            fixed("is"),
+            fixed("not"),
+            fixed("null"),
+            fixed("and"),
+            fixed("followers"),
+            fixed(">"),
+            Sample::Number("3"),
+            fixed("and"),
             fixed("username"),
             fixed("like"),
             Sample::Number("\"s%\""),
@@ -111,7 +134,11 @@ fn clause_sample(clause: Clause, entity: EntityKind) -> Vec<Sample> {
             fixed("null"),
             fixed(")"),
         ],
-        (Clause::Where, EntityKind::Post) => vec![
+        (Clause::Where, POST) => vec![
+            fixed("language"),
+            fixed("="),
+            Sample::Number("en"),
+            fixed("and"),
             fixed("author"),
             fixed("="),
             Sample::Value(Value::User),
@@ -135,10 +162,17 @@ fn clause_sample(clause: Clause, entity: EntityKind) -> Vec<Sample> {
             Sample::Number("3"),
             fixed(")"),
         ],
-        (Clause::OrderBy, EntityKind::User) => {
-            vec![fixed("posts"), fixed("desc"), fixed(","), fixed("username")]
+        (Clause::OrderBy, USER) => {
+            vec![
+                fixed("posts"),
+                fixed("desc"),
+                fixed(","),
+                fixed("last_seen"),
+                fixed(","),
+                fixed("username"),
+            ]
         }
-        (Clause::OrderBy, EntityKind::Post) => {
+        (Clause::OrderBy, POST) => {
             vec![
                 fixed("author.username"),
                 fixed(","),
@@ -146,10 +180,54 @@ fn clause_sample(clause: Clause, entity: EntityKind) -> Vec<Sample> {
                 fixed("asc"),
             ]
         }
-        (Clause::Set, EntityKind::User) => {
-            vec![fixed("email"), fixed("="), Sample::Number("a@example.com")]
+        (Clause::Set, USER) => {
+            vec![
+                fixed("email"),
+                fixed("="),
+                Sample::Number("a@example.com"),
+                fixed(","),
+                fixed("about_me"),
+                fixed("="),
+                Sample::Number("\"cats and dogs\""),
+            ]
         }
-        (Clause::Set, EntityKind::Post) => vec![
+        (Clause::With, USER) => vec![
+            fixed("about_me"),
+            fixed("="),
+            Sample::Number("\"I like cats\""),
+            fixed(","),
+            fixed("last_seen"),
+            fixed("="),
+            Sample::Number("\"2024-01-02 03:04\""),
+        ],
+        (Clause::With, POST) => vec![fixed("language"), fixed("="), Sample::Number("en")],
+        (Clause::Where, On::Table) => vec![
+            fixed("sender_id"),
+            fixed("="),
+            Sample::Value(Value::User),
+            fixed("and"),
+            fixed("read"),
+            fixed("="),
+            Sample::Number("true"),
+            fixed("and"),
+            fixed("score"),
+            fixed("between"),
+            Sample::Number("1"),
+            fixed("and"),
+            Sample::Number("2.5"),
+            fixed("or"),
+            fixed("body"),
+            fixed("contains"),
+            Sample::Number("hi"),
+        ],
+        (Clause::OrderBy, On::Table) => vec![
+            fixed("timestamp"),
+            fixed("desc"),
+            fixed(","),
+            fixed("recipient_id"),
+        ],
+        (Clause::Set | Clause::With, On::Table) => vec![],
+        (Clause::Set, POST) => vec![
             fixed("body"),
             fixed("="),
             Sample::Number("\"fixed typo\""),
@@ -213,7 +291,7 @@ fn completion_offers_each_next_word_and_only_words_that_parse() {
         for words in lines_of(spec) {
             for k in 0..=words.len() {
                 let prefix = format!("{} ", joined(spec.name, &words[..k]));
-                let expect = completion::analyze(&prefix, prefix.len()).expect;
+                let expect = completion::analyze(&prefix, prefix.len(), &vocabulary()).expect;
                 // What the sample has next is among what completion offers.
                 match words.get(k) {
                     Some(Sample::Fixed(word)) => {
@@ -248,7 +326,7 @@ fn completion_offers_each_next_word_and_only_words_that_parse() {
 
 #[test]
 fn every_command_word_is_completed_and_parses() {
-    let expect = completion::expected(&[]);
+    let expect = completion::expected(&[], &vocabulary());
     for spec in COMMANDS {
         assert!(expect.words.iter().any(|w| w == spec.name), "{}", spec.name);
         assert!(accepted(spec.name), "{}", spec.name);
@@ -289,7 +367,7 @@ fn every_command_has_help_and_an_example_that_parses() {
             assert!(overview.contains(&usage), "{usage}");
         }
         for word in std::iter::once(&spec.name).chain(spec.aliases) {
-            let page = help::topic(word).unwrap();
+            let page = help::topic(word, &vocabulary()).unwrap();
             for example in spec.examples {
                 assert!(page.contains(example), "{word}");
             }

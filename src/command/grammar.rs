@@ -3,9 +3,12 @@
 //! matched values become a [`Command`]. The parser, `help`, the usage in errors, "did you mean",
 //! completion and hints are all read off this table, so a new command or clause is one entry here.
 
+use std::sync::Arc;
+
 use super::clause::Clause;
 use super::error::{ParseError, ParseResult, alternatives, quoted};
-use super::query::{Assignment, Condition, Query, Sort};
+use super::query::{Assignment, Condition, FollowSide, Query, Sort, TableQuery};
+use super::vocabulary::{LiveTable, Vocabulary};
 use super::{
     Command, EntityKind, Existing, Format, ImportFormat, MigrateAction, OutputFile, Page,
     PromptCommand, ReadCommand, SqlCommand, Targets, TransactionCommand, UserRef, WriteCommand,
@@ -50,13 +53,21 @@ pub enum Part {
     Paging,
     /// A migration action, parsed by its clap declaration (`migrate up -n 2`).
     MigrateAction,
-    /// A clause of the query language over `entity`'s fields: `where ...`, `order by ...`,
-    /// `set ...` (see `clause`); optional unless `required`.
+    /// A clause of the query language over the fields of `on`: `where ...`, `order by ...`,
+    /// `set ...`, `with ...` (see `clause`); optional unless `required`.
     Clause {
         clause: Clause,
-        entity: EntityKind,
+        on: On,
         required: bool,
     },
+}
+
+/// Whose fields a clause names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum On {
+    Entity(EntityKind),
+    /// The table the form named before the clause (`rows of message where ...`).
+    Table,
 }
 
 /// The kinds of value, each with its own check (and, for some, its completion from the database).
@@ -80,6 +91,8 @@ pub enum Value {
     Seconds,
     /// Another command: the rest of the line, its quoting intact (`watch 5 posts of john`).
     Command,
+    /// A table the shell does not declare, by name (from the live schema).
+    Table,
 }
 
 #[derive(Debug)]
@@ -105,11 +118,14 @@ pub enum Captured {
     Filter(Option<Condition>),
     Order(Vec<Sort>),
     Set(Vec<Assignment>),
+    Table(Arc<LiveTable>),
 }
 
-/// The values a form matched, taken in order by its build function.
+/// The values a form matched, taken in order by its build function, and the vocabulary they were
+/// read with (a command inside `explain` or `watch` is read with it too).
 pub struct Captures {
     values: std::vec::IntoIter<Captured>,
+    vocabulary: Vocabulary,
 }
 
 /// `pub fn NAME(&mut self) -> ParseResult<TYPE>`: the next value, which must be a `Captured::VARIANT`.
@@ -125,10 +141,15 @@ macro_rules! captured {
 }
 
 impl Captures {
-    pub fn new(values: Vec<Captured>) -> Self {
+    pub fn new(values: Vec<Captured>, vocabulary: &Vocabulary) -> Self {
         Captures {
             values: values.into_iter(),
+            vocabulary: vocabulary.clone(),
         }
+    }
+
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
     }
 
     captured!(entity, Entity, EntityKind, "an entity");
@@ -144,6 +165,41 @@ impl Captures {
     captured!(filter, Filter, Option<Condition>, "a where clause");
     captured!(order, Order, Vec<Sort>, "an order by clause");
     captured!(set, Set, Vec<Assignment>, "a set clause");
+    captured!(table, Table, Arc<LiveTable>, "a table");
+
+    /// An optional `with ...`: empty when it was left out.
+    pub fn with(&mut self) -> ParseResult<Vec<Assignment>> {
+        match self.values.next() {
+            Some(Captured::Set(assignments)) => Ok(assignments),
+            Some(Captured::Present(false)) => Ok(Vec::new()),
+            _ => Err(mismatch("a with clause")),
+        }
+    }
+
+    /// `TABLE [for USER] [where ...] [order by ...] [limit N] [offset N]` of `rows`, `for USER`
+    /// when the form has it.
+    pub fn table_query(&mut self, for_user: bool) -> ParseResult<TableQuery> {
+        let mut query = self.table_count(for_user)?;
+        query.order = self.order()?;
+        query.page = self.page()?;
+        Ok(query)
+    }
+
+    /// `TABLE [for USER] [where ...]` of `count rows of`.
+    pub fn table_count(&mut self, for_user: bool) -> ParseResult<TableQuery> {
+        let table = self.table()?;
+        let of = match for_user {
+            true => Some(self.user()?),
+            false => None,
+        };
+        Ok(TableQuery {
+            table,
+            of,
+            filter: self.filter()?,
+            order: Vec::new(),
+            page: Page::default(),
+        })
+    }
 
     /// A required `where`.
     pub fn condition(&mut self) -> ParseResult<Condition> {
@@ -156,6 +212,7 @@ impl Captures {
         Ok(Query {
             entity,
             of,
+            follows: None,
             filter: self.filter()?,
             order: self.order()?,
             page: self.page()?,
@@ -194,7 +251,7 @@ const POST_ID: Part = Part::Value {
 const fn order(entity: EntityKind) -> Part {
     Part::Clause {
         clause: Clause::OrderBy,
-        entity,
+        on: On::Entity(entity),
         required: false,
     }
 }
@@ -202,7 +259,7 @@ const fn order(entity: EntityKind) -> Part {
 const fn filter(entity: EntityKind, required: bool) -> Part {
     Part::Clause {
         clause: Clause::Where,
-        entity,
+        on: On::Entity(entity),
         required,
     }
 }
@@ -210,10 +267,34 @@ const fn filter(entity: EntityKind, required: bool) -> Part {
 const fn set(entity: EntityKind) -> Part {
     Part::Clause {
         clause: Clause::Set,
-        entity,
+        on: On::Entity(entity),
         required: true,
     }
 }
+
+/// `[with FIELD = VALUE, ...]` after `add`: the columns the entity does not declare.
+const fn with(entity: EntityKind) -> Part {
+    Part::Clause {
+        clause: Clause::With,
+        on: On::Entity(entity),
+        required: false,
+    }
+}
+
+const TABLE: Part = Part::Value {
+    value: Value::Table,
+    shown: "TABLE",
+};
+const TABLE_FILTER: Part = Part::Clause {
+    clause: Clause::Where,
+    on: On::Table,
+    required: false,
+};
+const TABLE_ORDER: Part = Part::Clause {
+    clause: Clause::OrderBy,
+    on: On::Table,
+    required: false,
+};
 
 /// Skips the question a bulk change asks at a terminal.
 const YES: Part = Part::Optional(&Part::Keyword("--yes"));
@@ -262,6 +343,15 @@ const FILE: Part = Part::Value {
     shown: "FILE",
 };
 const KEEP_GOING: Part = Part::Optional(&Part::Keyword("--continue-on-error"));
+const FOLLOW_SIDES: Choice = Choice {
+    words: &["followers", "following"],
+    refuse: |word| {
+        format!(
+            "count users, posts, followers, following or rows, not {}",
+            quoted(word)
+        )
+    },
+};
 const ON_OFF: Choice = Choice {
     words: &["on", "off"],
     refuse: |word| format!("use on or off, not {}", quoted(word)),
@@ -375,6 +465,84 @@ pub const COMMANDS: &[CommandSpec] = &[
         ],
     },
     CommandSpec {
+        name: "followers",
+        aliases: &[],
+        summary: "list the users who follow a user (the tutorial's followers table)",
+        examples: &[
+            "followers of john",
+            "followers of john where username starts with s order by username",
+        ],
+        forms: &[form!(
+            &[
+                Part::Keyword("of"),
+                EXISTING_USER,
+                filter(EntityKind::User, false),
+                order(EntityKind::User),
+                Part::Paging
+            ],
+            |c| follow_list(c, FollowSide::Followers)
+        )],
+    },
+    CommandSpec {
+        name: "following",
+        aliases: &["followed"],
+        summary: "list the users a user follows",
+        examples: &["following of susan"],
+        forms: &[form!(
+            &[
+                Part::Keyword("of"),
+                EXISTING_USER,
+                filter(EntityKind::User, false),
+                order(EntityKind::User),
+                Part::Paging
+            ],
+            |c| follow_list(c, FollowSide::Following)
+        )],
+    },
+    CommandSpec {
+        name: "tables",
+        aliases: &[],
+        summary: "the tables beyond users and posts (a later chapter's followers, message, ...), \
+                  with their columns and rows",
+        examples: &["tables"],
+        forms: &[form!(&[], |_| read(ReadCommand::Tables))],
+    },
+    CommandSpec {
+        name: "rows",
+        aliases: &[],
+        summary: "list a table beyond users and posts; `for` picks the rows tied to a user, \
+                  `where` as in a listing",
+        examples: &[
+            "rows of followers",
+            "rows of message for john order by timestamp desc limit 5",
+            "rows of message where sender_id = john and body contains \"hello\"",
+        ],
+        forms: &[
+            form!(
+                &[
+                    Part::Keyword("of"),
+                    TABLE,
+                    TABLE_FILTER,
+                    TABLE_ORDER,
+                    Part::Paging
+                ],
+                |c| read(ReadCommand::Rows(c.table_query(false)?))
+            ),
+            form!(
+                &[
+                    Part::Keyword("of"),
+                    TABLE,
+                    Part::Keyword("for"),
+                    EXISTING_USER,
+                    TABLE_FILTER,
+                    TABLE_ORDER,
+                    Part::Paging
+                ],
+                |c| read(ReadCommand::Rows(c.table_query(true)?))
+            ),
+        ],
+    },
+    CommandSpec {
         name: "get",
         aliases: &["show"],
         summary: "show one user, or one post with its author",
@@ -417,8 +585,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "add",
         aliases: &["new"],
-        summary: "add a user, or a post (alone, `add post` asks for the body and the author)",
-        examples: &["add post \"my first post!\" by john"],
+        summary: "add a user, or a post (alone, `add post` asks for the body and the author); \
+                  `with` sets columns the shell does not declare",
+        examples: &[
+            "add post \"my first post!\" by john",
+            "add user susan susan@example.com with about_me = \"I like cats\"",
+        ],
         forms: &[
             form!(
                 &[
@@ -430,13 +602,15 @@ pub const COMMANDS: &[CommandSpec] = &[
                     Part::Value {
                         value: Value::Email,
                         shown: "EMAIL"
-                    }
+                    },
+                    with(EntityKind::User)
                 ],
                 |c| {
                     c.entity()?;
                     write(WriteCommand::AddUser {
                         username: c.text()?,
                         email: c.text()?,
+                        with: c.with()?,
                     })
                 }
             ),
@@ -448,13 +622,15 @@ pub const COMMANDS: &[CommandSpec] = &[
                         shown: "\"BODY\""
                     },
                     Part::Keyword("by"),
-                    EXISTING_USER
+                    EXISTING_USER,
+                    with(EntityKind::Post)
                 ],
                 |c| {
                     c.entity()?;
                     write(WriteCommand::AddPost {
                         body: c.text()?,
                         author: c.user()?,
+                        with: c.with()?,
                     })
                 }
             ),
@@ -463,6 +639,46 @@ pub const COMMANDS: &[CommandSpec] = &[
                 prompt(PromptCommand::AskForPost)
             }),
         ],
+    },
+    CommandSpec {
+        name: "follow",
+        aliases: &[],
+        summary: "make a user follow another: follow WHOM by WHO (the tutorial's user.follow)",
+        examples: &["follow susan by john"],
+        forms: &[form!(
+            &[
+                Part::Value {
+                    value: Value::User,
+                    shown: "USERNAME|ID"
+                },
+                Part::Keyword("by"),
+                EXISTING_USER
+            ],
+            |c| write(WriteCommand::Follow {
+                followed: c.user()?,
+                follower: c.user()?,
+            })
+        )],
+    },
+    CommandSpec {
+        name: "unfollow",
+        aliases: &[],
+        summary: "stop a user following another: unfollow WHOM by WHO",
+        examples: &["unfollow susan by john"],
+        forms: &[form!(
+            &[
+                Part::Value {
+                    value: Value::User,
+                    shown: "USERNAME|ID"
+                },
+                Part::Keyword("by"),
+                EXISTING_USER
+            ],
+            |c| write(WriteCommand::Unfollow {
+                followed: c.user()?,
+                follower: c.user()?,
+            })
+        )],
     },
     CommandSpec {
         name: "delete",
@@ -569,9 +785,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "count",
         aliases: &[],
-        summary: "count users or posts, or one user's posts; `where` as in a listing",
+        summary: "count users or posts, one user's posts, followers, or a table's rows; `where` as \
+                  in a listing",
         examples: &[
             "count posts of john",
+            "count rows of message for john",
             "count posts where author.email like \"%@example.com\"",
         ],
         forms: &[
@@ -579,6 +797,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 ReadCommand::Count {
                     entity: c.entity()?,
                     of: None,
+                    follows: None,
                     filter: c.filter()?,
                 }
             )),
@@ -586,6 +805,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 ReadCommand::Count {
                     entity: c.entity()?,
                     of: None,
+                    follows: None,
                     filter: c.filter()?,
                 }
             )),
@@ -599,8 +819,46 @@ pub const COMMANDS: &[CommandSpec] = &[
                 |c| read(ReadCommand::Count {
                     entity: c.entity()?,
                     of: Some(c.user()?),
+                    follows: None,
                     filter: c.filter()?,
                 })
+            ),
+            form!(
+                &[
+                    Part::Choice(&FOLLOW_SIDES),
+                    Part::Keyword("of"),
+                    EXISTING_USER,
+                    filter(EntityKind::User, false)
+                ],
+                |c| {
+                    let side = FollowSide::ALL[c.choice()?];
+                    read(ReadCommand::Count {
+                        entity: EntityKind::User,
+                        of: None,
+                        follows: Some((side, c.user()?)),
+                        filter: c.filter()?,
+                    })
+                }
+            ),
+            form!(
+                &[
+                    Part::Keyword("rows"),
+                    Part::Keyword("of"),
+                    TABLE,
+                    TABLE_FILTER
+                ],
+                |c| read(ReadCommand::CountRows(c.table_count(false)?))
+            ),
+            form!(
+                &[
+                    Part::Keyword("rows"),
+                    Part::Keyword("of"),
+                    TABLE,
+                    Part::Keyword("for"),
+                    EXISTING_USER,
+                    TABLE_FILTER
+                ],
+                |c| read(ReadCommand::CountRows(c.table_count(true)?))
             ),
             hidden(&[USERS, Part::Keyword("of"), EXISTING_USER], |_| {
                 Err(ParseError::new(
@@ -613,14 +871,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "describe",
         aliases: &["desc"],
         summary: "columns, types, indexes and foreign keys of a table, read from the database",
-        examples: &["describe post"],
-        forms: &[form!(
-            &[Part::Entity {
-                kinds: &EntityKind::ALL,
-                plural: false
-            }],
-            |c| read(ReadCommand::Describe(c.entity()?))
-        )],
+        examples: &["describe post", "describe followers"],
+        forms: &[
+            form!(
+                &[Part::Entity {
+                    kinds: &EntityKind::ALL,
+                    plural: false
+                }],
+                |c| read(ReadCommand::Describe(c.entity()?))
+            ),
+            form!(&[TABLE], |c| read(ReadCommand::DescribeTable(c.table()?))),
+        ],
     },
     CommandSpec {
         name: "set",
@@ -837,7 +1098,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             }],
             |c| {
                 let line = c.text()?;
-                match super::parse(&line)? {
+                match super::parse_in(&line, c.vocabulary())? {
                     Some(Command::Read(command)) => {
                         prompt(PromptCommand::Explain(Box::new(command)))
                     }
@@ -872,7 +1133,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             |c| {
                 let every = if c.present()? { c.id()? as u64 } else { 2 };
                 let line = c.text()?;
-                match super::parse(&line)? {
+                match super::parse_in(&line, c.vocabulary())? {
                     Some(Command::Read(command)) => prompt(PromptCommand::Watch {
                         every,
                         line,
@@ -915,6 +1176,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         forms: &[form!(&[], |_| prompt(PromptCommand::Exit))],
     },
 ];
+
+/// `followers of USER ...`, `following of USER ...`: users, by the follow relation.
+fn follow_list(c: &mut Captures, side: FollowSide) -> ParseResult<Command> {
+    let user = c.user()?;
+    let mut query = c.query(EntityKind::User, None)?;
+    query.follows = Some((side, user));
+    read(ReadCommand::List(query))
+}
 
 fn update_where(c: &mut Captures) -> ParseResult<Command> {
     write(WriteCommand::Update {
@@ -1085,8 +1354,8 @@ mod tests {
         assert_eq!(
             find("add").unwrap().usage(),
             [
-                "add user USERNAME EMAIL",
-                "add post \"BODY\" by USERNAME|ID",
+                "add user USERNAME EMAIL [with FIELD = VALUE, ...]",
+                "add post \"BODY\" by USERNAME|ID [with FIELD = VALUE, ...]",
                 "add post"
             ]
         );

@@ -6,7 +6,8 @@ use super::clause::Clause;
 use super::entity::EntityDescription;
 use super::error::{ParseError, ParseResult, quoted};
 use super::grammar::{self, COMMANDS};
-use super::query::{CONDITION_SHAPE, Field, Operator};
+use super::query::{CONDITION_SHAPE, Operator, Subject};
+use super::vocabulary::Vocabulary;
 
 /// Usages longer than this put their summary on the next line, so the overview fits 100 columns.
 const USAGE_COLUMN: usize = 40;
@@ -63,10 +64,11 @@ pub fn overview(entities: &[EntityDescription]) -> String {
     text
 }
 
-pub fn topic(word: &str) -> ParseResult<String> {
+/// `help COMMAND`, or the query language's page (with the fields `vocabulary` adds).
+pub fn topic(word: &str, vocabulary: &Vocabulary) -> ParseResult<String> {
     let first = word.split_whitespace().next().unwrap_or(word);
     if QUERY_TOPICS.iter().any(|t| t.eq_ignore_ascii_case(first)) {
-        return Ok(query_language());
+        return Ok(query_language(vocabulary));
     }
     let Some(command) = grammar::find(first) else {
         let hint = grammar::nearest(first)
@@ -93,26 +95,35 @@ pub fn topic(word: &str) -> ParseResult<String> {
     Ok(text)
 }
 
-/// `help where`: the query language, written from its fields and operators.
-pub fn query_language() -> String {
+/// `help where`: the query language, written from its fields and operators; the columns and
+/// tables beyond the entities are `vocabulary`'s.
+pub fn query_language(vocabulary: &Vocabulary) -> String {
     let mut text = format!(
         "where: choose rows by their fields, in users, posts, count, update and delete\n\
          CONDITION is {CONDITION_SHAPE}\n\
          (not binds tighter than and, and tighter than or).\n"
     );
-    for entity in EntityKind::ALL {
-        let fields: Vec<String> = Field::all(entity)
+    let subjects = EntityKind::ALL
+        .into_iter()
+        .map(Subject::Entity)
+        .chain(vocabulary.tables().iter().cloned().map(Subject::Table));
+    for subject in subjects {
+        let fields: Vec<String> = subject
+            .fields(vocabulary)
             .iter()
-            .map(|f| match f.note() {
-                Some(note) => format!("{} ({note})", f.name()),
-                None => f.name(),
+            .map(|f| {
+                let name = super::clause::shown_name(&f.name());
+                match f.note() {
+                    Some(note) => format!("{name} ({note})"),
+                    None => name,
+                }
             })
             .collect();
-        text.push_str(&format!(
-            "fields of {}:\n  {}\n",
-            entity.plural(),
-            fields.join(", ")
-        ));
+        let title = match &subject {
+            Subject::Entity(entity) => entity.plural().to_string(),
+            Subject::Table(table) => format!("rows of {}", super::clause::shown_name(&table.name)),
+        };
+        text.push_str(&format!("fields of {title}:\n  {}\n", fields.join(", ")));
     }
     text.push_str("operators:\n");
     let mut shown: Vec<(&str, &str)> = Vec::new();
@@ -131,10 +142,25 @@ pub fn query_language() -> String {
          values: whole numbers; text, quoted when it has spaces or is a keyword;\n  \
          timestamps as YYYY-MM-DD or \"YYYY-MM-DD HH:MM[:SS]\", in UTC\n",
     );
-    for clause in [Clause::OrderBy, Clause::Set] {
+    let grown = EntityKind::ALL
+        .iter()
+        .any(|e| !vocabulary.extras(*e).is_empty())
+        || !vocabulary.tables().is_empty();
+    if grown {
+        text.push_str(
+            "  dates as YYYY-MM-DD, booleans as true or false, numbers as 2 or 2.5; a column \
+             holding a user (sender_id) takes a username or an id\n",
+        );
+    }
+    let mut clauses = vec![Clause::OrderBy, Clause::Set];
+    if grown {
+        clauses.push(Clause::With);
+    }
+    for clause in clauses {
         let what = match clause {
             Clause::OrderBy => "any field but password_hash and author; the id breaks ties",
             Clause::Set => "in update: the same rules as add; id and posts cannot be set",
+            Clause::With => "in add user and add post: the columns the shell does not declare",
             Clause::Where => "",
         };
         text.push_str(&format!("{}: {what}\n", clause.shown()));
@@ -147,6 +173,7 @@ pub fn query_language() -> String {
 mod tests {
     use super::*;
     use crate::command::EntityKind;
+    use crate::command::query::Field;
 
     #[test]
     fn the_overview_lists_every_command_and_entity() {
@@ -166,12 +193,24 @@ mod tests {
 
     #[test]
     fn the_query_page_names_every_field_and_operator_and_its_examples_parse() {
-        let page = topic("WHERE").unwrap();
-        assert_eq!(topic("order by").unwrap(), page);
+        let none = Vocabulary::default();
+        let page = topic("WHERE", &none).unwrap();
+        assert_eq!(topic("order by", &none).unwrap(), page);
         for entity in EntityKind::ALL {
-            for field in Field::names(entity) {
+            for field in Field::names(entity, &none) {
                 assert!(page.contains(&field), "{field}");
             }
+        }
+        let chapter_8 = crate::command::vocabulary::tests::chapter_8();
+        let grown = topic("where", &chapter_8).unwrap();
+        for field in [
+            "about_me (varchar(140))",
+            "last_seen (datetime)",
+            "followers (the number of users who follow them)",
+            "language (varchar(5))",
+            "fields of rows of message:\n  id, sender_id (USERNAME|ID)",
+        ] {
+            assert!(grown.contains(field), "{field}: {grown}");
         }
         for operator in Operator::all() {
             let (shown, _) = operator.explained();
@@ -189,10 +228,15 @@ mod tests {
 
     #[test]
     fn a_topic_shows_usage_and_an_example() {
+        let none = Vocabulary::default();
+        let topic = |word: &str| topic(word, &none);
         let text = topic("ADD").unwrap();
         assert!(text.starts_with("add: "));
-        assert!(text.contains("  add user USERNAME EMAIL\n"));
-        assert!(text.ends_with("example:\n  add post \"my first post!\" by john"));
+        assert!(text.contains("  add user USERNAME EMAIL [with FIELD = VALUE, ...]\n"));
+        assert!(text.ends_with(
+            "examples:\n  add post \"my first post!\" by john\n  \
+             add user susan susan@example.com with about_me = \"I like cats\""
+        ));
         assert!(
             topic("delete")
                 .unwrap()

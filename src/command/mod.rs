@@ -8,7 +8,9 @@
 //!   by`, `set`) over the entities' fields;
 //! - `sql_words`: the meaningful words of a raw SQL statement (its kind, destructive ones);
 //! - `validate`: the rules values must pass; `entity`, `format`, `migrate`: the words for entities,
-//!   output formats and migration actions (the last two shared with the clap command line).
+//!   output formats and migration actions (the last two shared with the clap command line);
+//! - `vocabulary`: what the live database holds beyond the entities (extra columns, other tables,
+//!   the follow relation), handed in as data by the layers above.
 //!
 //! A [`Command`] says who carries it out: the prompt itself, transaction control, or the data
 //! session (reads, writes, raw SQL, migrations), so every `match` on it is exhaustive.
@@ -27,6 +29,7 @@ pub mod query;
 pub mod script;
 pub mod sql_words;
 pub mod validate;
+pub mod vocabulary;
 
 #[cfg(test)]
 mod consistency;
@@ -35,8 +38,9 @@ pub use entity::{EntityDescription, EntityKind};
 pub use error::{ParseError, ParseResult, quoted};
 pub use format::Format;
 pub use migrate::{MigrateAction, MigrateCommand, Needs, SqlRange};
-pub use parser::{parse, user_ref};
-pub use query::{Assignment, Condition, Query};
+pub use parser::{parse, parse_in, user_ref};
+pub use query::{Assignment, Condition, Query, Subject, TableQuery};
+pub use vocabulary::Vocabulary;
 
 /// A user, named the way people name them: a number is an id, anything else a username.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -219,9 +223,19 @@ pub enum ReadCommand {
     Count {
         entity: EntityKind,
         of: Option<UserRef>,
+        /// `count followers of USER`, `count following of USER`.
+        follows: Option<(query::FollowSide, UserRef)>,
         filter: Option<Condition>,
     },
+    /// `tables`: the tables the shell does not declare, with their columns and rows.
+    Tables,
+    /// `rows of TABLE ...`: a table the shell does not declare, streamed a page at a time.
+    Rows(TableQuery),
+    /// `count rows of TABLE ...`.
+    CountRows(TableQuery),
     Describe(EntityKind),
+    /// `describe TABLE` for a table the shell does not declare.
+    DescribeTable(std::sync::Arc<vocabulary::LiveTable>),
     CheckPassword {
         user: UserRef,
         password: Secret,
@@ -233,10 +247,23 @@ pub enum WriteCommand {
     AddUser {
         username: String,
         email: String,
+        /// `with FIELD = VALUE, ...`: columns the entity does not declare (`about_me`).
+        with: Vec<Assignment>,
     },
     AddPost {
         body: String,
         author: UserRef,
+        with: Vec<Assignment>,
+    },
+    /// `follow USER by USER`: the second follows the first.
+    Follow {
+        followed: UserRef,
+        follower: UserRef,
+    },
+    /// `unfollow USER by USER`.
+    Unfollow {
+        followed: UserRef,
+        follower: UserRef,
     },
     DeleteUser {
         user: UserRef,

@@ -4,14 +4,22 @@
 //! furthest explains why, with the command's usage.
 
 use super::clause::{self, Clause, ClauseError, ClauseValue, Token, Wanted};
-use super::error::{ParseError, ParseResult, quoted};
-use super::grammar::{self, Captured, Captures, CommandSpec, Form, PAGING, Part, Value};
+use super::error::{ParseError, ParseResult, alternatives, quoted};
+use super::grammar::{self, Captured, Captures, CommandSpec, Form, On, PAGING, Part, Value};
 use super::lexer::{self, Word};
 use super::migrate::{self, MigrateWordsError};
+use super::query::Subject;
+use super::vocabulary::Vocabulary;
 use super::{Command, Page, UserRef, validate};
 
-/// Parses one line. `Ok(None)` for a blank line or a `#` comment.
+/// Parses one line against the entities alone (chapter 4's schema). `Ok(None)` for a blank line
+/// or a `#` comment.
 pub fn parse(line: &str) -> ParseResult<Option<Command>> {
+    parse_in(line, &Vocabulary::default())
+}
+
+/// Parses one line; the fields and tables beyond the entities are those of `vocabulary`.
+pub fn parse_in(line: &str, vocabulary: &Vocabulary) -> ParseResult<Option<Command>> {
     let trimmed = line.trim();
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
@@ -25,7 +33,12 @@ pub fn parse(line: &str) -> ParseResult<Option<Command>> {
         if statement.is_empty() {
             return Err(missing(spec));
         }
-        return build_first(spec, vec![Captured::Text(statement.to_string())]).map(Some);
+        return build_first(
+            spec,
+            vec![Captured::Text(statement.to_string())],
+            vocabulary,
+        )
+        .map(Some);
     }
     let words = lexer::split(trimmed).map_err(|_| {
         ParseError::new("unterminated quote: close it with the same quote character it opened with")
@@ -45,7 +58,7 @@ pub fn parse(line: &str) -> ParseResult<Option<Command>> {
             name = spec.name
         )));
     }
-    match_forms(spec, rest).map(Some)
+    match_forms(spec, rest, vocabulary).map(Some)
 }
 
 /// A number is an id; anything else is a username (checked like one).
@@ -57,9 +70,13 @@ pub fn user_ref(word: &str) -> ParseResult<UserRef> {
     Ok(UserRef::Username(word.to_string()))
 }
 
-fn build_first(spec: &CommandSpec, values: Vec<Captured>) -> ParseResult<Command> {
+fn build_first(
+    spec: &CommandSpec,
+    values: Vec<Captured>,
+    vocabulary: &Vocabulary,
+) -> ParseResult<Command> {
     let form = spec.forms.first().ok_or_else(|| missing(spec))?;
-    (form.build)(&mut Captures::new(values))
+    (form.build)(&mut Captures::new(values, vocabulary))
 }
 
 fn split_first_word(line: &str) -> (&str, &str) {
@@ -103,11 +120,15 @@ enum Why {
     Incomplete(String),
 }
 
-fn match_forms(spec: &CommandSpec, words: &[Word]) -> ParseResult<Command> {
+fn match_forms(
+    spec: &CommandSpec,
+    words: &[Word],
+    vocabulary: &Vocabulary,
+) -> ParseResult<Command> {
     let mut best: Option<Miss> = None;
     for form in spec.forms {
-        match match_form(form, words) {
-            Ok(values) => return (form.build)(&mut Captures::new(values)),
+        match match_form(form, words, vocabulary) {
+            Ok(values) => return (form.build)(&mut Captures::new(values, vocabulary)),
             Err(miss) => {
                 if best.as_ref().is_none_or(|b| miss.at > b.at) {
                     best = Some(miss);
@@ -140,6 +161,7 @@ struct Cursor<'a> {
     words: &'a [Word],
     at: usize,
     values: Vec<Captured>,
+    vocabulary: &'a Vocabulary,
 }
 
 impl Cursor<'_> {
@@ -152,11 +174,12 @@ impl Cursor<'_> {
     }
 }
 
-fn match_form(form: &Form, words: &[Word]) -> Result<Vec<Captured>, Miss> {
+fn match_form(form: &Form, words: &[Word], vocabulary: &Vocabulary) -> Result<Vec<Captured>, Miss> {
     let mut cursor = Cursor {
         words,
         at: 0,
         values: Vec::new(),
+        vocabulary,
     };
     for part in form.parts {
         match_part(part, &mut cursor)?;
@@ -230,9 +253,26 @@ fn match_part(part: &Part, cursor: &mut Cursor) -> Result<(), Miss> {
         }
         Part::Clause {
             clause,
-            entity,
+            on,
             required,
-        } => take_clause(*clause, *entity, *required, cursor),
+        } => {
+            let subject = match on {
+                On::Entity(entity) => Subject::Entity(*entity),
+                // The table the form named before its clauses.
+                On::Table => match cursor.values.iter().rev().find_map(|v| match v {
+                    Captured::Table(table) => Some(table.clone()),
+                    _ => None,
+                }) {
+                    Some(table) => Subject::Table(table),
+                    None => {
+                        return Err(cursor.miss(Why::Invalid(ParseError::new(
+                            "internal error: the grammar declares no table before this clause",
+                        ))));
+                    }
+                },
+            };
+            take_clause(*clause, &subject, *required, cursor)
+        }
         Part::MigrateAction => {
             let rest = lexer::texts(&cursor.words[cursor.at..]);
             let rest = rest.as_slice();
@@ -295,6 +335,7 @@ fn take_value(value: Value, cursor: &mut Cursor) -> Result<Captured, Miss> {
             cursor.at = cursor.words.len();
             return Ok(Captured::Text(rest));
         }
+        Value::Table => table(cursor.vocabulary, &word).map(Captured::Table),
         Value::Path if word.trim().is_empty() => Err(ParseError::new("the file name is empty")),
         Value::Path => Ok(Captured::Text(word.clone())),
         Value::Topic | Value::Statement => {
@@ -312,10 +353,61 @@ fn take_value(value: Value, cursor: &mut Cursor) -> Result<Captured, Miss> {
     }
 }
 
+/// A table the shell does not declare, by its name (the exact one, or the one that differs only in
+/// case); the entities' own tables are named by their commands.
+fn table(
+    vocabulary: &Vocabulary,
+    word: &str,
+) -> ParseResult<std::sync::Arc<super::vocabulary::LiveTable>> {
+    if let Some(table) = vocabulary.table(word) {
+        return Ok(table.clone());
+    }
+    if let Some(entity) = super::EntityKind::ALL
+        .into_iter()
+        .find(|e| word.eq_ignore_ascii_case(e.singular()))
+    {
+        return Err(ParseError::new(format!(
+            "{} is the {} entity's table: list it with {}",
+            quoted(word),
+            entity.class_name(),
+            entity.plural()
+        )));
+    }
+    let names: Vec<String> = vocabulary
+        .tables()
+        .iter()
+        .map(|t| clause::shown_name(&t.name))
+        .collect();
+    if names.is_empty() {
+        return Err(ParseError::new(format!(
+            "there is no table {}: this database has no tables beyond user and post",
+            quoted(word)
+        )));
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let nearest = vocabulary
+        .tables()
+        .iter()
+        .map(|t| {
+            let distance =
+                strsim::damerau_levenshtein(&word.to_lowercase(), &t.name.to_lowercase());
+            (t, distance)
+        })
+        .filter(|(t, distance)| *distance <= 2.max(t.name.len() / 3))
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(t, _)| format!("did you mean {}? ", clause::shown_name(&t.name)))
+        .unwrap_or_default();
+    Err(ParseError::new(format!(
+        "there is no table {}: {nearest}the tables beyond user and post are {}",
+        quoted(word),
+        alternatives(&refs).replacen(" or ", " and ", 1)
+    )))
+}
+
 /// A clause: its keywords, then what `clause` parses of the words that follow.
 fn take_clause(
     kind: Clause,
-    entity: super::EntityKind,
+    subject: &Subject,
     required: bool,
     cursor: &mut Cursor,
 ) -> Result<(), Miss> {
@@ -337,7 +429,7 @@ fn take_clause(
         cursor.values.push(match kind {
             Clause::Where => Captured::Filter(None),
             Clause::OrderBy => Captured::Order(Vec::new()),
-            Clause::Set => Captured::Set(Vec::new()),
+            Clause::Set | Clause::With => Captured::Set(Vec::new()),
         });
         return Ok(());
     }
@@ -355,7 +447,7 @@ fn take_clause(
     }
     let base = cursor.at;
     let tokens = clause::tokens(&cursor.words[base..]);
-    let next = clause::parse(kind, &tokens, entity).map(|parsed| {
+    let next = clause::parse(kind, &tokens, subject, cursor.vocabulary).map(|parsed| {
         cursor.values.push(match parsed.value {
             ClauseValue::Where(condition) => Captured::Filter(Some(condition)),
             ClauseValue::OrderBy(sorts) => Captured::Order(sorts),
@@ -380,7 +472,7 @@ fn take_clause(
         },
         Err(ClauseError::End(wanted)) => {
             cursor.at = cursor.words.len();
-            Err(cursor.miss(Why::Incomplete(incomplete(&wanted))))
+            Err(cursor.miss(Why::Incomplete(incomplete(&wanted, cursor.vocabulary))))
         }
         Err(ClauseError::At { token, error }) => {
             cursor.at = base + tokens.get(token).map_or(0, |t: &Token| t.word);
@@ -390,14 +482,20 @@ fn take_clause(
 }
 
 /// What a clause that stopped short still needs, in words.
-fn incomplete(wanted: &Wanted) -> String {
+fn incomplete(wanted: &Wanted, vocabulary: &Vocabulary) -> String {
     match wanted {
-        Wanted::Field { entity, clause, .. } => {
-            let names = clause::allowed_fields(*entity, *clause).join(", ");
+        Wanted::Field {
+            subject, clause, ..
+        } => {
+            let names: Vec<String> = clause::allowed_fields(subject, vocabulary, *clause)
+                .iter()
+                .map(|n| clause::shown_name(n))
+                .collect();
             format!(
-                "{} needs a field of {}: {names}",
+                "{} needs a field of {}: {}",
                 clause.keywords().join(" "),
-                entity.plural()
+                subject.shown(),
+                names.join(", ")
             )
         }
         Wanted::Words(words) => {
@@ -544,28 +642,32 @@ mod tests {
             ok("add user john john@example.com"),
             write(WriteCommand::AddUser {
                 username: "john".into(),
-                email: "john@example.com".into()
+                email: "john@example.com".into(),
+                with: vec![]
             })
         );
         assert_eq!(
             ok(r#"add post "my first post!" by john"#),
             write(WriteCommand::AddPost {
                 body: "my first post!".into(),
-                author: name("john")
+                author: name("john"),
+                with: vec![]
             })
         );
         assert_eq!(
             ok(r#"add post 'it''s' by 1"#),
             write(WriteCommand::AddPost {
                 body: "its".into(),
-                author: UserRef::Id(1)
+                author: UserRef::Id(1),
+                with: vec![]
             })
         );
         assert_eq!(
             ok(r#"add post "say \"hi\"" by john"#),
             write(WriteCommand::AddPost {
                 body: "say \"hi\"".into(),
-                author: name("john")
+                author: name("john"),
+                with: vec![]
             })
         );
         assert_eq!(ok("add post"), prompt(PromptCommand::AskForPost));
@@ -607,6 +709,7 @@ mod tests {
             read(ReadCommand::Count {
                 entity: EntityKind::User,
                 of: None,
+                follows: None,
                 filter: None
             })
         );
@@ -615,6 +718,7 @@ mod tests {
             read(ReadCommand::Count {
                 entity: EntityKind::Post,
                 of: Some(name("john")),
+                follows: None,
                 filter: None
             })
         );

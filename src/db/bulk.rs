@@ -33,6 +33,7 @@ impl PendingPost {
         WriteCommand::AddPost {
             body: self.body.clone(),
             author: UserRef::Id(self.author_id),
+            with: Vec::new(),
         }
     }
 }

@@ -7,16 +7,23 @@ use sea_orm::sea_query::{
     Condition as SqlCondition, Expr, ExprTrait, Func, Query, SelectStatement,
 };
 
+use sea_orm::sea_query::Alias;
+
 use super::fetch::Fetch;
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
-use super::listing::{case_twin_of, selection, written_by_exactly};
+use super::listing::{
+    case_twin_of, related_by_follows, selection, table_selection, written_by_exactly,
+};
 use super::queries::{ensure_available, find_user, taken_in_a_race};
 use super::row::integer;
-use crate::command::query::{Assignment, Field, Literal, PostField, UserColumn, UserField};
-use crate::command::{Condition, EntityKind, Targets, UserRef};
+use crate::command::query::{
+    Assignment, Field, FollowSide, Literal, PostField, UserColumn, UserField,
+};
+use crate::command::vocabulary::Vocabulary;
+use crate::command::{Condition, EntityKind, TableQuery, Targets, UserRef};
 use crate::entities::{post, user};
 use crate::error::{Error, Result};
-use crate::render::Outcome;
+use crate::render::{CountOf, Outcome};
 
 /// Ids are deleted in groups of this many: well under every backend's limit on bound values.
 const IDS_PER_STATEMENT: usize = 500;
@@ -38,24 +45,40 @@ fn names_author_columns(filter: Option<&Condition>) -> bool {
     })
 }
 
-/// `count users|posts [of USER] [where ...]`.
+/// What `count` counts: users or posts (of a user, or by the follow relation), and which.
+pub struct Counted<'a> {
+    pub entity: EntityKind,
+    pub of: Option<&'a UserRef>,
+    pub follows: Option<(FollowSide, &'a UserRef)>,
+    pub filter: Option<&'a Condition>,
+}
+
+/// `count users|posts [of USER] [where ...]`, `count followers|following of USER [where ...]`.
 pub async fn count<F: Fetch>(
     db: &F,
-    entity: EntityKind,
-    of: Option<&UserRef>,
-    filter: Option<&Condition>,
+    counted: Counted<'_>,
+    vocabulary: &Vocabulary,
 ) -> Result<Outcome> {
-    let count = how_many(db, entity, of, filter).await?;
-    Ok(Outcome::Count { count, entity })
+    let entity = counted.entity;
+    let count = how_many(db, counted, vocabulary).await?;
+    Ok(Outcome::Count {
+        count,
+        of: CountOf::Entity(entity),
+    })
 }
 
 /// How many rows a query selects.
 pub async fn how_many<F: Fetch>(
     db: &F,
-    entity: EntityKind,
-    of: Option<&UserRef>,
-    filter: Option<&Condition>,
+    counted: Counted<'_>,
+    vocabulary: &Vocabulary,
 ) -> Result<u64> {
+    let Counted {
+        entity,
+        of,
+        follows,
+        filter,
+    } = counted;
     let access = if names_author_columns(filter) {
         AuthorAccess::Joined
     } else {
@@ -63,7 +86,7 @@ pub async fn how_many<F: Fetch>(
     };
     if let (EntityKind::Post, Some(UserRef::Username(name))) = (entity, of) {
         // One statement: the author found inside the count (see `written_by_exactly`).
-        let rest = selection(db, None, filter, access).await?;
+        let rest = selection(db, None, filter, access, vocabulary).await?;
         let count = count_rows(db, entity, rest.add(written_by_exactly(name)), access).await?;
         if count > 0 {
             return Ok(count);
@@ -71,11 +94,29 @@ pub async fn how_many<F: Fetch>(
         let Some(id) = case_twin_of(db, name).await? else {
             return Ok(0);
         };
-        let condition = selection(db, Some(&UserRef::Id(id)), filter, access).await?;
+        let condition = selection(db, Some(&UserRef::Id(id)), filter, access, vocabulary).await?;
         return count_rows(db, entity, condition, access).await;
     }
-    let condition = selection(db, of, filter, access).await?;
+    let mut condition = selection(db, of, filter, access, vocabulary).await?;
+    if let Some((side, user)) = follows {
+        condition = condition.add(related_by_follows(db, vocabulary, side, user).await?);
+    }
     count_rows(db, entity, condition, access).await
+}
+
+/// `count rows of TABLE [for USER] [where ...]`.
+pub async fn count_table_rows<F: Fetch>(
+    db: &F,
+    query: &TableQuery,
+    vocabulary: &Vocabulary,
+) -> Result<u64> {
+    let condition = table_selection(db, query, vocabulary).await?;
+    let select = Query::select()
+        .expr(Func::count(Expr::cust("*")))
+        .from(Alias::new(&query.table.name))
+        .cond_where(condition)
+        .to_owned();
+    first_integer(db, &select).await
 }
 
 /// How many rows `update` or `delete` with this condition would change, asked before they run.
@@ -83,8 +124,9 @@ pub async fn count_matching<C: ConnectionTrait>(
     db: &C,
     entity: EntityKind,
     filter: &Condition,
+    vocabulary: &Vocabulary,
 ) -> Result<u64> {
-    let condition = selection(db, None, Some(filter), AuthorAccess::Correlated).await?;
+    let condition = selection(db, None, Some(filter), AuthorAccess::Correlated, vocabulary).await?;
     count_rows(db, entity, condition, AuthorAccess::Correlated).await
 }
 
@@ -148,6 +190,7 @@ pub async fn update<C: ConnectionTrait>(
     db: &C,
     targets: &Targets,
     set: &[Assignment],
+    vocabulary: &Vocabulary,
 ) -> Result<Outcome> {
     let entity = targets.entity();
     let condition = match targets {
@@ -159,7 +202,7 @@ pub async fn update<C: ConnectionTrait>(
             SqlCondition::all().add(Expr::col((post::Entity, post::Column::Id)).eq(*id))
         }
         Targets::Where { filter, .. } => {
-            selection(db, None, Some(filter), AuthorAccess::Correlated).await?
+            selection(db, None, Some(filter), AuthorAccess::Correlated, vocabulary).await?
         }
     };
     let matched = count_rows(db, entity, condition.clone(), AuthorAccess::Correlated).await?;
@@ -178,6 +221,7 @@ pub async fn update<C: ConnectionTrait>(
         backend: db.get_database_backend(),
         author: AuthorAccess::Correlated,
         users: &no_users,
+        follows: vocabulary.follows(),
     };
     let mut statement = Query::update();
     match entity {
@@ -191,17 +235,22 @@ pub async fn update<C: ConnectionTrait>(
     }
     for assignment in set {
         let value = assigned_value(db, &sql, assignment).await?;
-        match assignment.field {
+        match &assignment.field {
             Field::User(UserField::Column(column)) => {
-                statement.value(user_column(column), value);
+                statement.value(user_column(*column), value);
             }
             Field::Post(PostField::Column(column)) => {
-                statement.value(post_column(column), value);
+                statement.value(post_column(*column), value);
             }
             Field::Post(PostField::Author) => {
                 statement.value(post::Column::UserId, value);
             }
-            Field::User(UserField::Posts) | Field::Post(PostField::AuthorColumn(_)) => {
+            Field::User(UserField::Extra(column)) | Field::Post(PostField::Extra(column)) => {
+                statement.value(Alias::new(&column.name), value);
+            }
+            Field::User(UserField::Posts | UserField::Followers | UserField::Following)
+            | Field::Post(PostField::AuthorColumn(_))
+            | Field::Table(_) => {
                 return Err(Error::new(
                     assignment.field.refuses_set().unwrap_or_default(),
                 ));
@@ -283,8 +332,9 @@ pub async fn delete_where<C: ConnectionTrait>(
     entity: EntityKind,
     filter: &Condition,
     cascade: bool,
+    vocabulary: &Vocabulary,
 ) -> Result<Outcome> {
-    let condition = selection(db, None, Some(filter), AuthorAccess::Correlated).await?;
+    let condition = selection(db, None, Some(filter), AuthorAccess::Correlated, vocabulary).await?;
     match entity {
         EntityKind::Post => {
             // DELETE reports how many it deleted, on every backend: no count first.

@@ -1,6 +1,7 @@
-//! `describe user|post`: a table's columns, indexes and foreign keys, read from the live database's
-//! catalog (not from the entities, so drift shows), in the one spelling of types that
-//! [`crate::migrate::schema`] gives every backend.
+//! `describe user|post|TABLE`: a table's columns, indexes and foreign keys, read from the live
+//! database's catalog (not from the entities, so drift shows, and the columns a later chapter
+//! added are there), in the one spelling of types that [`crate::migrate::schema`] gives every
+//! backend.
 
 use sea_orm::ConnectionTrait;
 
@@ -11,7 +12,11 @@ use crate::migrate::schema::live;
 use crate::render::{Outcome, Rows};
 
 pub async fn describe<C: ConnectionTrait>(db: &C, entity: EntityKind) -> Result<Outcome> {
-    let table = entities::table_name(entity);
+    describe_table(db, entities::table_name(entity)).await
+}
+
+/// Any table (or view) of the database, by its name in the catalog.
+pub async fn describe_table<C: ConnectionTrait>(db: &C, table: &str) -> Result<Outcome> {
     let Some(live) = live::read_table(db, table).await? else {
         return Err(Error::new(format!(
             "table {table:?} does not exist: run migrate up"

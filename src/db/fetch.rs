@@ -8,8 +8,19 @@ use sea_orm::{
     ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Select, Statement, TryIntoModel,
 };
 
-use super::row::integer;
+use super::row::{RowRead, integer};
+use crate::command::vocabulary::ColumnKind;
 use crate::error::Result;
+use crate::render::Cell;
+
+/// Columns `x0`, `x1`, ... of a row, as cells of these kinds.
+pub fn cells_of(row: &dyn RowRead, kinds: &[ColumnKind]) -> Result<Vec<Cell>> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| row.cell(&format!("x{i}"), kind))
+        .collect()
+}
 
 /// Reads the models of a select.
 pub trait Fetch {
@@ -23,6 +34,14 @@ pub trait Fetch {
 
     /// The first column of the first row as an integer (a count), `None` if there is no row.
     fn first_integer(&self, select: &SelectStatement) -> impl Future<Output = Result<Option<i64>>>;
+
+    /// The first row's columns `x0`, `x1`, ... as cells of these kinds (the columns the entities
+    /// do not declare), `None` if there is no row.
+    fn first_cells(
+        &self,
+        select: &SelectStatement,
+        kinds: &[ColumnKind],
+    ) -> impl Future<Output = Result<Option<Vec<Cell>>>>;
 
     /// The first model the select finds (`LIMIT 1`, as SeaORM's `one` sends it).
     fn one<E>(&self, select: Select<E>) -> impl Future<Output = Result<Option<E::Model>>>
@@ -60,6 +79,18 @@ impl<C: ConnectionTrait> Fetch for C {
 
     async fn first_integer(&self, select: &SelectStatement) -> Result<Option<i64>> {
         first_integer_of(self, self.get_database_backend().build(select)).await
+    }
+
+    async fn first_cells(
+        &self,
+        select: &SelectStatement,
+        kinds: &[ColumnKind],
+    ) -> Result<Option<Vec<Cell>>> {
+        let statement = self.get_database_backend().build(select);
+        match self.query_one_raw(statement).await? {
+            Some(row) => Ok(Some(cells_of(&row, kinds)?)),
+            None => Ok(None),
+        }
     }
 
     async fn one<E>(&self, select: Select<E>) -> Result<Option<E::Model>>

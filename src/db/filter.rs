@@ -15,15 +15,16 @@ use std::collections::HashMap;
 
 use sea_orm::DbBackend;
 use sea_orm::sea_query::{
-    Condition as SqlCondition, Expr, ExprTrait, Func, Query, SelectStatement,
+    Alias, Condition as SqlCondition, Expr, ExprTrait, Func, Query, SelectStatement,
 };
 
 use super::case_insensitive::prefix_ranges;
 use crate::command::UserRef;
 use crate::command::query::{
-    Comparison, Condition, Field, FieldType, Literal, PostColumn, PostField, Test, UserColumn,
-    UserField,
+    Comparison, Condition, Field, FieldType, FollowSide, Literal, PostColumn, PostField, Test,
+    UserColumn, UserField,
 };
+use crate::command::vocabulary::{ColumnKind, Follows, LiveColumn};
 use crate::entities::{post, user};
 use crate::error::{Error, Result};
 
@@ -41,6 +42,8 @@ pub struct Sql<'a> {
     pub author: AuthorAccess,
     /// The ids of the users that `author = NAME` names, looked up beforehand.
     pub users: &'a HashMap<String, i32>,
+    /// The follow relation, for `followers` and `following` (when the database has it).
+    pub follows: Option<&'a Follows>,
 }
 
 /// The escape character of every LIKE pattern built here: a backslash would need doubling in
@@ -65,6 +68,14 @@ pub fn post_column(column: PostColumn) -> post::Column {
     }
 }
 
+fn user_table() -> &'static str {
+    crate::command::vocabulary::USER_TABLE
+}
+
+fn post_table() -> &'static str {
+    crate::command::vocabulary::POST_TABLE
+}
+
 /// `(SELECT COUNT(post.id) FROM post WHERE post.user_id = user.id)`: a user's posts.
 pub fn post_count() -> Expr {
     let select: SelectStatement = Query::select()
@@ -76,6 +87,62 @@ pub fn post_count() -> Expr {
         )
         .to_owned();
     Expr::from(select)
+}
+
+/// `(SELECT COUNT(*) FROM followers WHERE followers.followed_id = user.id)`: how many follow a
+/// user (`Followers`), or how many the user follows (`Following`).
+pub fn follow_count(follows: &Follows, side: FollowSide) -> Expr {
+    let (mine, _) = follow_columns(follows, side);
+    let table = Alias::new(&follows.table);
+    let select: SelectStatement = Query::select()
+        .expr(Func::count(Expr::col((table.clone(), Alias::new(mine)))))
+        .from(table.clone())
+        .and_where(Expr::col((table, Alias::new(mine))).equals((user::Entity, user::Column::Id)))
+        .to_owned();
+    Expr::from(select)
+}
+
+/// For one side of the relation: the column that holds the user the list is about, and the one
+/// that holds the users listed. `followers of X`: rows whose followed is X, listing followers.
+pub fn follow_columns(follows: &Follows, side: FollowSide) -> (&str, &str) {
+    match side {
+        FollowSide::Followers => (&follows.followed, &follows.follower),
+        FollowSide::Following => (&follows.follower, &follows.followed),
+    }
+}
+
+/// A column the entities do not declare, as an expression of `table`: as text where its type is
+/// one the shell does not know (a `json`, a `numeric`), so it compares and reads as text.
+pub fn live_column(backend: DbBackend, table: Alias, column: &LiveColumn) -> Expr {
+    let expr = Expr::col((table, Alias::new(&column.name)));
+    match (&column.kind, backend) {
+        (ColumnKind::Other | ColumnKind::Date, DbBackend::Postgres) => {
+            custom(backend, "CAST($1 AS TEXT)", [expr])
+        }
+        (ColumnKind::Other | ColumnKind::Date, DbBackend::MySql) => {
+            custom(backend, "CAST($1 AS CHAR)", [expr])
+        }
+        _ => expr,
+    }
+}
+
+/// A column the entities do not declare, as a listing selects it: on the servers cast to the one
+/// type its kind is read as (`row::server_cell`), whatever width or flavour the column has.
+pub fn read_live_column(backend: DbBackend, table: Alias, column: &LiveColumn) -> Expr {
+    let expr = live_column(backend, table, column);
+    let cast = match (&column.kind, backend) {
+        (_, DbBackend::Sqlite) => None,
+        (ColumnKind::Integer, DbBackend::Postgres) => Some("CAST($1 AS BIGINT)"),
+        (ColumnKind::Integer, _) => Some("CAST($1 AS SIGNED)"),
+        (ColumnKind::Float, DbBackend::Postgres) => Some("CAST($1 AS DOUBLE PRECISION)"),
+        (ColumnKind::Float, _) => Some("CAST($1 AS DOUBLE)"),
+        (ColumnKind::Text { .. }, DbBackend::MySql) => Some("CAST($1 AS CHAR)"),
+        _ => None,
+    };
+    match cast {
+        Some(template) => custom(backend, template, [expr]),
+        None => expr,
+    }
 }
 
 /// Every username a condition names as `author = NAME`.
@@ -113,6 +180,24 @@ impl Sql<'_> {
         match field {
             Field::User(UserField::Column(c)) => Expr::col((user::Entity, user_column(*c))),
             Field::User(UserField::Posts) => post_count(),
+            Field::User(side @ (UserField::Followers | UserField::Following)) => {
+                let side = match side {
+                    UserField::Followers => FollowSide::Followers,
+                    _ => FollowSide::Following,
+                };
+                match self.follows {
+                    Some(follows) => follow_count(follows, side),
+                    // Not reached: the parser offers the field only when the table is there.
+                    None => Expr::val(0),
+                }
+            }
+            Field::User(UserField::Extra(c)) => {
+                live_column(self.backend, Alias::new(user_table()), c)
+            }
+            Field::Post(PostField::Extra(c)) => {
+                live_column(self.backend, Alias::new(post_table()), c)
+            }
+            Field::Table(t) => live_column(self.backend, Alias::new(&*t.table), &t.column),
             Field::Post(PostField::Column(c)) => Expr::col((post::Entity, post_column(*c))),
             Field::Post(PostField::Author) => Expr::col((post::Entity, post::Column::UserId)),
             Field::Post(PostField::AuthorColumn(c)) => match self.author {
@@ -166,6 +251,13 @@ impl Sql<'_> {
             Literal::Integer(n) => Expr::val(*n),
             Literal::Text(text) => Expr::val(text.as_str()),
             Literal::Timestamp(t) => Expr::val(*t),
+            // Compared as the text the column is read as (see `live_column`), on every backend.
+            Literal::Date(d) => Expr::val(d.format("%Y-%m-%d").to_string()),
+            Literal::Boolean(b) => Expr::val(*b),
+            Literal::Float(text) => Expr::val(
+                text.parse::<f64>()
+                    .map_err(|_| Error::new(format!("{text:?} is not a number")))?,
+            ),
             Literal::User(UserRef::Id(id)) => Expr::val(*id),
             Literal::User(UserRef::Username(name)) => match self.users.get(name) {
                 Some(id) => Expr::val(*id),

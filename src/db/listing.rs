@@ -5,22 +5,31 @@
 //! share, and the next page starts exactly where the last one ended.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Alias, Condition as SqlCondition, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::sea_query::{
+    Alias, Condition as SqlCondition, Expr, ExprTrait, Func, Order, Query, SimpleExpr,
+};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::fetch::Fetch;
-use super::filter::{AuthorAccess, Sql, named_authors, ordered_text, post_count};
+use super::filter::{
+    AuthorAccess, Sql, follow_columns, follow_count, named_authors, ordered_text, post_count,
+    read_live_column,
+};
 use super::flask_sqlite::adapted;
 use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
 use super::row::RowRead;
 use super::server_stream::ServerStream;
 use super::sqlite_direct;
-use crate::command::query::{Field, FieldType, PostColumn, PostField, Sort, UserColumn, UserField};
-use crate::command::{EntityKind, Query as ListQuery, UserRef};
+use crate::command::query::{
+    Field, FieldType, FollowSide, PostColumn, PostField, Sort, TableField, UserColumn, UserField,
+};
+use crate::command::vocabulary::{ColumnKind, LiveColumn, LiveTable, Vocabulary};
+use crate::command::{EntityKind, Query as ListQuery, TableQuery, UserRef};
 use crate::entities::{post, user};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render::Cell;
 
 /// Rows of a list's first page: large enough that per-query overhead vanishes, small enough to come
@@ -40,6 +49,9 @@ const UNINDEXED_PAGE_ROWS: u64 = 32_000;
 
 /// The column a user's post count is shown in.
 const POSTS_COLUMN: &str = "posts";
+/// The columns the follow counts are shown in.
+const FOLLOWERS_COLUMN: &str = "followers";
+const FOLLOWING_COLUMN: &str = "following";
 
 /// A sort key: what it orders by, and the plain value read back to continue after a row.
 #[derive(Debug, Clone)]
@@ -59,13 +71,28 @@ struct Key {
 #[derive(Debug, Clone, PartialEq)]
 enum KeyValue {
     Integer(i64),
+    Float(f64),
     Text(String),
     Time(NaiveDateTime),
 }
 
+/// What a listing lists: an entity's rows, or a table the shell does not declare.
+#[derive(Debug, Clone)]
+enum Listed {
+    Entity(EntityKind),
+    Table(Arc<LiveTable>),
+}
+
 #[derive(Debug, Clone)]
 pub struct Listing {
-    entity: EntityKind,
+    listed: Listed,
+    /// The columns the entities do not declare, shown after the declared ones (for a table the
+    /// shell does not declare: all of its columns), selected as `x0`, `x1`, ...
+    extras: Vec<Arc<LiveColumn>>,
+    /// Users: the follow counts shown (the query names them), with the relation's table.
+    follow_counts: Vec<(FollowSide, crate::command::vocabulary::Follows)>,
+    /// What the query was read with: an author found by another spelling is selected again.
+    vocabulary: Vocabulary,
     filter: SqlCondition,
     /// `posts of NAME`: the author found by name inside the page's own statement (one statement
     /// per command, not a look-up and then the page). Until a page has rows, the name is unchecked:
@@ -110,12 +137,14 @@ pub async fn selection<F: Fetch>(
     of: Option<&UserRef>,
     filter: Option<&crate::command::Condition>,
     author: AuthorAccess,
+    vocabulary: &Vocabulary,
 ) -> Result<SqlCondition> {
     let users = users_named(db, filter).await?;
     let sql = Sql {
         backend: db.backend(),
         author,
         users: &users,
+        follows: vocabulary.follows(),
     };
     let mut condition = SqlCondition::all();
     if let Some(user) = of {
@@ -151,13 +180,25 @@ pub async fn case_twin_of<F: Fetch>(db: &F, name: &str) -> Result<Option<i32>> {
 impl Listing {
     /// Resolves the users the query names first, so an unknown one is an error before anything
     /// prints.
-    pub async fn new<C: ConnectionTrait>(db: &C, query: &ListQuery) -> Result<Self> {
+    pub async fn new<C: ConnectionTrait>(
+        db: &C,
+        query: &ListQuery,
+        vocabulary: &Vocabulary,
+    ) -> Result<Self> {
         let backend = db.get_database_backend();
-        let (filter, unchecked_author) = match &query.of {
+        let follows = vocabulary.follows();
+        let (mut filter, unchecked_author) = match &query.of {
             Some(UserRef::Username(name))
                 if query.entity == EntityKind::Post && query.page.limit != Some(0) =>
             {
-                let rest = selection(db, None, query.filter.as_ref(), AuthorAccess::Joined).await?;
+                let rest = selection(
+                    db,
+                    None,
+                    query.filter.as_ref(),
+                    AuthorAccess::Joined,
+                    vocabulary,
+                )
+                .await?;
                 let by_name = written_by_exactly(name);
                 let unchecked = (name.clone(), query.filter.clone());
                 (rest.add(by_name), Some(unchecked))
@@ -168,16 +209,21 @@ impl Listing {
                     query.of.as_ref(),
                     query.filter.as_ref(),
                     AuthorAccess::Joined,
+                    vocabulary,
                 )
                 .await?;
                 (filter, None)
             }
         };
+        if let Some((side, user)) = &query.follows {
+            filter = filter.add(related_by_follows(db, vocabulary, *side, user).await?);
+        }
         let no_users = HashMap::new();
         let sql = Sql {
             backend,
             author: AuthorAccess::Joined,
             users: &no_users,
+            follows,
         };
         let id = match query.entity {
             EntityKind::User => Field::User(UserField::Column(UserColumn::Id)),
@@ -198,7 +244,18 @@ impl Listing {
                 descending,
             });
         }
-        let with_post_count = query.mentions(Field::User(UserField::Posts));
+        let with_post_count = query.mentions(&Field::User(UserField::Posts));
+        let follow_counts = match follows {
+            Some(follows) => [
+                (UserField::Followers, FollowSide::Followers),
+                (UserField::Following, FollowSide::Following),
+            ]
+            .into_iter()
+            .filter(|(field, _)| query.mentions(&Field::User(field.clone())))
+            .map(|(_, side)| (side, follows.clone()))
+            .collect(),
+            None => Vec::new(),
+        };
         let indexed = matches!(
             sorts[0].field,
             Field::User(UserField::Column(UserColumn::Id))
@@ -206,26 +263,13 @@ impl Listing {
         );
         let keys = sorts
             .iter()
-            .map(|sort| {
-                // The post count is computed once per row, as the shown column, and sorted by
-                // that column's name (every backend's ORDER BY takes an output column's name).
-                let shown_as =
-                    (sort.field == Field::User(UserField::Posts)).then_some(POSTS_COLUMN);
-                Key {
-                    ordered: match shown_as {
-                        Some(column) => Expr::col(Alias::new(column)),
-                        None => sql.sort_key(&sort.field),
-                    },
-                    compared: sql.sort_key(&sort.field),
-                    value: sql.sort_value(&sort.field),
-                    shown_as,
-                    field_type: sort.field.field_type(),
-                    descending: sort.descending,
-                }
-            })
+            .flat_map(|sort| sort_keys(&sql, sort))
             .collect();
         Ok(Listing {
-            entity: query.entity,
+            listed: Listed::Entity(query.entity),
+            extras: vocabulary.extras(query.entity).to_vec(),
+            follow_counts,
+            vocabulary: vocabulary.clone(),
             filter,
             unchecked_author,
             keys,
@@ -240,24 +284,87 @@ impl Listing {
         })
     }
 
-    pub fn columns(&self) -> Vec<&'static str> {
-        match self.entity {
-            EntityKind::User => {
-                let mut columns = USER_COLUMNS.to_vec();
+    /// `rows of TABLE ...`: by the primary key unless ordered (by every column where the table
+    /// has none), so the pages continue exactly where the last one ended.
+    pub async fn of_table<C: ConnectionTrait>(
+        db: &C,
+        query: &TableQuery,
+        vocabulary: &Vocabulary,
+    ) -> Result<Self> {
+        let backend = db.get_database_backend();
+        let table = &query.table;
+        let filter = table_selection(db, query, vocabulary).await?;
+        let no_users = HashMap::new();
+        let sql = Sql {
+            backend,
+            author: AuthorAccess::Joined,
+            users: &no_users,
+            follows: None,
+        };
+        let mut sorts = query.order.clone();
+        let fields = Field::of_table(table);
+        let identity: Vec<Field> = table
+            .primary_key()
+            .into_iter()
+            .filter_map(|c| fields.iter().find(|f| f.live_column() == Some(c)).cloned())
+            .collect();
+        let indexed = sorts.is_empty() && table.columns.iter().any(|c| c.primary_key);
+        let descending = sorts.last().is_some_and(|s| s.descending);
+        for field in identity {
+            if !sorts.iter().any(|s| s.field == field) {
+                sorts.push(Sort { field, descending });
+            }
+        }
+        let keys = sorts
+            .iter()
+            .flat_map(|sort| sort_keys(&sql, sort))
+            .collect();
+        Ok(Listing {
+            listed: Listed::Table(table.clone()),
+            extras: table.columns.clone(),
+            follow_counts: Vec::new(),
+            vocabulary: vocabulary.clone(),
+            filter,
+            unchecked_author: None,
+            keys,
+            with_post_count: false,
+            backend,
+            page_rows: PAGE_ROWS,
+            indexed,
+            remaining: query.page.limit,
+            offset: query.page.offset,
+            after: None,
+            done: query.page.limit == Some(0),
+        })
+    }
+
+    pub fn columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> = match &self.listed {
+            Listed::Entity(EntityKind::User) => {
+                let mut columns: Vec<String> = USER_COLUMNS.iter().map(|c| c.to_string()).collect();
                 if self.with_post_count {
-                    columns.push(POSTS_COLUMN);
+                    columns.push(POSTS_COLUMN.into());
+                }
+                for (side, _) in &self.follow_counts {
+                    columns.push(follow_column(*side).into());
                 }
                 columns
             }
-            EntityKind::Post => POST_COLUMNS.to_vec(),
-        }
+            Listed::Entity(EntityKind::Post) => {
+                POST_COLUMNS.iter().map(|c| c.to_string()).collect()
+            }
+            Listed::Table(_) => Vec::new(),
+        };
+        columns.extend(self.extras.iter().map(|c| c.name.clone()));
+        columns
     }
 
     /// The statement for `limit` rows from here (after the last page's keys, when there was one).
     fn statement(&self, limit: Option<u64>, offset: Option<u64>) -> Statement {
         let mut select = Query::select();
-        match self.entity {
-            EntityKind::User => {
+        let backend = self.backend;
+        let own = match &self.listed {
+            Listed::Entity(EntityKind::User) => {
                 select
                     .from(user::Entity)
                     .column((user::Entity, user::Column::Id))
@@ -267,8 +374,15 @@ impl Listing {
                 if self.with_post_count {
                     select.expr_as(post_count(), Alias::new(POSTS_COLUMN));
                 }
+                for (side, follows) in &self.follow_counts {
+                    select.expr_as(
+                        follow_count(follows, *side),
+                        Alias::new(follow_column(*side)),
+                    );
+                }
+                Alias::new(user_table())
             }
-            EntityKind::Post => {
+            Listed::Entity(EntityKind::Post) => {
                 select
                     .from(post::Entity)
                     .column((post::Entity, post::Column::Id))
@@ -283,7 +397,18 @@ impl Listing {
                         Expr::col((user::Entity, user::Column::Id))
                             .equals((post::Entity, post::Column::UserId)),
                     );
+                Alias::new(post_table())
             }
+            Listed::Table(table) => {
+                select.from(Alias::new(&table.name));
+                Alias::new(&table.name)
+            }
+        };
+        for (i, column) in self.extras.iter().enumerate() {
+            select.expr_as(
+                read_live_column(backend, own.clone(), column),
+                Alias::new(format!("x{i}")),
+            );
         }
         for (i, key) in self.keys.iter().enumerate() {
             if key.shown_as.is_none() {
@@ -328,6 +453,7 @@ impl Listing {
         let value = |key: &Key, v: &KeyValue| -> Expr {
             let bound = match v {
                 KeyValue::Integer(n) => Expr::val(*n),
+                KeyValue::Float(f) => Expr::val(*f),
                 KeyValue::Text(t) => Expr::val(t.as_str()),
                 KeyValue::Time(t) => Expr::val(*t),
             };
@@ -394,6 +520,7 @@ impl Listing {
                 Some(&UserRef::Id(id)),
                 filter.as_ref(),
                 AuthorAccess::Joined,
+                &self.vocabulary,
             )
             .await?;
             if let Source::Server(stream) = &mut source {
@@ -472,8 +599,8 @@ impl Listing {
     }
 
     fn cells(&self, row: &dyn RowRead) -> Result<Vec<Cell>> {
-        Ok(match self.entity {
-            EntityKind::User => {
+        let mut cells = match &self.listed {
+            Listed::Entity(EntityKind::User) => {
                 let hash = row.text("password_hash")?;
                 let mut cells = vec![
                     row.integer("id")?.into(),
@@ -484,15 +611,23 @@ impl Listing {
                 if self.with_post_count {
                     cells.push(row.integer(POSTS_COLUMN)?.into());
                 }
+                for (side, _) in &self.follow_counts {
+                    cells.push(row.integer(follow_column(*side))?.into());
+                }
                 cells
             }
-            EntityKind::Post => vec![
+            Listed::Entity(EntityKind::Post) => vec![
                 row.integer("id")?.into(),
                 row.timestamp("timestamp")?.into(),
                 Cell::from(row.text("author")?),
                 row.required_text("body")?.into(),
             ],
-        })
+            Listed::Table(_) => Vec::with_capacity(self.extras.len()),
+        };
+        for (i, column) in self.extras.iter().enumerate() {
+            cells.push(row.cell(&format!("x{i}"), &column.kind)?);
+        }
+        Ok(cells)
     }
 
     fn key_values(&self, row: &dyn RowRead) -> Result<Vec<KeyValue>> {
@@ -502,15 +637,197 @@ impl Listing {
             .map(|(i, key)| {
                 let name = key.shown_as.map_or_else(|| format!("k{i}"), str::to_string);
                 Ok(match key.field_type {
-                    FieldType::Text => KeyValue::Text(row.required_text(&name)?),
+                    FieldType::Text | FieldType::Date => KeyValue::Text(row.required_text(&name)?),
                     FieldType::Timestamp => KeyValue::Time(row.timestamp(&name)?),
-                    FieldType::Integer | FieldType::Secret | FieldType::User => {
-                        KeyValue::Integer(row.integer(&name)?)
-                    }
+                    FieldType::Float => match row.cell(&name, &ColumnKind::Float)? {
+                        Cell::Float(f) => KeyValue::Float(f),
+                        Cell::Int(n) => KeyValue::Float(n as f64),
+                        other => {
+                            return Err(Error::new(format!(
+                                "a sort key read as {other:?}, not a number"
+                            )));
+                        }
+                    },
+                    FieldType::Integer
+                    | FieldType::Boolean
+                    | FieldType::Secret
+                    | FieldType::User
+                    | FieldType::UserKey => KeyValue::Integer(row.integer(&name)?),
                 })
             })
             .collect()
     }
+}
+
+fn user_table() -> &'static str {
+    crate::command::vocabulary::USER_TABLE
+}
+
+fn post_table() -> &'static str {
+    crate::command::vocabulary::POST_TABLE
+}
+
+fn follow_column(side: FollowSide) -> &'static str {
+    match side {
+        FollowSide::Followers => FOLLOWERS_COLUMN,
+        FollowSide::Following => FOLLOWING_COLUMN,
+    }
+}
+
+/// The keys one `order by` field sorts by. A count is computed once per row, as its shown column,
+/// and sorted by that column's name (every backend's ORDER BY takes an output column's name). A
+/// column that may be NULL sorts by two keys, "is it NULL" and its value with NULL as a stand-in,
+/// so the pages can continue after a NULL and NULLs come last on every backend.
+fn sort_keys(sql: &Sql<'_>, sort: &Sort) -> Vec<Key> {
+    let shown_as = match &sort.field {
+        Field::User(UserField::Posts) => Some(POSTS_COLUMN),
+        Field::User(UserField::Followers) => Some(FOLLOWERS_COLUMN),
+        Field::User(UserField::Following) => Some(FOLLOWING_COLUMN),
+        _ => None,
+    };
+    let nullable = sort.field.live_column().filter(|c| c.nullable);
+    let Some(column) = nullable else {
+        return vec![Key {
+            ordered: match shown_as {
+                Some(column) => Expr::col(Alias::new(column)),
+                None => sql.sort_key(&sort.field),
+            },
+            compared: sql.sort_key(&sort.field),
+            value: sql.sort_value(&sort.field),
+            shown_as,
+            field_type: sort.field.field_type(),
+            descending: sort.descending,
+        }];
+    };
+    let field = sql.field(&sort.field);
+    let missing: SimpleExpr = Expr::case(field.clone().is_null(), 1).finally(0).into();
+    let stand_in = stand_in(sql.backend, &column.kind, sort.field.field_type());
+    let value: Expr = Func::coalesce([field, stand_in]).into();
+    let compared = match sort.field.field_type() {
+        FieldType::Text => sql.ordered_text(value.clone()),
+        _ => value.clone(),
+    };
+    let read = match (&sort.field, sql.backend) {
+        (_, DbBackend::Sqlite) => value.clone(),
+        (Field::Table(TableField { .. }) | Field::User(_) | Field::Post(_), _) => {
+            read_cast(sql.backend, &column.kind, value.clone())
+        }
+    };
+    vec![
+        Key {
+            ordered: missing.clone(),
+            compared: missing.clone(),
+            value: missing,
+            shown_as: None,
+            field_type: FieldType::Integer,
+            descending: false,
+        },
+        Key {
+            ordered: compared.clone(),
+            compared,
+            value: read,
+            shown_as: None,
+            field_type: sort.field.field_type(),
+            descending: sort.descending,
+        },
+    ]
+}
+
+/// What a NULL sorts as, beside the "is NULL" key that puts it last: any value of the type.
+fn stand_in(backend: DbBackend, kind: &ColumnKind, field_type: FieldType) -> Expr {
+    match (field_type, kind, backend) {
+        (FieldType::Timestamp, _, DbBackend::Sqlite) => Expr::val("1000-01-01 00:00:00.000000"),
+        (FieldType::Timestamp, _, _) => Expr::val(
+            chrono::NaiveDate::from_ymd_opt(1000, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .unwrap_or_default(),
+        ),
+        (FieldType::Float, _, _) => Expr::val(0.0f64),
+        (FieldType::Text | FieldType::Date, _, _) => Expr::val(""),
+        (FieldType::Boolean, _, DbBackend::Postgres) => Expr::val(false),
+        _ => Expr::val(0),
+    }
+}
+
+/// A key's value cast to the type it is read back as on the servers (see `read_live_column`).
+fn read_cast(backend: DbBackend, kind: &ColumnKind, value: Expr) -> Expr {
+    let template = match (kind, backend) {
+        (ColumnKind::Integer | ColumnKind::Boolean, DbBackend::Postgres) => "CAST($1 AS BIGINT)",
+        (ColumnKind::Integer | ColumnKind::Boolean, _) => "CAST($1 AS SIGNED)",
+        (ColumnKind::Float, DbBackend::Postgres) => "CAST($1 AS DOUBLE PRECISION)",
+        (ColumnKind::Float, _) => "CAST($1 AS DOUBLE)",
+        (ColumnKind::Text { .. } | ColumnKind::Date | ColumnKind::Other, DbBackend::MySql) => {
+            "CAST($1 AS CHAR)"
+        }
+        _ => return value,
+    };
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_exprs(template, [value]),
+        _ => Expr::cust_with_exprs(template.replace("$1", "?"), [value]),
+    }
+}
+
+/// `followers of USER`: the users on the other side of the follow relation from USER.
+pub async fn related_by_follows<F: Fetch>(
+    db: &F,
+    vocabulary: &Vocabulary,
+    side: FollowSide,
+    user: &UserRef,
+) -> Result<SqlCondition> {
+    let Some(follows) = vocabulary.follows() else {
+        return Err(no_follows());
+    };
+    let id = find_user(db, user).await?.id;
+    let (about, listed) = follow_columns(follows, side);
+    let table = Alias::new(&follows.table);
+    let related = Query::select()
+        .column((table.clone(), Alias::new(listed)))
+        .from(table.clone())
+        .and_where(Expr::col((table, Alias::new(about))).eq(id))
+        .to_owned();
+    Ok(SqlCondition::all().add(Expr::col((user::Entity, user::Column::Id)).in_subquery(related)))
+}
+
+/// Said where the database has no follow relation.
+pub fn no_follows() -> Error {
+    Error::new(
+        "this database has no followers table (the tutorial adds it in chapter 8): there is no \
+         one to follow or be followed",
+    )
+}
+
+/// The rows `rows of TABLE [for USER] [where ...]` selects.
+pub async fn table_selection<F: Fetch>(
+    db: &F,
+    query: &TableQuery,
+    vocabulary: &Vocabulary,
+) -> Result<SqlCondition> {
+    let users = users_named(db, query.filter.as_ref()).await?;
+    let sql = Sql {
+        backend: db.backend(),
+        author: AuthorAccess::Joined,
+        users: &users,
+        follows: vocabulary.follows(),
+    };
+    let mut condition = SqlCondition::all();
+    if let Some(user) = &query.of {
+        let keys = query.table.user_columns();
+        if keys.is_empty() {
+            return Err(Error::new(format!(
+                "table {} has no column that holds a user (no foreign key to user): use where",
+                crate::command::clause::shown_name(&query.table.name)
+            )));
+        }
+        let id = find_user(db, user).await?.id;
+        let table = Alias::new(&query.table.name);
+        condition = condition.add(keys.into_iter().fold(SqlCondition::any(), |any, key| {
+            any.add(Expr::col((table.clone(), Alias::new(key))).eq(id))
+        }));
+    }
+    if let Some(filter) = &query.filter {
+        condition = condition.add(sql.condition(filter)?);
+    }
+    Ok(condition)
 }
 
 /// Where a page's rows come from.

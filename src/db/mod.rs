@@ -14,6 +14,8 @@
 //!   connection of its own; `row`: a row read by column name either way; `direct_models`: entity
 //!   models from those rows; `fetch`: lookups written once for SeaORM and that reader;
 //!   `server_stream`: listings on the servers as one statement;
+//! - `dependents`: rows of tables the shell does not declare that hold a user, for `delete user`;
+//!   `follows`: the tutorial's follow relation; `tables`: the tables beyond the entities;
 //! - `password`: Werkzeug's password hashes; `reconnect`: reads sent again on a new connection when
 //!   the server ended the idle one.
 
@@ -22,6 +24,7 @@ pub mod case_insensitive;
 pub mod changes;
 pub mod config;
 pub mod connect;
+pub mod dependents;
 pub mod describe;
 pub mod direct_models;
 pub mod echo;
@@ -29,6 +32,7 @@ pub mod error;
 pub mod fetch;
 pub mod filter;
 pub mod flask_sqlite;
+pub mod follows;
 pub mod import;
 pub mod listing;
 pub mod password;
@@ -39,3 +43,4 @@ pub mod row;
 pub mod server_stream;
 pub mod session;
 pub mod sqlite_direct;
+pub mod tables;

@@ -2,13 +2,23 @@
 //! [`Outcome`] for the renderer; none prints. Users are shown with `has_password` in place of their
 //! `password_hash`, which only `check_password` reads and `store_password_hash` writes.
 
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, Iterable, ModelTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, SqlErr,
 };
 
 use super::case_insensitive::{same_ignoring_case, same_text_ignoring_case};
+use super::dependents;
 use super::fetch::Fetch;
+use super::filter::{AuthorAccess, Sql, read_live_column};
+use super::row::integer;
+use crate::command::clause::shown_name;
+use crate::command::query::Assignment;
+use crate::command::vocabulary::{POST_TABLE, USER_TABLE, Vocabulary};
 use crate::command::{EntityKind, UserRef};
 use crate::entities::{Post, User, post, user};
 use crate::error::{Error, Result, quoted};
@@ -36,18 +46,52 @@ pub fn post_row(p: post::Model, author: Option<String>) -> Vec<Cell> {
     ]
 }
 
-fn user_rows(users: impl IntoIterator<Item = user::Model>) -> Rows {
-    let mut rows = Rows::new(USER_COLUMNS);
-    users.into_iter().for_each(|u| rows.push(user_row(u)));
-    rows
+/// One row of `entity`: its declared columns, then those the entities do not declare (read by
+/// the row's id through the same connection, only where the database has any).
+async fn with_extras<F: Fetch>(
+    db: &F,
+    entity: EntityKind,
+    columns: &[&str],
+    id: i32,
+    mut row: Vec<Cell>,
+    vocabulary: &Vocabulary,
+) -> Result<Rows> {
+    let extras = vocabulary.extras(entity);
+    let mut rows = Rows::new(columns);
+    rows.columns.extend(extras.iter().map(|c| c.name.clone()));
+    if !extras.is_empty() {
+        let (table, id_column) = match entity {
+            EntityKind::User => (USER_TABLE, "id"),
+            EntityKind::Post => (POST_TABLE, "id"),
+        };
+        let mut select = Query::select();
+        select.from(Alias::new(table));
+        for (i, column) in extras.iter().enumerate() {
+            select.expr_as(
+                read_live_column(db.backend(), Alias::new(table), column),
+                Alias::new(format!("x{i}")),
+            );
+        }
+        select.and_where(Expr::col((Alias::new(table), Alias::new(id_column))).eq(id));
+        let kinds: Vec<_> = extras.iter().map(|c| c.kind.clone()).collect();
+        let cells = db.first_cells(&select, &kinds).await?;
+        row.extend(cells.unwrap_or_else(|| vec![Cell::Null; extras.len()]));
+    }
+    rows.push(row);
+    Ok(rows)
 }
 
-fn post_rows(posts: impl IntoIterator<Item = (post::Model, Option<String>)>) -> Rows {
-    let mut rows = Rows::new(POST_COLUMNS);
-    posts
-        .into_iter()
-        .for_each(|(p, a)| rows.push(post_row(p, a)));
-    rows
+async fn user_rows<F: Fetch>(db: &F, user: user::Model, vocabulary: &Vocabulary) -> Result<Rows> {
+    let id = user.id;
+    with_extras(
+        db,
+        EntityKind::User,
+        USER_COLUMNS,
+        id,
+        user_row(user),
+        vocabulary,
+    )
+    .await
 }
 
 /// A username: the exact one (through the unique index), else the one that differs only in case.
@@ -109,45 +153,156 @@ async fn find_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<post::Model> {
         .ok_or_else(|| Error::new(format!("there is no post with id {id}")))
 }
 
-pub async fn get_user<F: Fetch>(db: &F, user: &UserRef) -> Result<Outcome> {
-    Ok(Outcome::Rows(user_rows([find_user(db, user).await?])))
+pub async fn get_user<F: Fetch>(
+    db: &F,
+    user: &UserRef,
+    vocabulary: &Vocabulary,
+) -> Result<Outcome> {
+    let found = find_user(db, user).await?;
+    Ok(Outcome::Rows(user_rows(db, found, vocabulary).await?))
 }
 
-pub async fn get_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
+pub async fn get_post<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    vocabulary: &Vocabulary,
+) -> Result<Outcome> {
     let (p, author) = Post::find_by_id(id)
         .find_also_related(User)
         .one(db)
         .await?
         .ok_or_else(|| Error::new(format!("there is no post with id {id}")))?;
-    Ok(Outcome::Rows(post_rows([(p, author.map(|u| u.username))])))
+    let row = post_row(p, author.map(|u| u.username));
+    Ok(Outcome::Rows(
+        with_extras(db, EntityKind::Post, POST_COLUMNS, id, row, vocabulary).await?,
+    ))
 }
 
 /// A post's author, through the post -> author relation.
-pub async fn author_of<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
+pub async fn author_of<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    vocabulary: &Vocabulary,
+) -> Result<Outcome> {
     let post = find_post(db, id).await?;
     let author = post
         .find_related(User)
         .one(db)
         .await?
         .ok_or_else(|| Error::new(format!("post {id} has no author in the user table")))?;
-    Ok(Outcome::Rows(user_rows([author])))
+    Ok(Outcome::Rows(user_rows(db, author, vocabulary).await?))
+}
+
+/// Refuses, before anything is written, an insert that leaves out a column the database requires
+/// (NOT NULL, no default) and the entity does not declare: it names them and how to give them.
+fn ensure_required_given(
+    entity: EntityKind,
+    with: &[Assignment],
+    vocabulary: &Vocabulary,
+) -> Result<()> {
+    let missing: Vec<String> = vocabulary
+        .extras(entity)
+        .iter()
+        .filter(|c| c.required() && !with.iter().any(|a| a.field.name() == c.name))
+        .map(|c| shown_name(&c.name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let refs: Vec<&str> = missing.iter().map(String::as_str).collect();
+    let example = match entity {
+        EntityKind::User => "add user USERNAME EMAIL",
+        EntityKind::Post => "add post \"BODY\" by USERNAME",
+    };
+    let given: Vec<String> = missing.iter().map(|c| format!("{c} = VALUE")).collect();
+    Err(Error::new(format!(
+        "the {} table requires {} (NOT NULL, no default), which the shell does not declare: \
+         give {} with `{example} with {}`; nothing was written",
+        entity.singular(),
+        crate::command::error::every_one_of(&refs),
+        if missing.len() == 1 { "it" } else { "them" },
+        given.join(", ")
+    )))
+}
+
+/// Inserts an entity's row with the columns the entity does not declare set too, returning its
+/// id: SeaORM's models hold only the declared columns, so the statement is written out here
+/// from the model's set values (after its `before_save`, which stamps a post's time).
+async fn insert_with<C, A>(
+    db: &C,
+    model: A,
+    table: &str,
+    with: &[Assignment],
+) -> std::result::Result<i32, DbErr>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+{
+    let model = model.before_save(db, true).await?;
+    let mut columns = Vec::new();
+    let mut values: Vec<Expr> = Vec::new();
+    for column in <A::Entity as EntityTrait>::Column::iter() {
+        if let ActiveValue::Set(value) = model.get(column) {
+            columns.push(Alias::new(column.to_string()));
+            values.push(Expr::val(value));
+        }
+    }
+    let no_users = HashMap::new();
+    let sql = Sql {
+        backend: db.get_database_backend(),
+        author: AuthorAccess::Correlated,
+        users: &no_users,
+        follows: None,
+    };
+    for assignment in with {
+        columns.push(Alias::new(assignment.field.name()));
+        values.push(
+            sql.value(&assignment.value)
+                .map_err(|e| DbErr::Custom(e.message().to_string()))?,
+        );
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(table))
+        .columns(columns)
+        .values(values)
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    if db.get_database_backend() == DbBackend::MySql {
+        return Ok(db.execute(&insert).await?.last_insert_id() as i32);
+    }
+    insert.returning_col(Alias::new("id"));
+    match db.query_one(&insert).await? {
+        Some(row) => integer(&row, 0)
+            .map(|id| id as i32)
+            .map_err(|e| DbErr::Custom(e.message().to_string())),
+        None => Err(DbErr::Custom("the insert returned no id".into())),
+    }
 }
 
 pub async fn add_user<C: ConnectionTrait>(
     db: &C,
     username: &str,
     email: &str,
+    with: &[Assignment],
+    vocabulary: &Vocabulary,
 ) -> Result<user::Model> {
+    ensure_required_given(EntityKind::User, with, vocabulary)?;
     ensure_available(db, Some(username), Some(email), None).await?;
-    let created = user::ActiveModel {
+    let model = user::ActiveModel {
         username: Set(username.to_string()),
         email: Set(email.to_string()),
         ..Default::default()
+    };
+    if with.is_empty() {
+        return model
+            .insert(db)
+            .await
+            .map_err(|e| taken_in_a_race(e, username, email));
     }
-    .insert(db)
-    .await
-    .map_err(|e| taken_in_a_race(e, username, email))?;
-    Ok(created)
+    let id = insert_with(db, model, USER_TABLE, with)
+        .await
+        .map_err(|e| taken_in_a_race(e, username, email))?;
+    find_user(db, &UserRef::Id(id)).await
 }
 
 /// What `add user` says.
@@ -227,19 +382,28 @@ pub fn taken_in_a_race(error: DbErr, username: &str, email: &str) -> Error {
     }
 }
 
-pub async fn add_post<C: ConnectionTrait>(db: &C, body: &str, author: &UserRef) -> Result<Outcome> {
+pub async fn add_post<C: ConnectionTrait>(
+    db: &C,
+    body: &str,
+    author: &UserRef,
+    with: &[Assignment],
+    vocabulary: &Vocabulary,
+) -> Result<Outcome> {
+    ensure_required_given(EntityKind::Post, with, vocabulary)?;
     let author = find_user(db, author).await?;
     // The timestamp is the entity's default: now, in UTC.
-    let created = post::ActiveModel {
+    let model = post::ActiveModel {
         body: Set(body.to_string()),
         user_id: Set(author.id),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    let id = match with.is_empty() {
+        true => model.insert(db).await?.id,
+        false => insert_with(db, model, POST_TABLE, with).await?,
+    };
     Ok(Outcome::Message(format!(
-        "Added post {} by {}",
-        created.id, author.username
+        "Added post {id} by {}",
+        author.username
     )))
 }
 
@@ -247,10 +411,12 @@ pub async fn delete_user<C: ConnectionTrait>(
     db: &C,
     user: &UserRef,
     cascade: bool,
+    vocabulary: &Vocabulary,
 ) -> Result<Outcome> {
     let found = find_user(db, user).await?;
     let posts = found.find_related(Post).count(db).await?;
-    if posts > 0 && !cascade {
+    let held = dependents::of_users(db, vocabulary, &[found.id]).await?;
+    if posts > 0 && held.is_empty() && !cascade {
         return Err(Error::new(format!(
             "user {:?} has {posts} post{}: delete those first, or add cascade: delete user {} cascade",
             found.username,
@@ -258,18 +424,29 @@ pub async fn delete_user<C: ConnectionTrait>(
             found.username
         )));
     }
+    if !held.is_empty() && !cascade {
+        return Err(Error::new(format!(
+            "user {:?} still has {}: delete those first, or add cascade to delete them too: \
+             delete user {} cascade; nothing was deleted",
+            found.username,
+            dependents::listed(posts, &held),
+            found.username
+        )));
+    }
+    dependents::remove_through_posts(db, &held, &[found.id]).await?;
     if posts > 0 {
         Post::delete_many()
             .filter(post::Column::UserId.eq(found.id))
             .exec(db)
             .await?;
     }
+    dependents::remove_holding_users(db, &held, &[found.id]).await?;
     let name = found.username.clone();
     found.delete(db).await?;
-    Ok(Outcome::Message(match posts {
-        0 => format!("Deleted user {name}"),
-        1 => format!("Deleted user {name} and 1 post"),
-        n => format!("Deleted user {name} and {n} posts"),
+    Ok(Outcome::Message(match (posts, held.is_empty()) {
+        (0, true) => format!("Deleted user {name}"),
+        (_, true) => format!("Deleted user {name} and {}", dependents::listed(posts, &[])),
+        _ => format!("Deleted user {name}, {}", dependents::listed(posts, &held)),
     }))
 }
 

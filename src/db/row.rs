@@ -5,7 +5,43 @@
 use chrono::NaiveDateTime;
 use sea_orm::{ColIdx, QueryResult, sqlx};
 
+use crate::command::vocabulary::ColumnKind;
 use crate::error::{Error, Result};
+use crate::render::Cell;
+
+/// A value as SQLite stored it: its storage class decides how it reads, whichever way it came
+/// (the reader on this thread or sqlx), so both give the same cell.
+pub enum Stored<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'a [u8]),
+    Blob(&'a [u8]),
+}
+
+impl Stored<'_> {
+    /// The cell of a column the catalog describes: its kind says how to show what is stored
+    /// (an integer in a boolean column is true or false, a timestamp's text a timestamp), and a
+    /// value of another class is shown as it is, never refused.
+    pub fn cell(&self, kind: &ColumnKind) -> Cell {
+        match (self, kind) {
+            (Stored::Null, _) => Cell::Null,
+            (Stored::Integer(n), ColumnKind::Boolean) => Cell::Bool(*n != 0),
+            (Stored::Integer(n), _) => Cell::Int(*n),
+            (Stored::Real(f), _) => Cell::Float(*f),
+            (Stored::Text(t), ColumnKind::Timestamp) => {
+                let text = String::from_utf8_lossy(t);
+                match super::sqlite_direct::timestamp_text(&text) {
+                    Some(time) => Cell::Timestamp(time),
+                    None => Cell::Text(text.into_owned()),
+                }
+            }
+            (Stored::Text(t) | Stored::Blob(t), _) => {
+                Cell::Text(String::from_utf8_lossy(t).into_owned())
+            }
+        }
+    }
+}
 
 pub trait RowRead {
     /// An integer column, whatever width the backend gives it (`COUNT` is 64-bit, ids 32-bit).
@@ -18,6 +54,58 @@ pub trait RowRead {
     fn required_text(&self, column: &str) -> Result<String> {
         self.text(column)?.ok_or_else(|| null_where(column, "text"))
     }
+
+    /// A column the catalog describes (one the entities do not declare), read as its kind says
+    /// and shown as it is when it holds something else; NULL as an empty cell.
+    fn cell(&self, column: &str, kind: &ColumnKind) -> Result<Cell>;
+}
+
+/// A catalog column's cell from a server's row (PostgreSQL, MySQL/MariaDB), whose value the
+/// listing's statement cast to the kind's one type (see `filter::read_live_column`).
+macro_rules! server_cell {
+    ($row:expr, $column:expr, $kind:expr) => {{
+        use sea_orm::sqlx::{Row, ValueRef};
+        let row = $row;
+        let column: &str = $column;
+        if row.try_get_raw(column)?.is_null() {
+            Ok::<Cell, Error>(Cell::Null)
+        } else {
+            Ok(match $kind {
+                ColumnKind::Integer => Cell::Int(row.try_get::<i64, _>(column)?),
+                ColumnKind::Float => Cell::Float(row.try_get::<f64, _>(column)?),
+                // PostgreSQL's boolean; MySQL's tinyint(1), read as the number it is there.
+                ColumnKind::Boolean => Cell::Bool(match row.try_get::<bool, _>(column) {
+                    Ok(b) => b,
+                    Err(_) => row.try_get::<i64, _>(column)? != 0,
+                }),
+                ColumnKind::Timestamp => Cell::Timestamp(row.try_get::<NaiveDateTime, _>(column)?),
+                ColumnKind::Text { .. } | ColumnKind::Date | ColumnKind::Other => {
+                    Cell::Text(row.try_get::<String, _>(column)?)
+                }
+            })
+        }
+    }};
+}
+pub(crate) use server_cell;
+
+/// The stored value of a column of sqlx's SQLite row, by its storage class.
+fn sqlite_cell(row: &sqlx::sqlite::SqliteRow, column: &str, kind: &ColumnKind) -> Result<Cell> {
+    use sqlx::{Row, TypeInfo, ValueRef};
+    let class = row.try_get_raw(column)?.type_info().name().to_string();
+    let stored = match class.as_str() {
+        "NULL" => return Ok(Cell::Null),
+        "INTEGER" => Stored::Integer(row.try_get::<i64, _>(column)?),
+        "REAL" => Stored::Real(row.try_get::<f64, _>(column)?),
+        "BLOB" => {
+            let bytes = row.try_get::<Vec<u8>, _>(column)?;
+            return Ok(Stored::Blob(&bytes).cell(kind));
+        }
+        _ => {
+            let bytes = row.try_get::<Vec<u8>, _>(column)?;
+            return Ok(Stored::Text(&bytes).cell(kind));
+        }
+    };
+    Ok(stored.cell(kind))
 }
 
 /// A NULL read where the schema promises a value.
@@ -36,6 +124,19 @@ impl RowRead for QueryResult {
 
     fn timestamp(&self, column: &str) -> Result<NaiveDateTime> {
         Ok(self.try_get("", column)?)
+    }
+
+    fn cell(&self, column: &str, kind: &ColumnKind) -> Result<Cell> {
+        if let Some(row) = self.try_as_pg_row() {
+            return server_cell!(row, column, kind);
+        }
+        if let Some(row) = self.try_as_mysql_row() {
+            return server_cell!(row, column, kind);
+        }
+        match self.try_as_sqlite_row() {
+            Some(row) => sqlite_cell(row, column, kind),
+            None => Ok(Cell::Null),
+        }
     }
 }
 

@@ -18,8 +18,10 @@ use sea_orm::{DatabaseConnection, Statement, Values};
 use sea_query_sqlx::SqlxValues;
 
 use super::config::Backend;
-use super::row::{RowRead, at_its_width};
+use super::row::{RowRead, at_its_width, server_cell};
+use crate::command::vocabulary::ColumnKind;
 use crate::error::{Error, Result};
+use crate::render::Cell;
 
 /// A row as the server's driver gave it.
 pub enum ServerRow {
@@ -160,5 +162,12 @@ impl RowRead for ServerRow {
             ServerRow::MySql(row) => row.try_get(column),
         }
         .map_err(Error::from)
+    }
+
+    fn cell(&self, column: &str, kind: &ColumnKind) -> Result<Cell> {
+        match self {
+            ServerRow::Postgres(row) => server_cell!(row, column, kind),
+            ServerRow::MySql(row) => server_cell!(row, column, kind),
+        }
     }
 }

@@ -24,19 +24,23 @@ use super::config::{Backend, DatabaseTarget};
 use super::connect::{self, LOCK_WAIT, Settings};
 use super::echo;
 use super::error::{is_locked, lost_in_use};
-use super::fetch::{Fetch, first_integer_of};
+use super::fetch::{Fetch, cells_of, first_integer_of};
 use super::flask_sqlite::{self, FlaskCompat};
 use super::listing::{Listing, Source};
 use super::reconnect::Reconnecting;
 use super::server_stream::ServerStream;
 use super::sqlite_direct::Reader;
-use super::{changes, describe, password, queries, raw_sql};
+use super::{changes, describe, follows, password, queries, raw_sql, tables};
+use crate::command::clause::shown_name;
+use crate::command::vocabulary::ColumnKind;
 use crate::command::{
-    Condition, EntityKind, Format, ReadCommand, TransactionCommand, UserRef, WriteCommand,
+    Condition, EntityKind, Format, ReadCommand, TransactionCommand, UserRef, Vocabulary,
+    WriteCommand,
 };
 use crate::entities::{self, post};
 use crate::error::{Error, Result};
-use crate::render::{Cell, Outcome, PageSource, Rows};
+use crate::migrate::schema::live;
+use crate::render::{Cell, CountOf, Outcome, PageSource, Rows};
 use std::time::Duration;
 
 /// `$work` with `$db` bound to where commands run now: the open transaction if there is one, else
@@ -76,7 +80,17 @@ pub struct Session {
     /// transaction (see `sqlite_direct`), opened at start-up or on first use; `None` inside if
     /// it cannot be had.
     reader: OnceCell<Option<Reader>>,
+    /// What the database has beyond the entities (columns, tables, the follow relation), read
+    /// from the catalog at start-up and again after a schema change.
+    vocabulary: Vocabulary,
+    /// SQLite: the file's `PRAGMA schema_version` when the vocabulary was read, and when it was
+    /// last compared, so a schema another program changed is read again.
+    schema_seen: Option<(i64, Instant)>,
 }
+
+/// How often, at most, an SQLite file's schema version is compared (a statement of its own):
+/// a script of 100,000 lines must not pay for it on every line.
+const SCHEMA_CHECK_EVERY: Duration = Duration::from_millis(250);
 
 /// Who holds the session's transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +104,7 @@ pub enum Lock {
 /// What a read gives: an outcome, or a list to stream.
 pub enum Answer {
     Done(Outcome),
-    Listing(Listing),
+    Listing(Box<Listing>),
 }
 
 impl Session {
@@ -131,7 +145,51 @@ impl Session {
             locked: None,
             describer: None,
             reader: OnceCell::new(),
+            vocabulary: Vocabulary::default(),
+            schema_seen: None,
         }
+    }
+
+    /// Reads the live catalog again: what the commands know beyond the entities. Through the
+    /// SQLite reader when there is one and no transaction is open (start-up needs no sqlx),
+    /// else where commands run. A database with nothing readable yet has nothing beyond them.
+    pub async fn load_vocabulary(&mut self) -> Result<()> {
+        let tables = match (&self.transaction, self.reader.get()) {
+            (None, Some(Some(reader))) => {
+                self.schema_seen = reader.schema_version().ok().map(|v| (v, Instant::now()));
+                live::tables(reader).await
+            }
+            _ => where_commands_run!(self, |db| live::tables(db).await),
+        };
+        match tables {
+            Ok(tables) => {
+                self.vocabulary = live::vocabulary(tables);
+                Ok(())
+            }
+            Err(error) if is_locked(&error) => Err(error),
+            // Not a database yet (a brand-new file before its migrations): nothing beyond them.
+            Err(_) => {
+                self.vocabulary = Vocabulary::default();
+                Ok(())
+            }
+        }
+    }
+
+    /// What the database has beyond the entities, now: on SQLite, read again if another program
+    /// changed the schema since (compared at most every quarter second).
+    pub async fn vocabulary(&mut self) -> Vocabulary {
+        if let (Some((seen, checked)), None, Some(Some(reader))) =
+            (self.schema_seen, &self.transaction, self.reader.get())
+            && checked.elapsed() >= SCHEMA_CHECK_EVERY
+        {
+            match reader.schema_version() {
+                Ok(now) if now != seen => {
+                    let _ = self.load_vocabulary().await;
+                }
+                _ => self.schema_seen = Some((seen, Instant::now())),
+            }
+        }
+        self.vocabulary.clone()
     }
 
     /// sqlx's connection, opened now if it is not yet.
@@ -177,7 +235,9 @@ impl Session {
     /// The reader (sqlx as its fallback), for the reads it answers itself outside a transaction.
     async fn lookup_reader(&self, command: &ReadCommand) -> Option<ReaderFirst<'_>> {
         let reader = match command {
-            ReadCommand::GetUser(_) | ReadCommand::Count { .. } => self.reader().await?,
+            ReadCommand::GetUser(_) | ReadCommand::Count { .. } | ReadCommand::CountRows(_) => {
+                self.reader().await?
+            }
             _ => return None,
         };
         Some(ReaderFirst {
@@ -299,36 +359,51 @@ impl Session {
 
     pub async fn read(&mut self, command: &ReadCommand) -> Result<Answer> {
         self.still_in_the_scripts_transaction()?;
+        let vocabulary = &self.vocabulary.clone();
         let result = match &self.transaction {
             // A read outside a transaction is one statement (or a lookup and a statement), atomic
             // by itself: BEGIN and COMMIT around it would be two more round trips for nothing.
             None => match (command, self.lookup_reader(command).await) {
                 // Lookups and counts need no sqlx connection on SQLite (start-up's `get user 1`).
                 (ReadCommand::GetUser(user), Some(lookup)) => {
-                    queries::get_user(&lookup, user).await.map(Answer::Done)
-                }
-                (ReadCommand::Count { entity, of, filter }, Some(lookup)) => {
-                    changes::count(&lookup, *entity, of.as_ref(), filter.as_ref())
+                    queries::get_user(&lookup, user, vocabulary)
                         .await
                         .map(Answer::Done)
                 }
-                _ => read(&FlaskCompat(&Reconnecting(self.db().await?)), command).await,
+                (count @ ReadCommand::Count { .. }, Some(lookup)) => {
+                    count_of(&lookup, count, vocabulary).await.map(Answer::Done)
+                }
+                _ => {
+                    let db = &FlaskCompat(&Reconnecting(self.db().await?));
+                    read(db, command, vocabulary).await
+                }
             },
             // Inside an open transaction reads still get a savepoint: a failing one must not
             // abort it.
-            Some(_) => self.atomically(async |db| read(db, command).await).await,
+            Some(_) => {
+                self.atomically(async |db| read(db, command, vocabulary).await)
+                    .await
+            }
         };
         self.forget_lost_transaction(result)
     }
 
     pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
-        self.writing(async |db| write(db, command).await).await
+        let vocabulary = &self.vocabulary.clone();
+        self.writing(async |db| write(db, command, vocabulary).await)
+            .await
     }
 
     /// `add user`, giving back the user it made (a script's next `add post` lines need not look
     /// the new author up: see `bulk`).
-    pub async fn add_user(&mut self, username: &str, email: &str) -> Result<entities::user::Model> {
-        self.writing(async |db| queries::add_user(db, username, email).await)
+    pub async fn add_user(
+        &mut self,
+        username: &str,
+        email: &str,
+        with: &[crate::command::Assignment],
+    ) -> Result<entities::user::Model> {
+        let vocabulary = &self.vocabulary.clone();
+        self.writing(async |db| queries::add_user(db, username, email, with, vocabulary).await)
             .await
     }
 
@@ -499,7 +574,7 @@ impl Session {
             Ok(Answer::Listing(listing)) => {
                 let mut pages = Pages {
                     session: self,
-                    listing,
+                    listing: *listing,
                     stream: None,
                 };
                 pages.next_page().await.map(drop)
@@ -528,8 +603,14 @@ impl Session {
 
     /// How many posts a user has (asked before `delete user ... cascade`).
     pub async fn count_posts_of(&mut self, user: &UserRef) -> Result<u64> {
+        let counted = changes::Counted {
+            entity: EntityKind::Post,
+            of: Some(user),
+            follows: None,
+            filter: None,
+        };
         let result = where_commands_run!(self, |db| {
-            changes::how_many(db, EntityKind::Post, Some(user), None).await
+            changes::how_many(db, counted, &self.vocabulary).await
         });
         self.forget_lost_transaction(result)
     }
@@ -537,7 +618,7 @@ impl Session {
     /// How many rows an `update` or `delete` with this condition would change (asked first).
     pub async fn count_matching(&self, entity: EntityKind, filter: &Condition) -> Result<u64> {
         where_commands_run!(self, |db| {
-            changes::count_matching(&FlaskCompat(db), entity, filter).await
+            changes::count_matching(&FlaskCompat(db), entity, filter, &self.vocabulary).await
         })
     }
 
@@ -574,7 +655,7 @@ impl Session {
         connection.push(vec!["format".into(), format.name().into()]);
 
         let mut rows = Rows::new(&["entity", "table", "columns", "rows"]);
-        for entity in entities::descriptions() {
+        for entity in entities::descriptions_in(&self.vocabulary) {
             let count = where_commands_run!(self, |db| queries::row_count(db, entity.kind).await);
             rows.push(vec![
                 entity.kind.class_name().into(),
@@ -586,10 +667,14 @@ impl Session {
                 },
             ]);
         }
-        Ok(Outcome::Sections(vec![
-            ("connection".into(), connection),
-            ("entities".into(), rows),
-        ]))
+        let mut sections = vec![("connection".into(), connection), ("entities".into(), rows)];
+        if !self.vocabulary.tables().is_empty() {
+            let tables = where_commands_run!(self, |db| Ok::<_, Error>(
+                tables::listed(db, &self.vocabulary).await
+            ))?;
+            sections.push(("tables beyond the entities".into(), tables));
+        }
+        Ok(Outcome::Sections(sections))
     }
 }
 
@@ -626,6 +711,21 @@ impl Fetch for ReaderFirst<'_> {
         }
         first_integer_of(&Reconnecting(self.session.db().await?), statement).await
     }
+
+    /// Read through the reader alone: its cells are sqlx's (`row::Stored`), for any value.
+    async fn first_cells(
+        &self,
+        select: &SelectStatement,
+        kinds: &[ColumnKind],
+    ) -> Result<Option<Vec<Cell>>> {
+        let statement = flask_sqlite::adapted(DbBackend::Sqlite.build(select));
+        let mut first = None;
+        self.reader.each_row(&statement, |row| {
+            first = Some(cells_of(row, kinds)?);
+            Ok(false)
+        })?;
+        Ok(first)
+    }
 }
 
 /// The error of a command after which the open transaction turned out to be gone.
@@ -655,11 +755,7 @@ pub struct Pages<'a> {
 
 impl PageSource for Pages<'_> {
     fn columns(&self) -> Vec<String> {
-        self.listing
-            .columns()
-            .into_iter()
-            .map(str::to_string)
-            .collect()
+        self.listing.columns()
     }
 
     async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
@@ -684,16 +780,61 @@ impl PageSource for Pages<'_> {
     }
 }
 
-async fn read<C: ConnectionTrait>(db: &C, command: &ReadCommand) -> Result<Answer> {
-    let outcome = match command {
-        ReadCommand::List(query) => return Ok(Answer::Listing(Listing::new(db, query).await?)),
-        ReadCommand::GetUser(user) => queries::get_user(db, user).await?,
-        ReadCommand::GetPost(id) => queries::get_post(db, *id).await?,
-        ReadCommand::AuthorOf(id) => queries::author_of(db, *id).await?,
-        ReadCommand::Count { entity, of, filter } => {
-            changes::count(db, *entity, of.as_ref(), filter.as_ref()).await?
+/// `count ...` (users, posts, follows) or `count rows of TABLE ...`.
+async fn count_of<F: Fetch>(
+    db: &F,
+    command: &ReadCommand,
+    vocabulary: &Vocabulary,
+) -> Result<Outcome> {
+    match command {
+        ReadCommand::Count {
+            entity,
+            of,
+            follows,
+            filter,
+        } => {
+            let counted = changes::Counted {
+                entity: *entity,
+                of: of.as_ref(),
+                follows: follows.as_ref().map(|(side, user)| (*side, user)),
+                filter: filter.as_ref(),
+            };
+            changes::count(db, counted, vocabulary).await
         }
+        ReadCommand::CountRows(query) => {
+            let count = changes::count_table_rows(db, query, vocabulary).await?;
+            let of = CountOf::Rows(shown_name(&query.table.name));
+            Ok(Outcome::Count { count, of })
+        }
+        _ => Err(Error::new("internal error: not a count")),
+    }
+}
+
+async fn read<C: ConnectionTrait>(
+    db: &C,
+    command: &ReadCommand,
+    vocabulary: &Vocabulary,
+) -> Result<Answer> {
+    let outcome = match command {
+        ReadCommand::List(query) => {
+            return Ok(Answer::Listing(Box::new(
+                Listing::new(db, query, vocabulary).await?,
+            )));
+        }
+        ReadCommand::Rows(query) => {
+            return Ok(Answer::Listing(Box::new(
+                Listing::of_table(db, query, vocabulary).await?,
+            )));
+        }
+        ReadCommand::GetUser(user) => queries::get_user(db, user, vocabulary).await?,
+        ReadCommand::GetPost(id) => queries::get_post(db, *id, vocabulary).await?,
+        ReadCommand::AuthorOf(id) => queries::author_of(db, *id, vocabulary).await?,
+        ReadCommand::Count { .. } | ReadCommand::CountRows(_) => {
+            count_of(db, command, vocabulary).await?
+        }
+        ReadCommand::Tables => tables::tables(db, vocabulary).await?,
         ReadCommand::Describe(entity) => describe::describe(db, *entity).await?,
+        ReadCommand::DescribeTable(table) => describe::describe_table(db, &table.name).await?,
         ReadCommand::CheckPassword { user, password } => {
             queries::check_password(db, user, &password.0).await?
         }
@@ -701,14 +842,30 @@ async fn read<C: ConnectionTrait>(db: &C, command: &ReadCommand) -> Result<Answe
     Ok(Answer::Done(outcome))
 }
 
-async fn write<C: ConnectionTrait>(db: &C, command: &WriteCommand) -> Result<Outcome> {
+async fn write<C: ConnectionTrait>(
+    db: &C,
+    command: &WriteCommand,
+    vocabulary: &Vocabulary,
+) -> Result<Outcome> {
     match command {
-        WriteCommand::AddUser { username, email } => queries::add_user(db, username, email)
+        WriteCommand::AddUser {
+            username,
+            email,
+            with,
+        } => queries::add_user(db, username, email, with, vocabulary)
             .await
             .map(|user| queries::user_added(&user)),
-        WriteCommand::AddPost { body, author } => queries::add_post(db, body, author).await,
+        WriteCommand::AddPost { body, author, with } => {
+            queries::add_post(db, body, author, with, vocabulary).await
+        }
+        WriteCommand::Follow { followed, follower } => {
+            follows::follow(db, vocabulary, followed, follower).await
+        }
+        WriteCommand::Unfollow { followed, follower } => {
+            follows::unfollow(db, vocabulary, followed, follower).await
+        }
         WriteCommand::DeleteUser { user, cascade, .. } => {
-            queries::delete_user(db, user, *cascade).await
+            queries::delete_user(db, user, *cascade, vocabulary).await
         }
         WriteCommand::DeletePost(id) => queries::delete_post(db, *id).await,
         WriteCommand::DeleteWhere {
@@ -716,8 +873,10 @@ async fn write<C: ConnectionTrait>(db: &C, command: &WriteCommand) -> Result<Out
             filter,
             cascade,
             ..
-        } => changes::delete_where(db, *entity, filter, *cascade).await,
-        WriteCommand::Update { targets, set, .. } => changes::update(db, targets, set).await,
+        } => changes::delete_where(db, *entity, filter, *cascade, vocabulary).await,
+        WriteCommand::Update { targets, set, .. } => {
+            changes::update(db, targets, set, vocabulary).await
+        }
         WriteCommand::Import {
             entity,
             path,

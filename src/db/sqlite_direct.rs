@@ -26,8 +26,10 @@ use sea_orm::sea_query::Value;
 use sea_orm::sqlx::{self, SqlitePool};
 
 use super::error::{describe_sqlite_message, describe_sqlx_err};
-use super::row::{RowRead, null_where};
+use super::row::{RowRead, Stored, null_where};
+use crate::command::vocabulary::ColumnKind;
 use crate::error::{Error, Result};
+use crate::render::Cell;
 
 /// The read-only second connection.
 pub struct Reader {
@@ -109,7 +111,38 @@ impl Reader {
     }
 }
 
+/// The catalog read on this thread, so start-up learns the live schema without sqlx.
+impl crate::migrate::schema::live::CatalogRows for Reader {
+    fn catalog_backend(&self) -> sea_orm::DbBackend {
+        sea_orm::DbBackend::Sqlite
+    }
+
+    async fn text_rows(&self, sql: &'static str, width: usize) -> Result<Vec<Vec<String>>> {
+        let mut rows = Vec::new();
+        let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+        self.each_row(
+            &Statement::from_string(sea_orm::DbBackend::Sqlite, sql),
+            |row| {
+                let cells = names
+                    .iter()
+                    .map(|name| Ok(row.text(name)?.unwrap_or_default()))
+                    .collect::<Result<Vec<String>>>()?;
+                rows.push(cells);
+                Ok(true)
+            },
+        )?;
+        Ok(rows)
+    }
+}
+
 impl Reader {
+    /// `PRAGMA schema_version`: changes whenever anyone changes the file's schema.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.connection
+            .query_row("PRAGMA schema_version", [], |row| row.get(0))
+            .map_err(failure)
+    }
+
     /// The models of entity `E` that `statement` (a select of `E`'s columns) reads, built from the
     /// entity declaration (`direct_models`); `None` if a row holds something only sqlx should
     /// decode, and then the caller reads it through sqlx.
@@ -304,6 +337,17 @@ impl RowRead for DirectRow<'_> {
                 "column {column} holds no date and time SQLite knows"
             ))
         })
+    }
+
+    fn cell(&self, column: &str, kind: &ColumnKind) -> Result<Cell> {
+        let stored = match self.value(column)? {
+            ValueRef::Null => Stored::Null,
+            ValueRef::Integer(n) => Stored::Integer(n),
+            ValueRef::Real(f) => Stored::Real(f),
+            ValueRef::Text(t) => Stored::Text(t),
+            ValueRef::Blob(b) => Stored::Blob(b),
+        };
+        Ok(stored.cell(kind))
     }
 }
 

@@ -595,12 +595,12 @@ async fn status(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
             }
         };
         if let Some(wanted) = wanted {
-            let changes = differences_from(db, &wanted).await?;
-            if changes.is_empty() {
-                report.line(format!("Its schema is {what}"));
+            let split = differences_from(db, &wanted).await?;
+            if split.drift.is_empty() {
+                report.line(format!("Its schema is {what}{}", kept_note(&split.kept)));
             } else {
                 report.line(format!("Its schema differs from {what}:"));
-                for change in &changes {
+                for change in &split.drift {
                     report.line(format!("  {change}"));
                 }
             }
@@ -661,16 +661,29 @@ async fn refuse_unstamped_alembic(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
-/// What it takes to turn the live schema into the entities'.
-pub async fn differences<C: ConnectionTrait>(db: &C) -> Result<Vec<diff::Change>> {
+/// What it takes to turn the live schema into the entities', and what the database has beyond
+/// them (kept).
+pub async fn differences<C: ConnectionTrait>(db: &C) -> Result<diff::Differences> {
     differences_from(db, &expected::schema()).await
 }
 
 async fn differences_from<C: ConnectionTrait>(
     db: &C,
     wanted: &Schema,
-) -> Result<Vec<diff::Change>> {
-    Ok(diff::diff(wanted, &live::read(db).await?))
+) -> Result<diff::Differences> {
+    Ok(diff::differences(wanted, &live::read(db).await?))
+}
+
+/// `, beside 3 tables and columns the shell does not declare (kept)`, or nothing.
+fn kept_note(kept: &[diff::Change]) -> String {
+    match kept.len() {
+        0 => String::new(),
+        n => format!(
+            ", beside {n} table{s}, column{s} or index{es} the shell does not declare (kept)",
+            s = if n == 1 { "" } else { "s" },
+            es = if n == 1 { "" } else { "es" }
+        ),
+    }
 }
 
 async fn check(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
@@ -680,7 +693,32 @@ async fn check(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
         report.line(problem.clone());
     }
     report.passed = problems.is_empty();
-    let changes = differences(db).await?;
+    // A database Flask-Migrate made, none of our migrations recorded yet: what the shell
+    // declares of it is the tutorial's schema, which `stamp` records (our own index comes with
+    // `up` after that).
+    let unstamped_flask =
+        alembic_revision(db).await?.is_some() && !registry.states.iter().any(|s| s.applied);
+    let wanted = match unstamped_flask {
+        true => {
+            report.line(format!(
+                "Flask-Migrate manages this database and none of our migrations is recorded: \
+                 compared with the tutorial's schema ({TUTORIAL_SCHEMA}), which `shell migrate \
+                 stamp` records"
+            ));
+            expected::tutorial_schema()
+        }
+        false => expected::schema(),
+    };
+    let diff::Differences {
+        drift: changes,
+        kept,
+    } = differences_from(db, &wanted).await?;
+    for change in &kept {
+        report.line(format!(
+            "Not declared by the shell (kept): {}",
+            change.kept_text()
+        ));
+    }
     if changes.is_empty() && !problems.is_empty() {
         report.line("The schema matches the entities");
         return Ok(());
@@ -693,7 +731,7 @@ async fn check(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
         report.line(format!("{change}"));
     }
     let pending = registry.states.iter().filter(|s| !s.applied).count();
-    if pending > 0 {
+    if pending > 0 && !unstamped_flask {
         report.line(format!(
             "({pending} migration{} pending: `shell migrate up` may remove some of these)",
             if pending == 1 { " is" } else { "s are" }
@@ -761,7 +799,7 @@ async fn stamp(
     if let Some(wanted) = described
         && !force
     {
-        let changes = differences_from(db, &wanted).await?;
+        let changes = differences_from(db, &wanted).await?.drift;
         if !changes.is_empty() {
             return Err(Error::new(format!(
                 "the schema differs from the one the migrations make in {} way{} (first: {}): \
@@ -896,7 +934,8 @@ async fn generate(
                 "the database is not up to date ({pending} pending): run `shell migrate up` first"
             )));
         }
-        let changes = differences(db).await?;
+        // What the database has beyond the entities is the app's: never dropped.
+        let changes = differences(db).await?.drift;
         if changes.is_empty() {
             report.line("No changes in schema detected: no migration written");
             return Ok(());

@@ -18,7 +18,7 @@ pub mod visible;
 use std::future::Future;
 use std::io::Write;
 
-pub use outcome::{Cell, Outcome, Rows};
+pub use outcome::{Cell, CountOf, Outcome, Rows};
 
 use crate::command::Format;
 use crate::error::{Error, Result};
@@ -66,14 +66,9 @@ impl Renderer {
                 writer.page(&rows.rows, out)?;
                 writer.finish(out)
             }
-            Outcome::Count { count, entity } => match self.format {
+            Outcome::Count { count, of } => match self.format {
                 Format::Table | Format::Vertical | Format::Auto => {
-                    let noun = if *count == 1 {
-                        entity.singular()
-                    } else {
-                        entity.plural()
-                    };
-                    writeln!(out, "{count} {noun}")
+                    writeln!(out, "{}", visible_lines(&of.shown(*count)))
                 }
                 Format::Json => json_format::count(*count, out),
                 Format::Csv => writeln!(out, "count\n{count}"),
@@ -334,13 +329,19 @@ mod tests {
     fn counts_in_every_format() {
         let count = Outcome::Count {
             count: 3,
-            entity: EntityKind::Post,
+            of: CountOf::Entity(EntityKind::Post),
         };
         assert_eq!(render(Format::Table, &count).0, "3 posts\n");
         let one = Outcome::Count {
             count: 1,
-            entity: EntityKind::User,
+            of: CountOf::Entity(EntityKind::User),
         };
+        let rows = Outcome::Count {
+            count: 2,
+            of: CountOf::Rows("followers".into()),
+        };
+        assert_eq!(render(Format::Table, &rows).0, "2 rows of followers\n");
+        assert_eq!(render(Format::Csv, &rows).0, "count\n2\n");
         assert_eq!(render(Format::Table, &one).0, "1 user\n");
         assert_eq!(render(Format::Json, &count).0, "{\"count\":3}\n");
         assert_eq!(render(Format::Csv, &count).0, "count\n3\n");

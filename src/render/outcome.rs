@@ -92,13 +92,33 @@ impl Rows {
     }
 }
 
+/// What a count counts, for the words around its number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CountOf {
+    Entity(EntityKind),
+    /// Rows of a table the shell does not declare.
+    Rows(String),
+}
+
+impl CountOf {
+    /// `1 user`, `3 posts`, `2 rows of followers`.
+    pub fn shown(&self, count: u64) -> String {
+        match (self, count) {
+            (CountOf::Entity(entity), 1) => format!("1 {}", entity.singular()),
+            (CountOf::Entity(entity), n) => format!("{n} {}", entity.plural()),
+            (CountOf::Rows(table), 1) => format!("1 row of {table}"),
+            (CountOf::Rows(table), n) => format!("{n} rows of {table}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Rows(Rows),
-    /// `count ...`: a number of users or posts.
+    /// `count ...`: a number of users or posts, or of a table's rows.
     Count {
         count: u64,
-        entity: EntityKind,
+        of: CountOf,
     },
     /// A sentence for a person ("Added user john (id 1)").
     Message(String),

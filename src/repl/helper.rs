@@ -13,6 +13,7 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
 use super::lookup::Lookup;
+use crate::command::Vocabulary;
 use crate::command::completion::{self, Lookup as Looked};
 use crate::command::grammar;
 use crate::command::validate::BODY_MAX;
@@ -36,6 +37,8 @@ pub struct ShellHelper {
     history_hints: HistoryHinter,
     pub mode: Rc<Cell<PromptMode>>,
     colors: bool,
+    /// What the database has beyond the entities: its columns and tables complete too.
+    pub vocabulary: Vocabulary,
 }
 
 const BOLD_BLUE: &str = "\x1b[1;34m";
@@ -52,6 +55,7 @@ impl ShellHelper {
             history_hints: HistoryHinter::new(),
             mode: Rc::new(Cell::new(PromptMode::Command)),
             colors,
+            vocabulary: Vocabulary::default(),
         }
     }
 
@@ -95,7 +99,7 @@ impl Completer for ShellHelper {
             }
             PromptMode::Command => {}
         }
-        let slot = completion::analyze(line, pos);
+        let slot = completion::analyze(line, pos, &self.vocabulary);
         let mut candidates = completion::matching_words(&slot.expect.words, &slot.prefix);
         candidates.extend(match slot.expect.lookup {
             Some(Looked::Username) => self.usernames(&slot.prefix),
@@ -162,7 +166,8 @@ impl Hinter for ShellHelper {
         completion::usage_hint(line)
             .map(ShellHint::shown)
             .or_else(|| {
-                completion::next_hint(line).map(|(text, insertable)| ShellHint { text, insertable })
+                completion::next_hint(line, &self.vocabulary)
+                    .map(|(text, insertable)| ShellHint { text, insertable })
             })
     }
 }

@@ -12,6 +12,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, EditMode, Editor};
 
 use super::helper::{PromptMode, ShellHelper};
+use crate::command::Vocabulary;
 use crate::command::script::decode_line;
 use crate::error::{Error, Result};
 
@@ -54,6 +55,11 @@ pub trait Input {
     /// The 1-based number of the line last read, for error messages.
     fn line_number(&self) -> usize;
     fn is_interactive(&self) -> bool;
+
+    /// What the database has beyond the entities, for completion and hints at a terminal.
+    fn set_vocabulary(&mut self, vocabulary: &Vocabulary) {
+        let _ = vocabulary;
+    }
 }
 
 /// A script: stdin that is not a terminal, or `--file`.
@@ -239,6 +245,12 @@ impl Input for Interactive {
 
     fn line_number(&self) -> usize {
         self.line
+    }
+
+    fn set_vocabulary(&mut self, vocabulary: &Vocabulary) {
+        if let Some(helper) = self.editor.helper_mut() {
+            helper.vocabulary = vocabulary.clone();
+        }
     }
 
     fn is_interactive(&self) -> bool {

@@ -127,7 +127,14 @@ pub async fn run(
         let prompt = runner.prompt();
         let read = match runner.held.take() {
             Some(read) => read,
-            None => runner.input.read(prompt),
+            None => {
+                // Completion and hints name what the database has now.
+                if runner.input.is_interactive() {
+                    let vocabulary = runner.session.vocabulary().await;
+                    runner.input.set_vocabulary(&vocabulary);
+                }
+                runner.input.read(prompt)
+            }
         };
         let line = match read {
             Ok(Read::Line(line)) => line,
@@ -244,7 +251,8 @@ impl Runner<'_> {
 
     async fn step(&mut self, line: &str) -> std::result::Result<Step, Failure> {
         let echo = echo_of(line, &self.options);
-        let command = command::parse(line).map_err(|e| self.fail(e.into()));
+        let vocabulary = self.session.vocabulary().await;
+        let command = command::parse_in(line, &vocabulary).map_err(|e| self.fail(e.into()));
         let batched = |c: &Command| matches!(c, Command::Write(WriteCommand::AddPost { .. }));
         // A batched post prints after its batch: so must every line that comes after it.
         if !(self.options.single_transaction
@@ -260,7 +268,8 @@ impl Runner<'_> {
         let Some(command) = command? else {
             return Ok(Step::Continue);
         };
-        if let Command::Write(WriteCommand::AddPost { body, author }) = &command
+        if let Command::Write(WriteCommand::AddPost { body, author, with }) = &command
+            && with.is_empty()
             && self.options.single_transaction
         {
             return self.queue_post(body, author, echo, now_utc()).await;
@@ -294,8 +303,12 @@ impl Runner<'_> {
                         .then(|| RowsProgress::start(&crate::db::import::ROWS_READ))
                         .flatten();
                     Answer::Done(match &write {
-                        WriteCommand::AddUser { username, email } => {
-                            let user = self.session.add_user(username, email).await?;
+                        WriteCommand::AddUser {
+                            username,
+                            email,
+                            with,
+                        } => {
+                            let user = self.session.add_user(username, email, with).await?;
                             // The next `add post ... by NAME` lines need not look it up.
                             self.batch.remember(
                                 UserRef::Username(user.username.clone()),
@@ -312,12 +325,21 @@ impl Runner<'_> {
                 )),
             },
             Command::Sql(sql) => match self.destroys_confirmed(&sql).await? {
-                true => Answer::Done(self.session.sql(&sql.statement).await?),
+                true => {
+                    let outcome = self.session.sql(&sql.statement).await;
+                    // A statement may have changed the schema: what the commands know follows.
+                    self.session.load_vocabulary().await?;
+                    Answer::Done(outcome?)
+                }
                 false => Answer::Done(Outcome::Message(
                     "Cancelled: nothing was changed".to_string(),
                 )),
             },
-            Command::Migrate(action) => Answer::Done(self.migrate(action).await?),
+            Command::Migrate(action) => {
+                let outcome = self.migrate(action).await;
+                self.session.load_vocabulary().await?;
+                Answer::Done(outcome?)
+            }
         };
         let passed = self.show(answer, started).await?;
         Ok(if passed { Step::Continue } else { Step::Failed })
@@ -451,9 +473,13 @@ impl Runner<'_> {
     async fn prompt_command(&mut self, command: PromptCommand) -> Result<Option<Answer>> {
         let outcome = match command {
             PromptCommand::Help(None) => {
-                Outcome::Message(help::overview(&entities::descriptions()))
+                let vocabulary = self.session.vocabulary().await;
+                Outcome::Message(help::overview(&entities::descriptions_in(&vocabulary)))
             }
-            PromptCommand::Help(Some(topic)) => Outcome::Message(help::topic(&topic)?),
+            PromptCommand::Help(Some(topic)) => {
+                let vocabulary = self.session.vocabulary().await;
+                Outcome::Message(help::topic(&topic, &vocabulary)?)
+            }
             PromptCommand::Context => self.session.context(self.format).await?,
             PromptCommand::Format(setting) => {
                 if let Some(format) = setting {
@@ -487,7 +513,11 @@ impl Runner<'_> {
             PromptCommand::AskForPost => {
                 let (body, author) = self.ask_for_post()?;
                 self.session
-                    .write(&WriteCommand::AddPost { body, author })
+                    .write(&WriteCommand::AddPost {
+                        body,
+                        author,
+                        with: Vec::new(),
+                    })
                     .await?
             }
             PromptCommand::SetPassword(user) => {
@@ -565,7 +595,7 @@ impl Runner<'_> {
         let passed = match answer {
             Answer::Listing(listing) => {
                 interrupt::take();
-                let mut pages = self.session.pages(listing);
+                let mut pages = self.session.pages(*listing);
                 renderer
                     .stream(
                         &mut pages,
@@ -808,10 +838,14 @@ fn queueable(
     options: &RunOptions,
     batch: &PostBatch,
 ) -> Option<PendingPost> {
-    let Ok(Some(Command::Write(WriteCommand::AddPost { body, author }))) = command::parse(line)
+    let Ok(Some(Command::Write(WriteCommand::AddPost { body, author, with }))) =
+        command::parse(line)
     else {
         return None;
     };
+    if !with.is_empty() {
+        return None;
+    }
     let (author_id, author) = batch.author(&author)?;
     Some(PendingPost {
         line: number,

@@ -4,9 +4,9 @@
 //! `migrate stamp`).
 //!
 //! An SQLite file that exists is opened through the session's read-only reader alone: the
-//! migration check and a single read (`shell -c "get user 1"`) then need no sqlx connection, whose
-//! worker thread and set-up were a third of the shell's start-up. sqlx's connection is opened by
-//! the first command that needs it.
+//! migration check, the catalog (what the database has beyond the entities) and a single read
+//! (`shell -c "get user 1"`) then need no sqlx connection, whose worker thread and set-up were a
+//! third of the shell's start-up. sqlx's connection is opened by the first command that needs it.
 
 use std::io::Write;
 
@@ -32,9 +32,10 @@ pub async fn open(
     {
         match reader.applied_migrations(&migrate::table_name()) {
             Ok(applied) => {
-                let session = Session::reading_through(target, reader, settings);
+                let mut session = Session::reading_through(target, reader, settings);
                 check_migrations(&session, Registry::read(applied.as_deref()), false, notes)
                     .await?;
+                session.load_vocabulary().await?;
                 return Ok(session);
             }
             // Another program's lock, waited for as long as `--lock-wait` says: said as the
@@ -57,8 +58,9 @@ pub async fn open(
     let registry = migrate::registry(&db)
         .await
         .map_err(|e| connect::cannot_open(&target, e.message()))?;
-    let session = Session::new(target, db);
+    let mut session = Session::new(target, db);
     check_migrations(&session, registry, brand_new, notes).await?;
+    session.load_vocabulary().await?;
     Ok(session)
 }
 

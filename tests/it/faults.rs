@@ -517,7 +517,7 @@ async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing
         let Ok(Answer::Listing(listing)) = session.read(&list).await else {
             panic!("{backend:?}: a listing")
         };
-        let mut pages = session.pages(listing);
+        let mut pages = session.pages(*listing);
         let page = pages.next_page().await;
         match page {
             Ok(Some(rows)) => assert_eq!(rows.len(), 1, "{backend:?}"),

@@ -5,6 +5,7 @@
 mod backends;
 mod bad_config;
 mod bulk;
+mod chapters;
 mod entities;
 mod faults;
 mod flask;

@@ -3,7 +3,7 @@
 //! short line of error.
 
 use microblog_shell::command::query::{Field, Operator};
-use microblog_shell::command::{EntityKind, completion, grammar, parse};
+use microblog_shell::command::{EntityKind, Vocabulary, completion, grammar, parse};
 use microblog_shell::repl::input::{Input, Read, ScriptInput};
 use proptest::prelude::*;
 
@@ -31,7 +31,7 @@ fn grammar_words() -> Vec<String> {
     for spec in grammar::COMMANDS {
         words.push(spec.name.to_string());
         words.extend(spec.aliases.iter().map(|a| a.to_string()));
-        words.extend(completion::expected(&[spec.name.to_string()]).words);
+        words.extend(completion::expected(&[spec.name.to_string()], &Vocabulary::default()).words);
         for form in spec.forms {
             for part in form.parts {
                 words.extend(part.shown().split(['|', ' ', '[', ']']).map(str::to_string));
@@ -40,7 +40,7 @@ fn grammar_words() -> Vec<String> {
     }
     // The query language's own words: every field and operator, and its punctuation.
     for entity in EntityKind::ALL {
-        words.extend(Field::names(entity));
+        words.extend(Field::names(entity, &Vocabulary::default()));
     }
     for operator in Operator::all() {
         words.extend(operator.words().iter().map(|w| w.to_string()));
@@ -118,7 +118,7 @@ proptest! {
     fn completion_and_hints_never_panic(parts in prop::collection::vec(fragment(), 0..10), glue in "[ \"']{1,2}") {
         let line = parts.join(&glue);
         for (pos, _) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
-            let slot = completion::analyze(&line, pos);
+            let slot = completion::analyze(&line, pos, &Vocabulary::default());
             prop_assert!(slot.start <= pos);
             let _ = completion::usage_hint(&line[..pos]);
         }
@@ -159,7 +159,7 @@ fn one_megabyte_lines_get_an_answer() {
         assert_clear(&line);
     }
     assert!(matches!(parse(&format!("sql SELECT '{mb}'")), Ok(Some(_))));
-    let help = microblog_shell::command::help::topic(&mb)
+    let help = microblog_shell::command::help::topic(&mb, &Vocabulary::default())
         .unwrap_err()
         .to_string();
     assert!(

@@ -1,5 +1,7 @@
 //! What differs between the entities and the live schema, one [`Change`] per difference, in the
-//! words `flask db migrate` prints them ("Detected added table 'post'").
+//! words `flask db migrate` prints them ("Detected added table 'post'"). What the database has and
+//! the entities do not declare (a later chapter's columns, tables and indexes: the app's own) is
+//! not drift: [`Differences`] keeps it apart, to be reported as kept and never dropped.
 
 use std::fmt;
 
@@ -157,6 +159,64 @@ fn table_changes(table: &str, want: &Table, have: &Table, changes: &mut Vec<Chan
     }
 }
 
+/// The changes of a diff, split: `drift` is what the entities declare and the database lacks or
+/// has otherwise; `kept` is what the database has beyond the entities, which no command touches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Differences {
+    pub drift: Vec<Change>,
+    pub kept: Vec<Change>,
+}
+
+/// [`diff`], split into drift and what is kept.
+pub fn differences(expected: &Schema, live: &Schema) -> Differences {
+    let (kept, drift) = diff(expected, live)
+        .into_iter()
+        .partition(|change| change.undeclared(expected));
+    Differences { drift, kept }
+}
+
+impl Change {
+    /// Whether the change would take away something the entities never declared: a table, a
+    /// column, an index (by a name the entities do not use) or a foreign key of the database's
+    /// own. Those belong to whoever made them (the Flask app, a later chapter), never drift.
+    pub fn undeclared(&self, expected: &Schema) -> bool {
+        match self {
+            Change::RemovedTable { .. }
+            | Change::RemovedColumn { .. }
+            | Change::RemovedForeignKey { .. } => true,
+            Change::RemovedIndex { table, index } => expected
+                .tables
+                .get(table)
+                .is_none_or(|t| t.index(&index.name).is_none()),
+            Change::AddedTable { .. }
+            | Change::AddedColumn { .. }
+            | Change::ChangedType { .. }
+            | Change::ChangedNullable { .. }
+            | Change::ChangedPrimaryKey { .. }
+            | Change::AddedIndex { .. }
+            | Change::AddedForeignKey { .. } => false,
+        }
+    }
+
+    /// A kept change in a person's words: `column 'user.about_me' (varchar(140))`.
+    pub fn kept_text(&self) -> String {
+        match self {
+            Change::RemovedTable { table, .. } => format!("table '{table}'"),
+            Change::RemovedColumn { table, column } => {
+                format!("column '{table}.{}' ({})", column.name, column.kind)
+            }
+            Change::RemovedIndex { table, index } => {
+                format!("index '{}' on '{table}' {:?}", index.name, index.columns)
+            }
+            Change::RemovedForeignKey { table, key } => format!(
+                "foreign key ({}) -> ({}.{}) on table '{table}'",
+                key.column, key.table, key.references
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let index_text = |i: &Index| {
@@ -245,6 +305,44 @@ mod tests {
             [
                 "Detected added table 'post'",
                 "Detected removed table 'comment'"
+            ]
+        );
+    }
+
+    #[test]
+    fn what_the_entities_do_not_declare_is_kept_not_drift() {
+        let mut live = expected::schema();
+        let user = live.tables.get_mut("user").unwrap();
+        user.columns.push(Column {
+            name: "about_me".into(),
+            kind: "varchar(140)".into(),
+            nullable: true,
+            primary_key: false,
+        });
+        user.indexes.push(Index {
+            name: "ix_user_token".into(),
+            columns: vec!["token".into()],
+            unique: true,
+        });
+        // A declared index with other columns is drift: it is dropped and made again.
+        assert_eq!(user.indexes[0].name, "ix_user_username");
+        user.indexes[0].columns = vec!["email".into()];
+        live.tables.insert("followers".into(), Table::default());
+        let split = differences(&expected::schema(), &live);
+        let kept: Vec<String> = split.kept.iter().map(Change::kept_text).collect();
+        assert_eq!(
+            kept,
+            [
+                "column 'user.about_me' (varchar(140))",
+                "index 'ix_user_token' on 'user' [\"token\"]",
+                "table 'followers'",
+            ]
+        );
+        assert_eq!(
+            lines(&split.drift),
+            [
+                "Detected removed unique index 'ix_user_username' on [\"email\"]",
+                "Detected added unique index 'ix_user_username' on [\"username\"]",
             ]
         );
     }

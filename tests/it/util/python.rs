@@ -79,3 +79,34 @@ pub fn python() -> Option<PathBuf> {
         }
     }
 }
+
+/// Runs the Flask app's Python (`flask db upgrade`, a fill or read script) in `dir` on the
+/// database at `flask_url` (SQLAlchemy's spelling; `None` for the app's default, `app.db` there),
+/// with `env` set too; fails the test with Python's own words if it fails.
+pub fn flask_step(
+    dir: &super::TestDir,
+    flask_url: Option<&str>,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> String {
+    let interpreter = python().expect("checked before the app is set up");
+    let mut command = Command::new(interpreter);
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env("FLASK_APP", "app.py")
+        .env_remove("DATABASE_URL");
+    if let Some(url) = flask_url {
+        command.env("DATABASE_URL", url);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "python3 {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -1,0 +1,246 @@
+//! The shell on the database a reader of the tutorial really has: made by the tutorial's models at
+//! chapter 6 (`about_me`, `last_seen`), chapter 8 (`followers`) and the last chapter (messages,
+//! notifications, tasks, tokens, `post.language`), through Flask-Migrate from PyPI
+//! (tests/fixtures/flask_chapters), on SQLite, PostgreSQL and MariaDB. The shell reads and writes
+//! the columns and tables it does not declare, follows and unfollows, deletes with cascade across
+//! them, calls none of it drift; the app reads back what the shell wrote.
+
+use std::path::Path;
+
+use crate::util::backends::{Backend, TestDb};
+use crate::util::python::{flask_step, python};
+
+/// The chapters a database is made at.
+const CHAPTERS: [u32; 3] = [6, 8, 23];
+
+/// A database of `chapter` on `backend`, made and filled by the app; `None` without Python (a
+/// loud skip, or a failure under CI) or without the server.
+fn chapter_database(backend: Backend, chapter: u32) -> Option<(TestDb, Option<String>)> {
+    python()?;
+    let db = TestDb::create(backend)?;
+    let flask_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(db.url.replacen("postgres://", "postgresql+psycopg2://", 1)),
+        Backend::MySql => Some(db.url.replacen("mysql://", "mysql+pymysql://", 1)),
+    };
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flask_chapters");
+    for file in ["app.py", "fill.py", "read.py"] {
+        std::fs::copy(fixture.join(file), db.dir.join(file)).unwrap();
+    }
+    let chapter_text = chapter.to_string();
+    let env = [("CHAPTER", chapter_text.as_str())];
+    let step = |args: &[&str]| flask_step(&db.dir, flask_url.as_deref(), &env, args);
+    step(&["-m", "flask", "db", "init"]);
+    step(&[
+        "-m",
+        "flask",
+        "db",
+        "migrate",
+        "-m",
+        "the tutorial's models",
+    ]);
+    step(&["-m", "flask", "db", "upgrade"]);
+    step(&["fill.py"]);
+    Some((db, flask_url))
+}
+
+/// What the app reads back (`read.py`): one fact a line.
+fn app_reads(db: &TestDb, flask_url: Option<&str>, chapter: u32) -> String {
+    let chapter = chapter.to_string();
+    flask_step(&db.dir, flask_url, &[("CHAPTER", &chapter)], &["read.py"])
+}
+
+/// The one error line of a failed command (the database's start-up note aside: Flask-Migrate
+/// manages it, and none of the shell's migrations is recorded).
+fn error_of(run: &crate::util::Run) -> String {
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("note: Flask-Migrate manages"))
+        .collect();
+    assert!(
+        errors.len() == 1 && errors[0].starts_with("error: "),
+        "{run:?}"
+    );
+    errors[0].to_string()
+}
+
+/// The second column of a CSV listing's rows (the usernames of `users`).
+fn usernames(csv: &str) -> Vec<String> {
+    csv.lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_chapter_is_read_and_written_on_every_backend() {
+    for backend in Backend::ALL {
+        for chapter in CHAPTERS {
+            let Some((db, flask_url)) = chapter_database(backend, chapter) else {
+                continue;
+            };
+            let at = format!("{} at chapter {chapter}", backend.name());
+            let csv = |command: &str| db.run(&["--format", "csv", "-c", command]);
+
+            // The columns a later chapter added are shown after the declared ones.
+            let users = csv("users");
+            let header = users.ok().lines().next().unwrap().to_string();
+            let expected = match chapter {
+                6 | 8 => "id,username,email,has_password,about_me,last_seen",
+                _ => {
+                    "id,username,email,has_password,about_me,last_seen,last_message_read_time,\
+                     token,token_expiration"
+                }
+            };
+            assert_eq!(header, expected, "{at}");
+            assert!(
+                users
+                    .ok()
+                    .contains("1,john,john@example.com,false,I write the posts,"),
+                "{at}: {users:?}"
+            );
+            // They are fields of the query language, and `get` shows them.
+            let with_about = csv("users where about_me is not null order by last_seen desc");
+            assert_eq!(usernames(with_about.ok()), ["john"], "{at}");
+            assert!(
+                csv("get user john").ok().contains("I write the posts"),
+                "{at}"
+            );
+
+            // The app's schema is not drift.
+            let check = db.run(&["migrate", "check"]);
+            assert_eq!(check.code, Some(0), "{at}: {check:?}");
+            assert!(
+                check
+                    .stdout
+                    .contains("Not declared by the shell (kept): column 'user.about_me'"),
+                "{at}: {check:?}"
+            );
+            assert!(!check.stdout.contains("Detected"), "{at}: {check:?}");
+
+            // `add` and `update` set them; the app reads them back.
+            db.run(&[
+                "-c",
+                "add user ida ida@example.com with about_me = \"written by the shell\"",
+                "-c",
+                "update user david set about_me = \"changed by the shell\"",
+            ])
+            .ok();
+            let read = app_reads(&db, flask_url.as_deref(), chapter);
+            assert!(
+                read.contains("user ida about_me=written by the shell"),
+                "{at}: {read}"
+            );
+            assert!(
+                read.contains("user david about_me=changed by the shell"),
+                "{at}: {read}"
+            );
+
+            if chapter == 6 {
+                // No followers table: the relation's commands say so in one line.
+                let refused = db.run(&["-c", "followers of john"]);
+                assert!(error_of(&refused).contains("no followers table"), "{at}");
+                let refused = db.run(&["-c", "delete user susan"]);
+                assert!(
+                    error_of(&refused).contains("has 1 post"),
+                    "{at}: {refused:?}"
+                );
+                continue;
+            }
+
+            // The tutorial's followers table is a relation between users.
+            assert_eq!(
+                usernames(csv("followers of susan order by username").ok()),
+                ["david", "john"],
+                "{at}"
+            );
+            assert_eq!(usernames(csv("following of susan").ok()), ["john"], "{at}");
+            db.run(&["-c", "follow david by ida", "-c", "unfollow susan by david"])
+                .ok();
+            for (command, error) in [
+                ("follow david by ida", "ida already follows david"),
+                ("follow ida by IDA", "cannot follow themselves"),
+                ("unfollow john by ida", "ida does not follow john"),
+                ("follow nobody by ida", "there is no user \"nobody\""),
+            ] {
+                let refused = db.run(&["-c", command]);
+                assert!(
+                    error_of(&refused).contains(error),
+                    "{at}: {command}: {refused:?}"
+                );
+            }
+            let read = app_reads(&db, flask_url.as_deref(), chapter);
+            assert!(read.contains("follows ida david"), "{at}: {read}");
+            assert!(!read.contains("follows david susan"), "{at}: {read}");
+            assert_eq!(
+                usernames(csv("users where followers > 0 order by username").ok()),
+                ["david", "john", "susan"],
+                "{at}"
+            );
+            assert!(
+                csv("count followers of susan").ok().ends_with("\n1\n"),
+                "{at}"
+            );
+
+            // Tables beyond the entities are listed, read and counted.
+            let tables = csv("tables");
+            assert!(
+                tables
+                    .ok()
+                    .contains("followers,table,\"follower_id, followed_id\""),
+                "{at}: {tables:?}"
+            );
+            assert!(
+                csv("rows of followers for ida")
+                    .ok()
+                    .starts_with("follower_id,followed_id\n"),
+                "{at}"
+            );
+            if chapter == 23 {
+                let messages = csv("rows of message for john");
+                assert!(
+                    messages.ok().contains(",2,1,hi john,"),
+                    "{at}: {messages:?}"
+                );
+                assert_eq!(
+                    csv("count rows of task where complete = false and user_id = susan").ok(),
+                    "count\n1\n",
+                    "{at}"
+                );
+                assert!(
+                    csv("posts where language is null").ok().lines().count() == 3,
+                    "{at}"
+                );
+            }
+
+            // A user whose rows other tables hold: refused, naming each, until cascade.
+            let refused = db.run(&["-c", "delete user susan"]);
+            let error = error_of(&refused);
+            let held = match chapter {
+                8 => "1 post and 2 rows of followers",
+                _ => {
+                    "1 post, 2 rows of followers, 1 row of message, 1 row of notification and 1 \
+                     row of task"
+                }
+            };
+            assert!(error.contains(held), "{at}: {error}");
+            assert!(csv("get user susan").ok().contains("susan"), "{at}");
+            let deleted = db.run(&["-c", "delete user susan cascade"]);
+            assert_eq!(
+                deleted.ok(),
+                format!("Deleted user susan, {held}\n"),
+                "{at}"
+            );
+            let read = app_reads(&db, flask_url.as_deref(), chapter);
+            assert!(!read.contains("susan"), "{at}: {read}");
+            assert!(read.contains("rows followers 1"), "{at}: {read}");
+            if chapter == 23 {
+                for table in ["message", "notification", "task"] {
+                    assert!(read.contains(&format!("rows {table} 0")), "{at}: {read}");
+                }
+            }
+        }
+    }
+}
