@@ -533,6 +533,60 @@ mod tests {
     }
 
     #[test]
+    fn the_live_schema_completes_too() {
+        let grown = crate::command::vocabulary::tests::chapter_8();
+        let words = |line: &str| analyze(line, line.len(), &grown).expect.words;
+        let users = words("users where ");
+        for field in ["about_me", "last_seen", "followers", "following"] {
+            assert!(users.contains(&field.to_string()), "{field}: {users:?}");
+        }
+        assert!(words("posts order by ").contains(&"language".to_string()));
+        assert_eq!(words("rows of "), ["followers", "message"]);
+        assert_eq!(
+            words("rows of message where "),
+            [
+                "not",
+                "(",
+                "id",
+                "sender_id",
+                "recipient_id",
+                "body",
+                "timestamp",
+                "read",
+                "score",
+                "payload"
+            ]
+        );
+        assert_eq!(words("rows of message where read "), ["=", "!=", "is"]);
+        assert_eq!(
+            analyze("rows of message for ", 20, &grown).expect.lookup,
+            Some(Lookup::Username)
+        );
+        assert_eq!(
+            analyze("rows of message where sender_id = ", 34, &grown)
+                .expect
+                .lookup,
+            Some(Lookup::Username)
+        );
+        assert_eq!(
+            words("add user ida ida@example.com with "),
+            ["about_me", "last_seen"]
+        );
+        assert_eq!(
+            words("add user ida ida@example.com with about_me = x, "),
+            ["last_seen"]
+        );
+        assert!(words("describe ").contains(&"followers".to_string()));
+        // Without the tables, nothing of them is offered.
+        assert!(
+            !expect("users where ")
+                .words
+                .contains(&"followers".to_string())
+        );
+        assert!(expect("rows of ").words.is_empty());
+    }
+
+    #[test]
     fn hints_name_what_comes_next() {
         assert_eq!(hint("users order "), Some(("by".into(), true)));
         assert_eq!(

@@ -536,9 +536,10 @@ fn take_page(cursor: &mut Cursor) -> Result<Page, Miss> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::query::FollowSide;
     use crate::command::{
-        EntityKind, Format, MigrateAction, PromptCommand, Query, ReadCommand, TransactionCommand,
-        WriteCommand,
+        EntityKind, Format, MigrateAction, PromptCommand, Query, ReadCommand, TableQuery,
+        TransactionCommand, WriteCommand,
     };
 
     fn ok(line: &str) -> Command {
@@ -565,6 +566,64 @@ mod tests {
 
     fn prompt(command: PromptCommand) -> Command {
         Command::Prompt(command)
+    }
+
+    #[test]
+    fn the_live_schema_is_part_of_the_language() {
+        let grown = crate::command::vocabulary::tests::chapter_8();
+        let ok = |line: &str| parse_in(line, &grown).unwrap().unwrap();
+        let err = |line: &str| parse_in(line, &grown).unwrap_err().to_string();
+        let Command::Write(WriteCommand::AddUser { with, .. }) =
+            ok("add user ida ida@example.com with about_me = \"hi there\", last_seen = 2024-01-02")
+        else {
+            panic!("not add user");
+        };
+        assert_eq!(
+            with.iter().map(|a| a.field.name()).collect::<Vec<_>>(),
+            ["about_me", "last_seen"]
+        );
+        assert!(
+            err("add user ida ida@example.com with email = x@example.com")
+                .contains("email is given before with")
+        );
+        assert!(
+            err("add user ida ida@example.com with about_me = 1, about_me = 2")
+                .contains("about_me is set twice")
+        );
+        assert!(
+            err(&format!(
+                "update user ida set about_me = {}",
+                "x".repeat(141)
+            ))
+            .contains("at most 140")
+        );
+        assert!(err("users where last_seen > soon").contains("YYYY-MM-DD"));
+        assert!(err("rows of message where read = perhaps").contains("true or false"));
+        assert!(err("rows of message where score > lots").contains("takes a number"));
+        assert!(err("rows of message where read like x").contains("read is true or false"));
+        assert!(err("rows of mesage").contains("did you mean message?"));
+        assert!(err("rows of user").contains("list it with users"));
+        assert!(err("rows of message where nothing = 1").contains(
+            "table message has no field \"nothing\": its fields are id, sender_id, recipient_id, \
+             body, timestamp, read, score and payload"
+        ));
+        assert!(err("update followers set x = 1").contains("unknown entity"));
+        // The same words on chapter 4's schema: what is not there is said so.
+        let plain = |line: &str| parse(line).unwrap_err().to_string();
+        assert!(plain("users where about_me is null").contains("users has no field \"about_me\""));
+        assert!(plain("rows of followers").contains("no tables beyond user and post"));
+        assert!(plain("add user a a@example.com with x = 1").contains("there are none"));
+        assert!(matches!(
+            ok("rows of message for john where body contains hi order by timestamp desc limit 2"),
+            Command::Read(ReadCommand::Rows(TableQuery { of: Some(_), .. }))
+        ));
+        assert!(matches!(
+            ok("followers of john where username starts with s"),
+            Command::Read(ReadCommand::List(Query {
+                follows: Some((FollowSide::Followers, _)),
+                ..
+            }))
+        ));
     }
 
     #[test]

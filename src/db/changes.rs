@@ -9,6 +9,7 @@ use sea_orm::sea_query::{
 
 use sea_orm::sea_query::Alias;
 
+use super::dependents;
 use super::fetch::Fetch;
 use super::filter::{AuthorAccess, Sql, post_column, user_column};
 use super::listing::{
@@ -366,7 +367,8 @@ pub async fn delete_where<C: ConnectionTrait>(
                     authors += u64::try_from(integer(&row, 1)?).unwrap_or(0);
                 }
             }
-            if posts > 0 && !cascade {
+            let held = dependents::of_users(db, vocabulary, &ids).await?;
+            if posts > 0 && held.is_empty() && !cascade {
                 return Err(Error::new(format!(
                     "{} of the {} have posts ({} in all): add cascade to delete their posts \
                      too; nothing was deleted",
@@ -375,20 +377,35 @@ pub async fn delete_where<C: ConnectionTrait>(
                     posts
                 )));
             }
-            for chunk in ids.chunks(IDS_PER_STATEMENT) {
-                let ids = chunk.iter().copied();
-                if posts > 0 {
-                    let statement = Query::delete()
-                        .from_table(post::Entity)
-                        .and_where(Expr::col(post::Column::UserId).is_in(ids.clone()))
-                        .to_owned();
-                    db.execute(&statement).await?;
-                }
+            if !held.is_empty() && !cascade {
+                return Err(Error::new(format!(
+                    "the {} still have {}: add cascade to delete those too; nothing was deleted",
+                    rows_of(EntityKind::User, ids.len() as u64),
+                    dependents::listed(posts, &held)
+                )));
+            }
+            dependents::remove_through_posts(db, &held, &ids).await?;
+            for chunk in ids.chunks(IDS_PER_STATEMENT).filter(|_| posts > 0) {
                 let statement = Query::delete()
-                    .from_table(user::Entity)
-                    .and_where(Expr::col(user::Column::Id).is_in(ids))
+                    .from_table(post::Entity)
+                    .and_where(Expr::col(post::Column::UserId).is_in(chunk.iter().copied()))
                     .to_owned();
                 db.execute(&statement).await?;
+            }
+            dependents::remove_holding_users(db, &held, &ids).await?;
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                let statement = Query::delete()
+                    .from_table(user::Entity)
+                    .and_where(Expr::col(user::Column::Id).is_in(chunk.iter().copied()))
+                    .to_owned();
+                db.execute(&statement).await?;
+            }
+            if !held.is_empty() {
+                return Ok(Outcome::Message(format!(
+                    "Deleted {}, {}",
+                    rows_of(EntityKind::User, ids.len() as u64),
+                    dependents::listed(posts, &held)
+                )));
             }
             Ok(Outcome::Message(deleted_rows(
                 entity,

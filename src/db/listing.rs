@@ -109,6 +109,12 @@ pub struct Listing {
     indexed: bool,
     remaining: Option<u64>,
     offset: Option<u64>,
+    /// A table with no primary key (a view, chapter 8's `followers` as it was): rows that are
+    /// equal in every column cannot be told apart by keys, so its pages go on by their number of
+    /// rows (an OFFSET) over an order of every column, which is the same for every page.
+    by_offset: bool,
+    /// Rows read so far, for `by_offset`.
+    read: u64,
     after: Option<Vec<KeyValue>>,
     done: bool,
 }
@@ -279,6 +285,8 @@ impl Listing {
             indexed,
             remaining: query.page.limit,
             offset: query.page.offset,
+            by_offset: false,
+            read: 0,
             after: None,
             done: query.page.limit == Some(0),
         })
@@ -333,6 +341,8 @@ impl Listing {
             indexed,
             remaining: query.page.limit,
             offset: query.page.offset,
+            by_offset: !table.columns.iter().any(|c| c.primary_key),
+            read: 0,
             after: None,
             done: query.page.limit == Some(0),
         })
@@ -507,7 +517,10 @@ impl Listing {
             UNINDEXED_PAGE_ROWS
         };
         self.page_rows = Ord::min(self.page_rows * 2, most);
-        let offset = self.offset.take();
+        let offset = match self.by_offset {
+            true => Some(self.offset.unwrap_or(0) + self.read).filter(|n| *n > 0),
+            false => self.offset.take(),
+        };
         let mut page = self.read_page(db, &mut source, size, offset).await?;
         // No rows for `posts of NAME`: no such user (the error), one with no posts, or a name that
         // differs only in case (then the page again, by that user's id).
@@ -529,7 +542,8 @@ impl Listing {
             page = self.read_page(db, &mut source, size, offset).await?;
         }
         let fetched = page.rows.len() as u64;
-        if page.last_keys.is_some() {
+        self.read += fetched;
+        if page.last_keys.is_some() && !self.by_offset {
             self.after = page.last_keys;
         }
         if let Some(remaining) = &mut self.remaining {

@@ -36,9 +36,14 @@ impl Stored<'_> {
                     None => Cell::Text(text.into_owned()),
                 }
             }
-            (Stored::Text(t) | Stored::Blob(t), _) => {
-                Cell::Text(String::from_utf8_lossy(t).into_owned())
-            }
+            (Stored::Text(t) | Stored::Blob(t), _) => match std::str::from_utf8(t) {
+                Ok(text) => Cell::Text(text.to_string()),
+                // Bytes that are no text: as SQLite writes a blob literal, not half-decoded.
+                Err(_) => Cell::Text(format!(
+                    "x'{}'",
+                    t.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                )),
+            },
         }
     }
 }

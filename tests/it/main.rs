@@ -13,6 +13,7 @@ mod generate;
 mod history;
 mod hostile;
 mod interactive;
+mod live_schema;
 mod migrate;
 mod output;
 mod parser_props;

@@ -1,0 +1,371 @@
+//! The live schema under stress: columns and tables the shell does not declare, made by someone
+//! else with NULLs, duplicates, hostile names and types the shell does not know, on every backend;
+//! a schema changed by another program while the shell runs; a column the database requires.
+
+use std::time::Duration;
+
+use crate::util::backends::{Backend, TestDb, each_backend_migrated};
+use crate::util::{LiveShell, TestDir};
+
+/// `datetime` as each backend's DDL spells it.
+fn datetime(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "TIMESTAMP WITHOUT TIME ZONE",
+        Backend::Sqlite | Backend::MySql => "DATETIME",
+    }
+}
+
+/// Runs SQL statements through the shell (each its own `-c`), which must succeed.
+fn sql(db: &TestDb, statements: &[String]) {
+    let commands: Vec<String> = statements.iter().map(|s| format!("sql {s}")).collect();
+    let mut args = Vec::new();
+    for command in &commands {
+        args.extend(["-c", command.as_str()]);
+    }
+    db.run(&args).ok();
+}
+
+/// A CSV listing's first column, as numbers.
+fn ids(csv: &str) -> Vec<u32> {
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// 2,500 users (more than a page) whose extra columns hold NULLs and repeated values: every sort
+/// on them lists each user exactly once, NULLs last in either direction, the same on every
+/// backend and inside a transaction (where the servers read page by page too).
+#[test]
+fn nullable_extra_columns_page_exactly_with_nulls_last() {
+    const USERS: u32 = 2_500;
+    for db in each_backend_migrated() {
+        let name = db.backend.name();
+        let user = db.user_table();
+        sql(
+            &db,
+            &[
+                format!("ALTER TABLE {user} ADD COLUMN about_me VARCHAR(140)"),
+                format!(
+                    "ALTER TABLE {user} ADD COLUMN last_seen {}",
+                    datetime(db.backend)
+                ),
+            ],
+        );
+        let script: String = (1..=USERS)
+            .map(|i| format!("add user u{i} u{i}@example.com\n"))
+            .collect();
+        db.pipe(&["--single-transaction"], &script).ok();
+        sql(
+            &db,
+            &[
+                format!("UPDATE {user} SET about_me = 'b' WHERE id % 4 = 1"),
+                format!("UPDATE {user} SET about_me = 'a' WHERE id % 4 > 1"),
+                format!(
+                    "UPDATE {user} SET last_seen = '2024-01-01 00:00:00.000000' WHERE id % 3 = 1"
+                ),
+                format!(
+                    "UPDATE {user} SET last_seen = '2024-02-01 00:00:00.000000' WHERE id % 3 = 2"
+                ),
+            ],
+        );
+        // The oracle: each key with NULL last whatever its direction, then the id in the last
+        // key's direction.
+        let about = |i: u32| match i % 4 {
+            0 => None,
+            1 => Some("b".to_string()),
+            _ => Some("a".to_string()),
+        };
+        let seen = |i: u32| match i % 3 {
+            0 => None,
+            1 => Some("2024-01".to_string()),
+            _ => Some("2024-02".to_string()),
+        };
+        type Key = fn(u32) -> Option<String>;
+        let expected = |keys: &[(Key, bool)], only: fn(u32) -> bool| -> Vec<u32> {
+            let mut all: Vec<u32> = (1..=USERS).filter(|i| only(*i)).collect();
+            all.sort_by(|&a, &b| {
+                for (key, descending) in keys {
+                    let order = match (key(a), key(b)) {
+                        (None, None) => std::cmp::Ordering::Equal,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (Some(x), Some(y)) if *descending => y.cmp(&x),
+                        (Some(x), Some(y)) => x.cmp(&y),
+                    };
+                    if order.is_ne() {
+                        return order;
+                    }
+                }
+                match keys.last().is_some_and(|(_, d)| *d) {
+                    true => b.cmp(&a),
+                    false => a.cmp(&b),
+                }
+            });
+            all
+        };
+        for (query, want) in [
+            (
+                "users order by last_seen desc, about_me desc",
+                expected(&[(seen, true), (about, true)], |_| true),
+            ),
+            (
+                "users where about_me is not null order by last_seen, about_me",
+                expected(&[(seen, false), (about, false)], |i| i % 4 != 0),
+            ),
+            (
+                "users order by about_me desc limit 700 offset 1100",
+                expected(&[(about, true)], |_| true)[1100..1800].to_vec(),
+            ),
+        ] {
+            let listed = db.run(&["--format", "csv", "-c", query]);
+            assert_eq!(ids(listed.ok()), want, "{name}: {query}");
+            let inside = db.pipe(&["--format", "csv"], &format!("begin\n{query}\nrollback\n"));
+            assert_eq!(ids(inside.ok()), want, "{name}: {query} in a transaction");
+        }
+    }
+}
+
+/// A table with no primary key holding rows equal in every column (chapter 8's `followers` had
+/// none, and nothing stops a second equal follow there): every row is listed, across pages.
+#[test]
+fn a_table_without_a_primary_key_lists_every_row_even_equal_ones() {
+    for db in each_backend_migrated() {
+        let name = db.backend.name();
+        let values: Vec<String> = (0..2_400).map(|i| format!("({}, 'x')", i % 3)).collect();
+        sql(
+            &db,
+            &[
+                "CREATE TABLE dup (a INTEGER, b VARCHAR(10))".to_string(),
+                format!("INSERT INTO dup (a, b) VALUES {}", values.join(", ")),
+            ],
+        );
+        for script in ["rows of dup\n", "begin\nrows of dup\nrollback\n"] {
+            let listed = db.pipe(&["--format", "csv"], script);
+            let lines: Vec<&str> = listed.ok().lines().skip(1).collect();
+            assert_eq!(lines.len(), 2_400, "{name}: {script:?}");
+            for a in 0..3 {
+                let n = lines.iter().filter(|l| **l == format!("{a},x")).count();
+                assert_eq!(n, 800, "{name}: {a}");
+            }
+        }
+        let page = db.run(&[
+            "--format",
+            "csv",
+            "-c",
+            "rows of dup order by a desc limit 3 offset 799",
+        ]);
+        assert_eq!(page.ok(), "a,b\n2,x\n1,x\n1,x\n", "{name}");
+        assert_eq!(
+            db.run(&["-c", "count rows of dup where a = 1"]).ok(),
+            "800 rows of dup\n",
+            "{name}"
+        );
+    }
+}
+
+/// Names no one should have chosen, a type the shell does not know, bytes that are no text,
+/// escape sequences in data and in names, a view: all shown safely, quoted where they are named.
+#[test]
+fn hostile_names_types_and_views_are_shown_safely() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let program = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute('ALTER TABLE user ADD COLUMN "and" INTEGER')
+c.execute('ALTER TABLE user ADD COLUMN "about me" VARCHAR(10)')
+c.execute('ALTER TABLE user ADD COLUMN "evil\x1b[31m" TEXT')
+c.execute('CREATE TABLE "select" ("order" INTEGER, "a b" TEXT, "q\'""uote" BLOB, weird GEOMETRY, user_id INTEGER REFERENCES user(id))')
+c.execute("INSERT INTO \"select\" VALUES (1, 'x\x1b[2Jy', x'00ff', 3.5, 1)")
+c.execute("INSERT INTO \"select\" VALUES (NULL, NULL, x'6869', 'text', 1)")
+c.execute('CREATE VIEW active AS SELECT id, username FROM user')
+c.execute("UPDATE user SET \"and\" = 5, \"about me\" = 'hi'")
+c.commit()
+"#;
+    let status = std::process::Command::new("python3")
+        .args(["-c", program])
+        .arg(dir.join("app.db"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let users = dir.run(&["-c", "users"]);
+    let header = users.ok().lines().nth(1).unwrap().to_string();
+    assert!(
+        header.contains("| and |")
+            && header.contains("| about me |")
+            && header.contains("evil\\e[31m"),
+        "{header}"
+    );
+    assert!(!users.stdout.contains('\x1b'), "{users:?}");
+    let found = dir.run(&[
+        "--format",
+        "csv",
+        "-c",
+        "users where \"and\" = 5 and \"about me\" = hi",
+    ]);
+    assert_eq!(found.ok().lines().count(), 2, "{found:?}");
+
+    let rows = dir.run(&[
+        "--format",
+        "csv",
+        "-c",
+        "rows of \"select\" order by \"a b\"",
+    ]);
+    assert_eq!(
+        rows.ok(),
+        "order,a b,\"q'\"\"uote\",weird,user_id\n1,x\x1b[2Jy,x'00ff',3.5,1\n,,hi,text,1\n",
+        "csv keeps the bytes of text, shows the blob that is no text as SQLite writes it"
+    );
+    let table = dir.run(&["-c", "rows of \"select\" where \"order\" is null"]);
+    assert!(table.ok().contains("| NULL  | NULL | hi "), "{table:?}");
+    let shown = dir.run(&["-c", "rows of \"select\""]);
+    assert!(shown.ok().contains("x\\e[2Jy") && !shown.stdout.contains('\x1b'));
+
+    // A view reads like a table, and is no table a user's rows are deleted from.
+    assert_eq!(
+        dir.run(&["--format", "csv", "-c", "rows of active"]).ok(),
+        "id,username\n1,john\n"
+    );
+    let tables = dir.run(&["--format", "csv", "-c", "tables"]);
+    assert!(
+        tables.ok().contains("active,view,\"id, username\",,1"),
+        "{tables:?}"
+    );
+    let refused = dir.run(&["-c", "delete user john"]);
+    assert!(
+        refused
+            .one_line_error()
+            .contains("still has 2 rows of select: delete those first"),
+        "{refused:?}"
+    );
+    let too_long = dir.run(&["-c", "update user john set \"about me\" = \"far too long\""]);
+    assert!(
+        too_long
+            .one_line_error()
+            .contains("\"about me\" is 12 characters long: at most 10 are allowed")
+    );
+}
+
+/// Another program changes the schema while the shell runs (a `flask db upgrade` of the next
+/// chapter): the shell's next command knows the new column, without a restart.
+#[test]
+fn a_schema_changed_by_another_program_is_read_again() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    let mut shell = LiveShell::start(&dir, &["--format", "csv"]);
+    shell.send("users");
+    assert_eq!(shell.next_line(), "id,username,email,has_password");
+    assert_eq!(shell.next_line(), "1,john,john@example.com,false");
+    let status = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
+             c.execute('ALTER TABLE user ADD COLUMN about_me VARCHAR(140)'); \
+             c.execute(\"UPDATE user SET about_me = 'new'\"); c.commit()",
+        ])
+        .arg(dir.join("app.db"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The schema is compared at most every quarter second.
+    std::thread::sleep(Duration::from_millis(400));
+    shell.send("users where about_me = new");
+    assert_eq!(shell.next_line(), "id,username,email,has_password,about_me");
+    assert_eq!(shell.next_line(), "1,john,john@example.com,false,new");
+    assert_eq!(shell.finish(), Some(0));
+}
+
+/// A column the database requires (NOT NULL, no default) that the shell does not declare: `add
+/// user` without it is refused in one line that names it and how to give it, before anything
+/// is written; with it, the user is added. (On PostgreSQL and MariaDB: SQLite adds no such
+/// column to a table without rebuilding it.)
+#[test]
+fn a_required_column_is_named_before_anything_is_written() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = TestDb::migrated(backend) else {
+            continue;
+        };
+        let name = backend.name();
+        let user = db.user_table();
+        sql(
+            &db,
+            &[format!(
+                "ALTER TABLE {user} ADD COLUMN nickname VARCHAR(20) NOT NULL"
+            )],
+        );
+        let refused = db.run(&["-c", "add user ida ida@example.com"]);
+        assert_eq!(
+            refused.one_line_error(),
+            "error: line 1: the user table requires nickname (NOT NULL, no default), which the \
+             shell does not declare: give it with `add user USERNAME EMAIL with nickname = \
+             VALUE`; nothing was written",
+            "{name}"
+        );
+        assert_eq!(db.run(&["-c", "count users"]).ok(), "0 users\n", "{name}");
+        db.run(&["-c", "add user ida ida@example.com with nickname = idy"])
+            .ok();
+        assert_eq!(
+            db.run(&["--format", "csv", "-c", "get user ida"]).ok(),
+            "id,username,email,has_password,nickname\n1,ida,ida@example.com,false,idy\n",
+            "{name}"
+        );
+    }
+}
+
+/// `delete users where ...` with users other tables hold: refused naming the tables, then with
+/// cascade all of it in one transaction, on every backend.
+#[test]
+fn deleting_many_users_cascades_through_the_tables_that_hold_them() {
+    for db in each_backend_migrated() {
+        let name = db.backend.name();
+        let user = db.user_table();
+        sql(
+            &db,
+            &[format!(
+                "CREATE TABLE followers (follower_id INTEGER NOT NULL, followed_id INTEGER NOT \
+                 NULL, PRIMARY KEY (follower_id, followed_id), FOREIGN KEY (follower_id) \
+                 REFERENCES {user} (id), FOREIGN KEY (followed_id) REFERENCES {user} (id))"
+            )],
+        );
+        db.pipe(
+            &[],
+            "add user amy amy@example.com\nadd user bob bob@example.com\nadd user cat cat@example.com\n\
+             add post \"hi\" by bob\nfollow amy by bob\nfollow bob by cat\nfollow cat by amy\n",
+        )
+        .ok();
+        let refused = db.run(&["-c", "delete users where username in (bob, cat)"]);
+        assert!(
+            refused.one_line_error().contains(
+                "the 2 users still have 1 post and 3 rows of followers: add cascade to delete \
+                 those too; nothing was deleted"
+            ),
+            "{name}: {refused:?}"
+        );
+        let deleted = db.run(&[
+            "-c",
+            "delete users where username in (bob, cat) cascade --yes",
+        ]);
+        assert_eq!(
+            deleted.ok(),
+            "Deleted 2 users, 1 post and 3 rows of followers\n",
+            "{name}"
+        );
+        assert_eq!(
+            db.run(&[
+                "--format",
+                "csv",
+                "-c",
+                "users",
+                "-c",
+                "count rows of followers"
+            ])
+            .ok(),
+            "id,username,email,has_password\n1,amy,amy@example.com,false\ncount\n0\n",
+            "{name}"
+        );
+    }
+}
