@@ -683,7 +683,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "delete",
         aliases: &["remove", "rm"],
-        summary: "delete a post, or a user (with `cascade`, also their posts), or all that match",
+        summary: "delete a post, or a user (with `cascade`, also their posts and their rows in \
+                  other tables), or all that match",
         examples: &[
             "delete post 3",
             "delete user john cascade",

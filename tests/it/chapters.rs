@@ -138,6 +138,51 @@ fn every_chapter_is_read_and_written_on_every_backend() {
                 "{at}: {read}"
             );
 
+            // The shell's own migrations leave the app's schema alone: stamped, then up, down
+            // and up again, every table and column the app made is there with its rows, and
+            // `generate --autogenerate` finds nothing to write (it would never drop them).
+            let before = app_reads(&db, flask_url.as_deref(), chapter);
+            for action in [&["stamp"][..], &["up"], &["down"], &["up"]] {
+                let mut args = vec!["migrate"];
+                args.extend_from_slice(action);
+                db.run(&args).ok();
+            }
+            assert_eq!(
+                app_reads(&db, flask_url.as_deref(), chapter),
+                before,
+                "{at}"
+            );
+            let check = db.run(&["migrate", "check"]);
+            assert!(
+                check.ok().contains("the database matches the entities"),
+                "{at}: {check:?}"
+            );
+            let crate_copy = db.dir.join("migration");
+            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migration/src");
+            std::fs::create_dir_all(crate_copy.join("src")).unwrap();
+            for entry in std::fs::read_dir(&source).unwrap() {
+                let entry = entry.unwrap();
+                std::fs::copy(entry.path(), crate_copy.join("src").join(entry.file_name()))
+                    .unwrap();
+            }
+            let files = || std::fs::read_dir(crate_copy.join("src")).unwrap().count();
+            let before = files();
+            let generated = db.run(&[
+                "migrate",
+                "generate",
+                "-m",
+                "what the app has",
+                "--autogenerate",
+                "--migration-dir",
+                crate_copy.to_str().unwrap(),
+            ]);
+            assert_eq!(
+                generated.ok(),
+                "No changes in schema detected: no migration written\n",
+                "{at}"
+            );
+            assert_eq!(files(), before, "{at}");
+
             if chapter == 6 {
                 // No followers table: the relation's commands say so in one line.
                 let refused = db.run(&["-c", "followers of john"]);
