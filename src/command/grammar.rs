@@ -343,6 +343,23 @@ const FILE: Part = Part::Value {
     shown: "FILE",
 };
 const KEEP_GOING: Part = Part::Optional(&Part::Keyword("--continue-on-error"));
+/// `of USER [where ...] [order by ...] [limit N] [offset N]` of `followers` and `following`.
+const FOLLOW_LIST_PARTS: [Part; 5] = [
+    Part::Keyword("of"),
+    EXISTING_USER,
+    filter(EntityKind::User, false),
+    order(EntityKind::User),
+    Part::Paging,
+];
+/// `WHOM by WHO` of `follow` and `unfollow`.
+const FOLLOW_PARTS: [Part; 3] = [
+    Part::Value {
+        value: Value::User,
+        shown: "USERNAME|ID",
+    },
+    Part::Keyword("by"),
+    EXISTING_USER,
+];
 const FOLLOW_SIDES: Choice = Choice {
     words: &["followers", "following"],
     refuse: |word| {
@@ -472,32 +489,20 @@ pub const COMMANDS: &[CommandSpec] = &[
             "followers of john",
             "followers of john where username starts with s order by username",
         ],
-        forms: &[form!(
-            &[
-                Part::Keyword("of"),
-                EXISTING_USER,
-                filter(EntityKind::User, false),
-                order(EntityKind::User),
-                Part::Paging
-            ],
-            |c| follow_list(c, FollowSide::Followers)
-        )],
+        forms: &[form!(&FOLLOW_LIST_PARTS, |c| follow_list(
+            c,
+            FollowSide::Followers
+        ))],
     },
     CommandSpec {
         name: "following",
         aliases: &["followed"],
         summary: "list the users a user follows",
         examples: &["following of susan"],
-        forms: &[form!(
-            &[
-                Part::Keyword("of"),
-                EXISTING_USER,
-                filter(EntityKind::User, false),
-                order(EntityKind::User),
-                Part::Paging
-            ],
-            |c| follow_list(c, FollowSide::Following)
-        )],
+        forms: &[form!(&FOLLOW_LIST_PARTS, |c| follow_list(
+            c,
+            FollowSide::Following
+        ))],
     },
     CommandSpec {
         name: "tables",
@@ -645,40 +650,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         summary: "make a user follow another: follow WHOM by WHO (the tutorial's user.follow)",
         examples: &["follow susan by john"],
-        forms: &[form!(
-            &[
-                Part::Value {
-                    value: Value::User,
-                    shown: "USERNAME|ID"
-                },
-                Part::Keyword("by"),
-                EXISTING_USER
-            ],
-            |c| write(WriteCommand::Follow {
-                followed: c.user()?,
-                follower: c.user()?,
-            })
-        )],
+        forms: &[form!(&FOLLOW_PARTS, |c| write(WriteCommand::Follow {
+            followed: c.user()?,
+            follower: c.user()?,
+        }))],
     },
     CommandSpec {
         name: "unfollow",
         aliases: &[],
         summary: "stop a user following another: unfollow WHOM by WHO",
         examples: &["unfollow susan by john"],
-        forms: &[form!(
-            &[
-                Part::Value {
-                    value: Value::User,
-                    shown: "USERNAME|ID"
-                },
-                Part::Keyword("by"),
-                EXISTING_USER
-            ],
-            |c| write(WriteCommand::Unfollow {
-                followed: c.user()?,
-                follower: c.user()?,
-            })
-        )],
+        forms: &[form!(&FOLLOW_PARTS, |c| write(WriteCommand::Unfollow {
+            followed: c.user()?,
+            follower: c.user()?,
+        }))],
     },
     CommandSpec {
         name: "delete",

@@ -3,34 +3,36 @@
 //! make (no user follows themselves, no follow twice, no unfollow of someone not followed).
 
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
 
 use super::listing::no_follows;
 use super::queries::find_user;
 use super::row::integer;
 use crate::command::UserRef;
 use crate::command::vocabulary::{Follows, Vocabulary};
+use crate::entities::user;
 use crate::error::{Error, Result};
 use crate::render::Outcome;
 
-/// Whether `follower` follows `followed` (by their ids).
-async fn follows<C: ConnectionTrait>(
+/// The follow relation and the two users of `follow`/`unfollow`, looked up as everywhere.
+async fn the_two<'v, C: ConnectionTrait>(
     db: &C,
-    relation: &Follows,
-    follower: i32,
-    followed: i32,
-) -> Result<bool> {
+    vocabulary: &'v Vocabulary,
+    followed: &UserRef,
+    follower: &UserRef,
+) -> Result<(&'v Follows, user::Model, user::Model)> {
+    let relation = vocabulary.follows().ok_or_else(no_follows)?;
+    let followed = find_user(db, followed).await?;
+    let follower = find_user(db, follower).await?;
+    Ok((relation, followed, follower))
+}
+
+/// The relation's rows in which `follower` follows `followed` (by their ids).
+fn the_follow(relation: &Follows, follower: i32, followed: i32) -> Condition {
     let table = Alias::new(&relation.table);
-    let select = Query::select()
-        .expr(Func::count(Expr::cust("*")))
-        .from(table.clone())
-        .and_where(Expr::col((table.clone(), Alias::new(&relation.follower))).eq(follower))
-        .and_where(Expr::col((table, Alias::new(&relation.followed))).eq(followed))
-        .to_owned();
-    match db.query_one(&select).await? {
-        Some(row) => Ok(integer(&row, 0)? > 0),
-        None => Ok(false),
-    }
+    Condition::all()
+        .add(Expr::col((table.clone(), Alias::new(&relation.follower))).eq(follower))
+        .add(Expr::col((table, Alias::new(&relation.followed))).eq(followed))
 }
 
 /// `follow FOLLOWED by FOLLOWER` (`follower.follow(followed)` in the tutorial).
@@ -40,18 +42,23 @@ pub async fn follow<C: ConnectionTrait>(
     followed: &UserRef,
     follower: &UserRef,
 ) -> Result<Outcome> {
-    let relation = vocabulary.follows().ok_or_else(no_follows)?;
-    let (followed, follower) = (
-        find_user(db, followed).await?,
-        find_user(db, follower).await?,
-    );
+    let (relation, followed, follower) = the_two(db, vocabulary, followed, follower).await?;
     if followed.id == follower.id {
         return Err(Error::new(format!(
             "{} cannot follow themselves (the tutorial refuses it too)",
             followed.username
         )));
     }
-    if follows(db, relation, follower.id, followed.id).await? {
+    let already = Query::select()
+        .expr(Func::count(Expr::cust("*")))
+        .from(Alias::new(&relation.table))
+        .cond_where(the_follow(relation, follower.id, followed.id))
+        .to_owned();
+    let rows = match db.query_one(&already).await? {
+        Some(row) => integer(&row, 0)?,
+        None => 0,
+    };
+    if rows > 0 {
         return Err(Error::new(format!(
             "{} already follows {}: nothing was changed",
             follower.username, followed.username
@@ -79,16 +86,10 @@ pub async fn unfollow<C: ConnectionTrait>(
     followed: &UserRef,
     follower: &UserRef,
 ) -> Result<Outcome> {
-    let relation = vocabulary.follows().ok_or_else(no_follows)?;
-    let (followed, follower) = (
-        find_user(db, followed).await?,
-        find_user(db, follower).await?,
-    );
-    let table = Alias::new(&relation.table);
+    let (relation, followed, follower) = the_two(db, vocabulary, followed, follower).await?;
     let delete = Query::delete()
-        .from_table(table.clone())
-        .and_where(Expr::col((table.clone(), Alias::new(&relation.follower))).eq(follower.id))
-        .and_where(Expr::col((table, Alias::new(&relation.followed))).eq(followed.id))
+        .from_table(Alias::new(&relation.table))
+        .cond_where(the_follow(relation, follower.id, followed.id))
         .to_owned();
     // A table without a primary key may hold the same follow twice (chapter 8's had none).
     let removed = db.execute(&delete).await?.rows_affected();

@@ -39,7 +39,7 @@ use crate::command::{
 };
 use crate::entities::{self, post};
 use crate::error::{Error, Result};
-use crate::migrate::schema::live;
+use crate::migrate::schema::{BOOKKEEPING_TABLES, live};
 use crate::render::{Cell, CountOf, Outcome, PageSource, Rows};
 use std::time::Duration;
 
@@ -157,7 +157,10 @@ impl Session {
         let tables = match (&self.transaction, self.reader.get()) {
             (None, Some(Some(reader))) => {
                 self.schema_seen = reader.schema_version().ok().map(|v| (v, Instant::now()));
-                live::tables(reader).await
+                match reader.declared_only(&live::declared_tables(), &BOOKKEEPING_TABLES) {
+                    Ok(true) => Ok(Vec::new()),
+                    _ => live::tables(reader).await,
+                }
             }
             _ => where_commands_run!(self, |db| live::tables(db).await),
         };

@@ -136,6 +136,46 @@ impl crate::migrate::schema::live::CatalogRows for Reader {
 }
 
 impl Reader {
+    /// Whether the file holds only the entities' tables (with exactly their columns) and
+    /// bookkeeping tables: then there is nothing beyond the entities, and the catalog's longer
+    /// statements (a third of start-up, measured with callgrind) need not run. Asked with
+    /// statements SQLite prepares in a few microseconds: the table names, and each entity
+    /// table's column names from a statement that is prepared, never run.
+    pub fn declared_only(
+        &self,
+        tables: &[(&str, Vec<String>)],
+        bookkeeping: &[&str],
+    ) -> Result<bool> {
+        let mut names = self
+            .connection
+            .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+            .map_err(failure)?;
+        let mut rows = names.query([]).map_err(failure)?;
+        while let Some(row) = rows.next().map_err(failure)? {
+            let name: String = row.get(0).map_err(failure)?;
+            let known = tables.iter().any(|(table, _)| *table == name)
+                || bookkeeping.contains(&name.as_str())
+                || name.starts_with("sqlite_");
+            if !known {
+                return Ok(false);
+            }
+        }
+        for (table, declared) in tables {
+            let quoted = table.replace('"', "\"\"");
+            let statement = match self
+                .connection
+                .prepare(&format!("SELECT * FROM \"{quoted}\""))
+            {
+                Ok(statement) => statement,
+                Err(_) => return Ok(false),
+            };
+            if statement.column_names() != *declared {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// `PRAGMA schema_version`: changes whenever anyone changes the file's schema.
     pub fn schema_version(&self) -> Result<i64> {
         self.connection

@@ -750,3 +750,31 @@ async fn a_listing_on_a_server_left_early_closes_its_connection() {
         );
     }
 }
+
+/// The live schema completes at the prompt: a later chapter's column after `where`, a table
+/// after `rows of`, and a column added by another program while the shell runs.
+#[tokio::test]
+async fn columns_and_tables_beyond_the_entities_complete() {
+    let dir = TestDir::new();
+    dir.run(&["-c", "add user john john@example.com"]).ok();
+    dir.run(&[
+        "-c",
+        "sql ALTER TABLE user ADD COLUMN about_me VARCHAR(140)",
+        "-c",
+        "sql CREATE TABLE message (id INTEGER PRIMARY KEY, body VARCHAR(140))",
+        "-c",
+        "update user john set about_me = \"tab completed\"",
+    ])
+    .ok();
+    let terminal = Terminal::new(&dir);
+    let screen = terminal.converse(&[
+        ("microblog> ", "users where abou\t is not null\r"),
+        ("microblog> ", "rows of mes\t\r"),
+        ("microblog> ", "exit\r"),
+    ]);
+    assert!(screen.contains("tab completed"), "{screen}");
+    assert!(
+        screen.contains("| id | body |") || screen.contains("id ┆ body"),
+        "{screen}"
+    );
+}

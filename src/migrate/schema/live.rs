@@ -338,3 +338,11 @@ pub fn vocabulary(tables: Vec<LiveTable>) -> Vocabulary {
     }
     Vocabulary::new(user, post, others)
 }
+
+/// The entities' tables with their declared columns, in the entities' order.
+pub fn declared_tables() -> Vec<(&'static str, Vec<String>)> {
+    EntityKind::ALL
+        .into_iter()
+        .map(|e| (entities::table_name(e), entities::columns(e)))
+        .collect()
+}
