@@ -119,18 +119,24 @@ impl crate::migrate::schema::live::CatalogRows for Reader {
 
     async fn text_rows(&self, sql: &'static str, width: usize) -> Result<Vec<Vec<String>>> {
         let mut rows = Vec::new();
-        let names: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
-        self.each_row(
-            &Statement::from_string(sea_orm::DbBackend::Sqlite, sql),
-            |row| {
-                let cells = names
-                    .iter()
-                    .map(|name| Ok(row.text(name)?.unwrap_or_default()))
-                    .collect::<Result<Vec<String>>>()?;
-                rows.push(cells);
-                Ok(true)
-            },
-        )?;
+        let statement = Statement::from_string(sea_orm::DbBackend::Sqlite, sql);
+        self.each_row(&statement, |row| {
+            // By position: a lookup by name compares every column's name, for every value.
+            let cells = (0..width)
+                .map(|i| {
+                    Ok(match row.row.get_ref(i).map_err(failure)? {
+                        ValueRef::Null => String::new(),
+                        ValueRef::Integer(n) => n.to_string(),
+                        ValueRef::Real(f) => f.to_string(),
+                        ValueRef::Text(t) | ValueRef::Blob(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
+                    })
+                })
+                .collect::<Result<Vec<String>>>()?;
+            rows.push(cells);
+            Ok(true)
+        })?;
         Ok(rows)
     }
 }
