@@ -59,6 +59,28 @@ pub fn looks_like_rows(sql: &str) -> bool {
     ) || words.iter().any(|w| w == "returning")
 }
 
+/// Whether a statement may change the schema (or end a transaction that did): after it, the
+/// shell reads the catalog again. Reads and plain writes need not.
+pub fn may_change_schema(sql: &str) -> bool {
+    let words = keywords(sql);
+    matches!(
+        words.first().map(String::as_str),
+        Some(
+            "create"
+                | "alter"
+                | "drop"
+                | "rename"
+                | "attach"
+                | "detach"
+                | "commit"
+                | "rollback"
+                | "end"
+                | "do"
+                | "call"
+        )
+    )
+}
+
 /// Whether MySQL/MariaDB commit the open transaction before running this statement (schema
 /// changes, locks, grants, ...): in a sandbox it would make everything before it permanent.
 pub fn commits_implicitly(sql: &str) -> bool {

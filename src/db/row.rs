@@ -96,7 +96,12 @@ pub(crate) use server_cell;
 /// The stored value of a column of sqlx's SQLite row, by its storage class.
 fn sqlite_cell(row: &sqlx::sqlite::SqliteRow, column: &str, kind: &ColumnKind) -> Result<Cell> {
     use sqlx::{Row, TypeInfo, ValueRef};
-    let class = row.try_get_raw(column)?.type_info().name().to_string();
+    let raw = row.try_get_raw(column)?;
+    // A NULL's type is the column's declared one: asked first.
+    if raw.is_null() {
+        return Ok(Cell::Null);
+    }
+    let class = raw.type_info().name().to_string();
     let stored = match class.as_str() {
         "NULL" => return Ok(Cell::Null),
         "INTEGER" => Stored::Integer(row.try_get::<i64, _>(column)?),

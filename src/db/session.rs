@@ -162,7 +162,9 @@ impl Session {
                     _ => live::tables(reader).await,
                 }
             }
-            _ => where_commands_run!(self, |db| live::tables(db).await),
+            // In a savepoint of an open transaction: a catalog read that fails must not abort it.
+            (Some(_), _) => self.atomically(async |db| live::tables(db).await).await,
+            (None, _) => live::tables(&Reconnecting(self.db().await?)).await,
         };
         match tables {
             Ok(tables) => {
@@ -170,11 +172,8 @@ impl Session {
                 Ok(())
             }
             Err(error) if is_locked(&error) => Err(error),
-            // Not a database yet (a brand-new file before its migrations): nothing beyond them.
-            Err(_) => {
-                self.vocabulary = Vocabulary::default();
-                Ok(())
-            }
+            // Unreadable now (a connection lost): what was known stays, the next read tries again.
+            Err(_) => Ok(()),
         }
     }
 

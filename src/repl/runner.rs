@@ -21,7 +21,7 @@ use crate::command::{
     self, Command, Format, MigrateAction, MigrateCommand, Needs, PromptCommand, ReadCommand,
     UserRef, WriteCommand, help,
 };
-use crate::command::{Existing, OutputFile, SqlCommand, sql_words};
+use crate::command::{Existing, OutputFile, SqlCommand, TransactionCommand, sql_words};
 use crate::db::bulk::{BATCH_ROWS, PendingPost, PostBatch};
 use crate::db::changes::rows_of;
 use crate::db::session::{Answer, Lock, Session};
@@ -293,7 +293,14 @@ impl Runner<'_> {
                 Some(answer) => answer,
                 None => return Ok(Step::Exit),
             },
-            Command::Transaction(t) => Answer::Done(self.session.transaction_command(t).await?),
+            Command::Transaction(t) => {
+                let outcome = self.session.transaction_command(t).await?;
+                // A rollback takes back what `sql` changed of the schema inside the transaction.
+                if t != TransactionCommand::Begin {
+                    let _ = self.session.load_vocabulary().await;
+                }
+                Answer::Done(outcome)
+            }
             Command::Read(read) => self.session.read(&read).await?,
             Command::Write(write) => match self.confirmed(&write).await? {
                 true => {
@@ -327,8 +334,11 @@ impl Runner<'_> {
             Command::Sql(sql) => match self.destroys_confirmed(&sql).await? {
                 true => {
                     let outcome = self.session.sql(&sql.statement).await;
-                    // A statement may have changed the schema: what the commands know follows.
-                    self.session.load_vocabulary().await?;
+                    // A statement may have changed the schema: what the commands know follows
+                    // (a catalog that cannot be read now is read again later).
+                    if crate::db::raw_sql::may_change_schema(&sql.statement) {
+                        let _ = self.session.load_vocabulary().await;
+                    }
                     Answer::Done(outcome?)
                 }
                 false => Answer::Done(Outcome::Message(
@@ -337,7 +347,7 @@ impl Runner<'_> {
             },
             Command::Migrate(action) => {
                 let outcome = self.migrate(action).await;
-                self.session.load_vocabulary().await?;
+                let _ = self.session.load_vocabulary().await;
                 Answer::Done(outcome?)
             }
         };

@@ -369,3 +369,47 @@ fn deleting_many_users_cascades_through_the_tables_that_hold_them() {
         );
     }
 }
+
+/// On SQLite a listing outside a transaction is read by the shell's own reader, inside one by
+/// sqlx: the columns the entities do not declare read the same both ways, whatever another
+/// program stored in them (SQLite keeps any value in any column).
+#[test]
+fn extra_columns_read_the_same_through_the_reader_and_through_sqlx() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let program = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for column in ["n INTEGER", "t VARCHAR(20)", "b BOOLEAN", "f FLOAT", "d DATETIME", "j JSON"]:
+    c.execute(f"ALTER TABLE user ADD COLUMN {column}")
+rows = [
+    (None, None, None, None, None, None),
+    (7, "text", 1, 2.5, "2024-01-02 03:04:05.123456", '{"a": 1}'),
+    ("seven", 42, 0, "x", "not a time", b"\x00\xff"),
+    (2**40, 1.5, 2, 3, 1700000000, "\x1b[31mred"),
+]
+for i, row in enumerate(rows):
+    c.execute("INSERT INTO user (username, email, n, t, b, f, d, j) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+              (f"u{i}", f"u{i}@example.com", *row))
+c.commit()
+"#;
+    let status = std::process::Command::new("python3")
+        .args(["-c", program])
+        .arg(dir.join("app.db"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for format in ["table", "json"] {
+        let outside = dir.run(&["--format", format, "-c", "users"]);
+        let inside = dir.pipe(&["--format", format], b"begin\nusers\nrollback\n");
+        let outside = outside.ok();
+        assert!(outside.contains("NULL") || format == "json", "{outside}");
+        // At a table format, the transaction's own two lines are around the listing.
+        let inside = inside.ok();
+        let inside = inside
+            .strip_prefix("Transaction open: commit or rollback to end it\n")
+            .and_then(|rest| rest.strip_suffix("Rolled back\n"))
+            .unwrap_or(inside);
+        assert_eq!(inside, outside, "{format}");
+    }
+}
