@@ -524,7 +524,10 @@ mod tests {
             ["body", "timestamp", "user_id", "author"]
         );
         assert_eq!(words("update posts where id = 3 "), ["and", "or", "set"]);
-        assert_eq!(words("delete posts where id = 3 "), ["and", "or", "--yes"]);
+        assert_eq!(
+            words("delete posts where id = 3 "),
+            ["and", "or", "cascade", "--yes"]
+        );
         // A quoted word is a value, never a keyword.
         assert_eq!(
             words("users where username = \"and\" "),

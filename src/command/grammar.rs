@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::clause::Clause;
 use super::error::{ParseError, ParseResult, alternatives, quoted};
-use super::query::{Assignment, Condition, FollowSide, Query, Sort, TableQuery};
+use super::query::{Assignment, Condition, FollowSide, Owner, Query, Sort, TableQuery};
 use super::vocabulary::{LiveTable, Vocabulary};
 use super::{
     Command, EntityKind, Existing, Format, ImportFormat, MigrateAction, OutputFile, Page,
@@ -176,21 +176,25 @@ impl Captures {
         }
     }
 
-    /// `TABLE [for USER] [where ...] [order by ...] [limit N] [offset N]` of `rows`, `for USER`
-    /// when the form has it.
-    pub fn table_query(&mut self, for_user: bool) -> ParseResult<TableQuery> {
-        let mut query = self.table_count(for_user)?;
+    /// `TABLE [for USER|post N] [where ...] [order by ...] [limit N] [offset N]` of `rows`, with
+    /// `for` when the form has it.
+    pub fn table_query(&mut self, owner: Owned) -> ParseResult<TableQuery> {
+        let mut query = self.table_count(owner)?;
         query.order = self.order()?;
         query.page = self.page()?;
         Ok(query)
     }
 
-    /// `TABLE [for USER] [where ...]` of `count rows of`.
-    pub fn table_count(&mut self, for_user: bool) -> ParseResult<TableQuery> {
+    /// `TABLE [for USER|post N] [where ...]` of `count rows of`.
+    pub fn table_count(&mut self, owner: Owned) -> ParseResult<TableQuery> {
         let table = self.table()?;
-        let of = match for_user {
-            true => Some(self.user()?),
-            false => None,
+        let of = match owner {
+            Owned::ByAnyone => None,
+            Owned::ByUser => Some(Owner::User(self.user()?)),
+            Owned::ByPost => {
+                self.entity()?;
+                Some(Owner::Post(self.id()?))
+            }
         };
         Ok(TableQuery {
             table,
@@ -218,6 +222,16 @@ impl Captures {
             page: self.page()?,
         })
     }
+}
+
+/// Which `for` a form of `rows of TABLE` has.
+#[derive(Debug, Clone, Copy)]
+pub enum Owned {
+    ByAnyone,
+    /// `for USER`.
+    ByUser,
+    /// `for post N`.
+    ByPost,
 }
 
 /// A build function that reads values its form does not have: a mistake in this file, which the
@@ -296,6 +310,8 @@ const TABLE_ORDER: Part = Part::Clause {
     required: false,
 };
 
+/// `[cascade]`: a delete takes what other tables hold of the rows too.
+const CASCADE: Part = Part::Optional(&Part::Keyword("cascade"));
 /// Skips the question a bulk change asks at a terminal.
 const YES: Part = Part::Optional(&Part::Keyword("--yes"));
 
@@ -515,8 +531,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "rows",
         aliases: &[],
-        summary: "list a table beyond users and posts; `for` picks the rows tied to a user, \
-                  `where` as in a listing",
+        summary: "list a table beyond users and posts; `for` picks the rows tied to a user or a \
+                  post, `where` as in a listing",
         examples: &[
             "rows of followers",
             "rows of message for john order by timestamp desc limit 5",
@@ -531,7 +547,21 @@ pub const COMMANDS: &[CommandSpec] = &[
                     TABLE_ORDER,
                     Part::Paging
                 ],
-                |c| read(ReadCommand::Rows(c.table_query(false)?))
+                |c| read(ReadCommand::Rows(c.table_query(Owned::ByAnyone)?))
+            ),
+            // `for post N` before `for USER`: a user named "post" is still found by the second.
+            form!(
+                &[
+                    Part::Keyword("of"),
+                    TABLE,
+                    Part::Keyword("for"),
+                    POST,
+                    POST_ID,
+                    TABLE_FILTER,
+                    TABLE_ORDER,
+                    Part::Paging
+                ],
+                |c| read(ReadCommand::Rows(c.table_query(Owned::ByPost)?))
             ),
             form!(
                 &[
@@ -543,7 +573,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                     TABLE_ORDER,
                     Part::Paging
                 ],
-                |c| read(ReadCommand::Rows(c.table_query(true)?))
+                |c| read(ReadCommand::Rows(c.table_query(Owned::ByUser)?))
             ),
         ],
     },
@@ -668,8 +698,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "delete",
         aliases: &["remove", "rm"],
-        summary: "delete a post, or a user (with `cascade`, also their posts and their rows in \
-                  other tables), or all that match",
+        summary: "delete a post, or a user (with `cascade`, also their posts and what other \
+                  tables hold of them), or all that match",
         examples: &[
             "delete post 3",
             "delete user john cascade",
@@ -677,33 +707,23 @@ pub const COMMANDS: &[CommandSpec] = &[
             "delete users where posts = 0 and username like \"test%\" --yes",
         ],
         forms: &[
-            form!(
-                &[
-                    USER,
-                    EXISTING_USER,
-                    Part::Optional(&Part::Keyword("cascade")),
-                    YES
-                ],
-                |c| {
-                    c.entity()?;
-                    write(WriteCommand::DeleteUser {
-                        user: c.user()?,
-                        cascade: c.present()?,
-                        confirmed: c.present()?,
-                    })
-                }
-            ),
-            form!(&[POST, POST_ID], |c| {
+            form!(&[USER, EXISTING_USER, CASCADE, YES], |c| {
                 c.entity()?;
-                write(WriteCommand::DeletePost(c.id()?))
+                write(WriteCommand::DeleteUser {
+                    user: c.user()?,
+                    cascade: c.present()?,
+                    confirmed: c.present()?,
+                })
+            }),
+            form!(&[POST, POST_ID, CASCADE], |c| {
+                c.entity()?;
+                write(WriteCommand::DeletePost {
+                    id: c.id()?,
+                    cascade: c.present()?,
+                })
             }),
             form!(
-                &[
-                    USERS,
-                    filter(EntityKind::User, true),
-                    Part::Optional(&Part::Keyword("cascade")),
-                    YES
-                ],
+                &[USERS, filter(EntityKind::User, true), CASCADE, YES],
                 |c| write(WriteCommand::DeleteWhere {
                     entity: c.entity()?,
                     filter: c.condition()?,
@@ -711,14 +731,15 @@ pub const COMMANDS: &[CommandSpec] = &[
                     confirmed: c.present()?,
                 })
             ),
-            form!(&[POSTS, filter(EntityKind::Post, true), YES], |c| write(
-                WriteCommand::DeleteWhere {
+            form!(
+                &[POSTS, filter(EntityKind::Post, true), CASCADE, YES],
+                |c| write(WriteCommand::DeleteWhere {
                     entity: c.entity()?,
                     filter: c.condition()?,
-                    cascade: false,
+                    cascade: c.present()?,
                     confirmed: c.present()?,
-                }
-            )),
+                })
+            ),
         ],
     },
     CommandSpec {
@@ -833,7 +854,21 @@ pub const COMMANDS: &[CommandSpec] = &[
                     TABLE,
                     TABLE_FILTER
                 ],
-                |c| read(ReadCommand::CountRows(c.table_count(false)?))
+                |c| read(ReadCommand::CountRows(c.table_count(Owned::ByAnyone)?))
+            ),
+            // Not in the usage (it would pass what an error line may hold): `rows` shows it. Before
+            // `for USER`: a user named "post" is still found by that one.
+            hidden(
+                &[
+                    Part::Keyword("rows"),
+                    Part::Keyword("of"),
+                    TABLE,
+                    Part::Keyword("for"),
+                    POST,
+                    POST_ID,
+                    TABLE_FILTER,
+                ],
+                |c| read(ReadCommand::CountRows(c.table_count(Owned::ByPost)?)),
             ),
             form!(
                 &[
@@ -844,7 +879,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                     EXISTING_USER,
                     TABLE_FILTER
                 ],
-                |c| read(ReadCommand::CountRows(c.table_count(true)?))
+                |c| read(ReadCommand::CountRows(c.table_count(Owned::ByUser)?))
             ),
             hidden(&[USERS, Part::Keyword("of"), EXISTING_USER], |_| {
                 Err(ParseError::new(

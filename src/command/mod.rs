@@ -271,8 +271,13 @@ pub enum WriteCommand {
         /// `--yes`: no question at a terminal before a cascade of several posts.
         confirmed: bool,
     },
-    DeletePost(i32),
-    /// `delete users|posts where ...`: users with posts only with `cascade`.
+    DeletePost {
+        id: i32,
+        /// Also the rows other tables hold of it (a later chapter's tables).
+        cascade: bool,
+    },
+    /// `delete users|posts where ...`: users with posts, and rows other tables hold, only with
+    /// `cascade`.
     DeleteWhere {
         entity: EntityKind,
         filter: Condition,
@@ -296,8 +301,5 @@ pub enum WriteCommand {
         confirmed: bool,
     },
     /// The password itself: it is hashed before the write's transaction opens (hashing is slow).
-    SetPassword {
-        user: UserRef,
-        password: Secret,
-    },
+    SetPassword { user: UserRef, password: Secret },
 }

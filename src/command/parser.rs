@@ -618,6 +618,13 @@ mod tests {
             Command::Read(ReadCommand::Rows(TableQuery { of: Some(_), .. }))
         ));
         assert!(matches!(
+            ok("count rows of message for post 3 where body contains hi"),
+            Command::Read(ReadCommand::CountRows(TableQuery {
+                of: Some(crate::command::query::Owner::Post(3)),
+                ..
+            }))
+        ));
+        assert!(matches!(
             ok("followers of john where username starts with s"),
             Command::Read(ReadCommand::List(Query {
                 follows: Some((FollowSide::Followers, _)),
@@ -756,8 +763,21 @@ mod tests {
                 confirmed: false
             })
         );
-        assert_eq!(ok("delete post 3"), write(WriteCommand::DeletePost(3)));
-        assert!(err("delete post 3 cascade").contains("unexpected \"cascade\""));
+        assert_eq!(
+            ok("delete post 3"),
+            write(WriteCommand::DeletePost {
+                id: 3,
+                cascade: false
+            })
+        );
+        assert_eq!(
+            ok("delete post 3 cascade"),
+            write(WriteCommand::DeletePost {
+                id: 3,
+                cascade: true
+            })
+        );
+        assert!(err("delete post 3 cascade now").contains("unexpected \"now\""));
         assert!(err("delete user 3 cascade now").contains("unexpected \"now\""));
     }
 

@@ -663,12 +663,19 @@ impl Query {
     }
 }
 
+/// Whose rows `rows of TABLE for ...` lists: a user's, or a post's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    User(UserRef),
+    Post(i32),
+}
+
 /// `rows of TABLE ...`: which rows of a table the shell does not declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableQuery {
     pub table: Arc<LiveTable>,
-    /// `for USER`: rows whose any foreign key to `user` holds this user.
-    pub of: Option<UserRef>,
+    /// `for USER`, `for post N`: rows whose any foreign key to `user` (or `post`) holds it.
+    pub of: Option<Owner>,
     pub filter: Option<Condition>,
     /// Empty: by the primary key (every column when there is none).
     pub order: Vec<Sort>,

@@ -105,11 +105,11 @@ impl LiveTable {
         self.foreign_keys.iter().find(|k| k.column == column)
     }
 
-    /// The columns that hold a user's id (`message.sender_id`, `task.user_id`, ...).
-    pub fn user_columns(&self) -> Vec<&str> {
+    /// The columns that hold an id of `table` (`user`: `message.sender_id`, `task.user_id`, ...).
+    pub fn columns_to(&self, table: &str) -> Vec<&str> {
         self.foreign_keys
             .iter()
-            .filter(|k| k.table == USER_TABLE)
+            .filter(|k| k.table == table)
             .map(|k| k.column.as_str())
             .collect()
     }

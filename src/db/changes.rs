@@ -20,7 +20,7 @@ use super::row::integer;
 use crate::command::query::{
     Assignment, Field, FollowSide, Literal, PostField, UserColumn, UserField,
 };
-use crate::command::vocabulary::Vocabulary;
+use crate::command::vocabulary::{POST_TABLE, Vocabulary};
 use crate::command::{Condition, EntityKind, TableQuery, Targets, UserRef};
 use crate::entities::{post, user};
 use crate::error::{Error, Result};
@@ -179,6 +179,24 @@ async fn user_ids<C: ConnectionTrait>(db: &C, condition: SqlCondition) -> Result
             sea_orm::sea_query::Order::Asc,
         )
         .to_owned();
+    ids_of(db, select).await
+}
+
+/// The ids of the posts a condition selects, in order.
+async fn post_ids<C: ConnectionTrait>(db: &C, condition: SqlCondition) -> Result<Vec<i32>> {
+    let select = Query::select()
+        .column((post::Entity, post::Column::Id))
+        .from(post::Entity)
+        .cond_where(condition)
+        .order_by(
+            (post::Entity, post::Column::Id),
+            sea_orm::sea_query::Order::Asc,
+        )
+        .to_owned();
+    ids_of(db, select).await
+}
+
+async fn ids_of<C: ConnectionTrait>(db: &C, select: SelectStatement) -> Result<Vec<i32>> {
     db.query_all(&select)
         .await?
         .iter()
@@ -337,14 +355,42 @@ pub async fn delete_where<C: ConnectionTrait>(
 ) -> Result<Outcome> {
     let condition = selection(db, None, Some(filter), AuthorAccess::Correlated, vocabulary).await?;
     match entity {
-        EntityKind::Post => {
-            // DELETE reports how many it deleted, on every backend: no count first.
+        // No table holds posts: DELETE reports how many it deleted, on every backend.
+        EntityKind::Post if vocabulary.referencing(POST_TABLE).is_empty() => {
             let statement = Query::delete()
                 .from_table(post::Entity)
                 .cond_where(condition)
                 .to_owned();
             let deleted = db.execute(&statement).await?.rows_affected();
             Ok(Outcome::Message(deleted_rows(entity, deleted, None)))
+        }
+        EntityKind::Post => {
+            let ids = post_ids(db, condition).await?;
+            let held = dependents::of_posts(db, vocabulary, &ids).await?;
+            if !held.is_empty() && !cascade {
+                return Err(Error::new(format!(
+                    "the {} are still held by {}: add cascade to delete those too; nothing was \
+                     deleted",
+                    rows_of(EntityKind::Post, ids.len() as u64),
+                    dependents::listed(0, &held)
+                )));
+            }
+            dependents::remove(db, &held, &ids).await?;
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                let statement = Query::delete()
+                    .from_table(post::Entity)
+                    .and_where(Expr::col(post::Column::Id).is_in(chunk.iter().copied()))
+                    .to_owned();
+                db.execute(&statement).await?;
+            }
+            Ok(Outcome::Message(match held.is_empty() {
+                true => deleted_rows(entity, ids.len() as u64, None),
+                false => format!(
+                    "Deleted {} and {}",
+                    rows_of(EntityKind::Post, ids.len() as u64),
+                    dependents::listed(0, &held)
+                ),
+            }))
         }
         EntityKind::User => {
             let ids = user_ids(db, condition).await?;
@@ -384,7 +430,7 @@ pub async fn delete_where<C: ConnectionTrait>(
                     dependents::listed(posts, &held)
                 )));
             }
-            dependents::remove_through_posts(db, &held, &ids).await?;
+            dependents::remove(db, &held, &ids).await?;
             for chunk in ids.chunks(IDS_PER_STATEMENT).filter(|_| posts > 0) {
                 let statement = Query::delete()
                     .from_table(post::Entity)
@@ -392,7 +438,6 @@ pub async fn delete_where<C: ConnectionTrait>(
                     .to_owned();
                 db.execute(&statement).await?;
             }
-            dependents::remove_holding_users(db, &held, &ids).await?;
             for chunk in ids.chunks(IDS_PER_STATEMENT) {
                 let statement = Query::delete()
                     .from_table(user::Entity)

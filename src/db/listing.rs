@@ -23,6 +23,7 @@ use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
 use super::row::RowRead;
 use super::server_stream::ServerStream;
 use super::sqlite_direct;
+use crate::command::query::Owner;
 use crate::command::query::{
     Field, FieldType, FollowSide, PostColumn, PostField, Sort, TableField, UserColumn, UserField,
 };
@@ -824,15 +825,23 @@ pub async fn table_selection<F: Fetch>(
         follows: vocabulary.follows(),
     };
     let mut condition = SqlCondition::all();
-    if let Some(user) = &query.of {
-        let keys = query.table.user_columns();
+    if let Some(owner) = &query.of {
+        let (target, what) = match owner {
+            Owner::User(_) => (user_table(), "a user"),
+            Owner::Post(_) => (post_table(), "a post"),
+        };
+        let keys = query.table.columns_to(target);
         if keys.is_empty() {
             return Err(Error::new(format!(
-                "table {} has no column that holds a user (no foreign key to user): use where",
+                "table {} has no column that holds {what} (no foreign key to {target}): use where",
                 crate::command::clause::shown_name(&query.table.name)
             )));
         }
-        let id = find_user(db, user).await?.id;
+        let id = match owner {
+            Owner::User(user) => find_user(db, user).await?.id,
+            // A post that is not there has no rows here: an empty list, as `where` would give.
+            Owner::Post(id) => *id,
+        };
         let table = Alias::new(&query.table.name);
         condition = condition.add(keys.into_iter().fold(SqlCondition::any(), |any, key| {
             any.add(Expr::col((table.clone(), Alias::new(key))).eq(id))

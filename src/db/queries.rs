@@ -433,14 +433,13 @@ pub async fn delete_user<C: ConnectionTrait>(
             found.username
         )));
     }
-    dependents::remove_through_posts(db, &held, &[found.id]).await?;
+    dependents::remove(db, &held, &[found.id]).await?;
     if posts > 0 {
         Post::delete_many()
             .filter(post::Column::UserId.eq(found.id))
             .exec(db)
             .await?;
     }
-    dependents::remove_holding_users(db, &held, &[found.id]).await?;
     let name = found.username.clone();
     found.delete(db).await?;
     Ok(Outcome::Message(match (posts, held.is_empty()) {
@@ -486,12 +485,30 @@ pub async fn check_password<C: ConnectionTrait>(
     }
 }
 
-pub async fn delete_post<C: ConnectionTrait>(db: &C, id: i32) -> Result<Outcome> {
+/// `delete post N [cascade]`: refused while other tables hold rows of it, unless `cascade`.
+pub async fn delete_post<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    cascade: bool,
+    vocabulary: &Vocabulary,
+) -> Result<Outcome> {
+    let held = dependents::of_posts(db, vocabulary, &[id]).await?;
+    if !held.is_empty() && !cascade {
+        return Err(Error::new(format!(
+            "post {id} is still held by {}: delete those first, or add cascade to delete them \
+             too: delete post {id} cascade; nothing was deleted",
+            dependents::listed(0, &held)
+        )));
+    }
+    dependents::remove(db, &held, &[id]).await?;
     let result = Post::delete_by_id(id).exec(db).await?;
     if result.rows_affected == 0 {
         return Err(Error::new(format!("there is no post with id {id}")));
     }
-    Ok(Outcome::Message(format!("Deleted post {id}")))
+    Ok(Outcome::Message(match held.is_empty() {
+        true => format!("Deleted post {id}"),
+        false => format!("Deleted post {id} and {}", dependents::listed(0, &held)),
+    }))
 }
 
 /// Rows in an entity's table, for `context`.

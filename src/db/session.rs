@@ -869,7 +869,9 @@ async fn write<C: ConnectionTrait>(
         WriteCommand::DeleteUser { user, cascade, .. } => {
             queries::delete_user(db, user, *cascade, vocabulary).await
         }
-        WriteCommand::DeletePost(id) => queries::delete_post(db, *id).await,
+        WriteCommand::DeletePost { id, cascade } => {
+            queries::delete_post(db, *id, *cascade, vocabulary).await
+        }
         WriteCommand::DeleteWhere {
             entity,
             filter,

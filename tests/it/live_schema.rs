@@ -413,3 +413,101 @@ c.commit()
         assert_eq!(inside, outside, "{format}");
     }
 }
+
+/// A table that holds posts (a `comment` of a later app, with foreign keys to `post` and to
+/// `user`): listed from its post, and a post it holds is deleted only with cascade; a user's
+/// cascade takes the comments on their posts and those they wrote. On every backend.
+#[test]
+fn rows_that_hold_posts_are_listed_from_their_post_and_go_with_it() {
+    for db in each_backend_migrated() {
+        let name = db.backend.name();
+        let user = db.user_table();
+        let serial = match db.backend {
+            Backend::Sqlite => "INTEGER",
+            Backend::Postgres => "SERIAL",
+            Backend::MySql => "INTEGER AUTO_INCREMENT",
+        };
+        sql(
+            &db,
+            &[format!(
+                "CREATE TABLE comment (id {serial} NOT NULL PRIMARY KEY, post_id INTEGER NOT NULL, \
+                 user_id INTEGER NOT NULL, body VARCHAR(140) NOT NULL, FOREIGN KEY (post_id) \
+                 REFERENCES post (id), FOREIGN KEY (user_id) REFERENCES {user} (id))"
+            )],
+        );
+        db.pipe(
+            &[],
+            "add user amy amy@example.com\nadd user bob bob@example.com\n\
+             add post \"amy's\" by amy\nadd post \"bob's\" by bob\nadd post \"amy again\" by amy\n\
+             sql INSERT INTO comment (post_id, user_id, body) VALUES (1, 2, 'bob on amy')\n\
+             sql INSERT INTO comment (post_id, user_id, body) VALUES (2, 1, 'amy on bob')\n\
+             sql INSERT INTO comment (post_id, user_id, body) VALUES (1, 1, 'amy on amy')\n",
+        )
+        .ok();
+        assert_eq!(
+            db.run(&["--format", "csv", "-c", "rows of comment for post 1"])
+                .ok(),
+            "id,post_id,user_id,body\n1,1,2,bob on amy\n3,1,1,amy on amy\n",
+            "{name}"
+        );
+        assert_eq!(
+            db.run(&[
+                "-c",
+                "count rows of comment for post 1 where body contains AMY"
+            ])
+            .ok(),
+            "2 rows of comment\n",
+            "{name}"
+        );
+        let refused = db.run(&["-c", "rows of followers for post 1"]);
+        assert!(
+            refused
+                .one_line_error()
+                .contains("there is no table \"followers\""),
+            "{name}"
+        );
+        let refused = db.run(&["-c", "rows of comment for post x"]);
+        assert!(
+            refused
+                .one_line_error()
+                .contains("post id must be a number"),
+            "{name}"
+        );
+        let refused = db.run(&["-c", "delete post 1"]);
+        assert!(
+            refused.one_line_error().contains(
+                "post 1 is still held by 2 rows of comment: delete those first, or add cascade"
+            ),
+            "{name}: {refused:?}"
+        );
+        let refused = db.run(&["-c", "delete posts where author = amy"]);
+        assert!(
+            refused
+                .one_line_error()
+                .contains("the 2 posts are still held by 2 rows of comment"),
+            "{name}: {refused:?}"
+        );
+        assert_eq!(
+            db.run(&["-c", "delete post 3"]).ok(),
+            "Deleted post 3\n",
+            "{name}: a post nothing holds"
+        );
+        // Bob: his post (with amy's comment on it) and his comment on amy's post.
+        assert_eq!(
+            db.run(&["-c", "delete user bob cascade"]).ok(),
+            "Deleted user bob, 1 post and 2 rows of comment\n",
+            "{name}"
+        );
+        assert_eq!(
+            db.run(&["-c", "delete post 1 cascade"]).ok(),
+            "Deleted post 1 and 1 row of comment\n",
+            "{name}"
+        );
+        assert_eq!(
+            db.run(&["-c", "count rows of comment", "-c", "count posts"])
+                .ok(),
+            "0 rows of comment\n0 posts\n",
+            "{name}"
+        );
+    }
+}
