@@ -239,11 +239,6 @@ impl Field {
             .collect()
     }
 
-    /// The field of `entity` called `word` (any case).
-    pub fn named(entity: EntityKind, word: &str) -> Option<Field> {
-        Field::named_in(&Subject::Entity(entity), &Vocabulary::default(), word)
-    }
-
     /// The field of `subject` called `word`: its exact name, else the one that differs in case.
     pub fn named_in(subject: &Subject, vocabulary: &Vocabulary, word: &str) -> Option<Field> {
         let fields = subject.fields(vocabulary);
