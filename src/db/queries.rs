@@ -17,8 +17,8 @@ use super::fetch::Fetch;
 use super::filter::{AuthorAccess, Sql, read_live_column};
 use super::row::integer;
 use crate::command::clause::shown_name;
-use crate::command::query::Assignment;
-use crate::command::vocabulary::{POST_TABLE, USER_TABLE, Vocabulary};
+use crate::command::query::{Assignment, Field, Literal, UserField};
+use crate::command::vocabulary::{ColumnKind, POST_TABLE, USER_TABLE, Vocabulary};
 use crate::command::{EntityKind, UserRef};
 use crate::entities::{Post, User, post, user};
 use crate::error::{Error, Result, quoted};
@@ -279,6 +279,24 @@ where
     }
 }
 
+/// `with` and the columns the app's model fills itself that `with` leaves out (see
+/// [`user::FILLED_BY_THE_APP`]): now, in UTC, as the model's Python-side default has it.
+fn with_what_the_app_fills(with: &[Assignment], vocabulary: &Vocabulary) -> Vec<Assignment> {
+    let mut all = with.to_vec();
+    for column in vocabulary.extras(EntityKind::User) {
+        let filled = user::FILLED_BY_THE_APP.contains(&column.name.as_str())
+            && column.kind == ColumnKind::Timestamp
+            && !with.iter().any(|a| a.field.name() == column.name);
+        if filled {
+            all.push(Assignment {
+                field: Field::User(UserField::Extra(column.clone())),
+                value: Literal::Timestamp(post::now_utc()),
+            });
+        }
+    }
+    all
+}
+
 pub async fn add_user<C: ConnectionTrait>(
     db: &C,
     username: &str,
@@ -287,6 +305,7 @@ pub async fn add_user<C: ConnectionTrait>(
     vocabulary: &Vocabulary,
 ) -> Result<user::Model> {
     ensure_required_given(EntityKind::User, with, vocabulary)?;
+    let with = &with_what_the_app_fills(with, vocabulary);
     ensure_available(db, Some(username), Some(email), None).await?;
     let model = user::ActiveModel {
         username: Set(username.to_string()),

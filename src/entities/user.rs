@@ -19,3 +19,9 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Columns of later chapters' `User` that the tutorial's model fills on the Python side
+/// (`default=lambda: datetime.now(timezone.utc)`), never in the database: where the database has
+/// them and a command that adds a user does not set them, the shell fills them with now in UTC,
+/// as the app would (its `to_dict` reads `last_seen` of every user).
+pub const FILLED_BY_THE_APP: &[&str] = &["last_seen"];

@@ -129,8 +129,9 @@ fn every_chapter_is_read_and_written_on_every_backend() {
             ])
             .ok();
             let read = app_reads(&db, flask_url.as_deref(), chapter);
+            // `last_seen` filled as the app's model fills it (its API's to_dict reads it).
             assert!(
-                read.contains("user ida about_me=written by the shell"),
+                read.contains("user ida about_me=written by the shell last_seen=datetime"),
                 "{at}: {read}"
             );
             assert!(

@@ -47,7 +47,7 @@ fn nullable_extra_columns_page_exactly_with_nulls_last() {
             &[
                 format!("ALTER TABLE {user} ADD COLUMN about_me VARCHAR(140)"),
                 format!(
-                    "ALTER TABLE {user} ADD COLUMN last_seen {}",
+                    "ALTER TABLE {user} ADD COLUMN last_login {}",
                     datetime(db.backend)
                 ),
             ],
@@ -62,10 +62,10 @@ fn nullable_extra_columns_page_exactly_with_nulls_last() {
                 format!("UPDATE {user} SET about_me = 'b' WHERE id % 4 = 1"),
                 format!("UPDATE {user} SET about_me = 'a' WHERE id % 4 > 1"),
                 format!(
-                    "UPDATE {user} SET last_seen = '2024-01-01 00:00:00.000000' WHERE id % 3 = 1"
+                    "UPDATE {user} SET last_login = '2024-01-01 00:00:00.000000' WHERE id % 3 = 1"
                 ),
                 format!(
-                    "UPDATE {user} SET last_seen = '2024-02-01 00:00:00.000000' WHERE id % 3 = 2"
+                    "UPDATE {user} SET last_login = '2024-02-01 00:00:00.000000' WHERE id % 3 = 2"
                 ),
             ],
         );
@@ -106,11 +106,11 @@ fn nullable_extra_columns_page_exactly_with_nulls_last() {
         };
         for (query, want) in [
             (
-                "users order by last_seen desc, about_me desc",
+                "users order by last_login desc, about_me desc",
                 expected(&[(seen, true), (about, true)], |_| true),
             ),
             (
-                "users where about_me is not null order by last_seen, about_me",
+                "users where about_me is not null order by last_login, about_me",
                 expected(&[(seen, false), (about, false)], |i| i % 4 != 0),
             ),
             (
