@@ -153,7 +153,8 @@ mod tests {
             MigrateAction::Down {
                 steps: 1,
                 to: None,
-                sql: None
+                sql: None,
+                drop_app_tables: false
             }
         );
     }
@@ -173,7 +174,8 @@ mod tests {
             MigrateAction::Down {
                 steps: 1,
                 to: None,
-                sql: None
+                sql: None,
+                drop_app_tables: false
             }
         );
         assert_eq!(
@@ -181,7 +183,8 @@ mod tests {
             MigrateAction::Down {
                 steps: 3,
                 to: None,
-                sql: None
+                sql: None,
+                drop_app_tables: false
             }
         );
         assert!(parse(&["migrate", "down", "-n", "0"]).is_err());

@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> Result<bool> {
                 settings.read_only |=
                     matches!(action, MigrateCommand::Anywhere(a) if a.needs() == Needs::ToRead);
                 let db = connect::connect(&target, settings).await?;
+                confirm_dropping_app_tables(&db, action).await?;
                 migrate::run(&db, action, &mut report).await
             }
         };
@@ -168,6 +169,36 @@ fn load_dotenv() -> Result<()> {
         Ok(()) => Ok(()),
         Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::new(format!("cannot read .env: {e}"))),
+    }
+}
+
+/// `--drop-app-tables`: at a terminal the person is asked, the Flask app's tables named with their
+/// rows (whatever `--yes` said: that answers the question about the shell's own data).
+async fn confirm_dropping_app_tables(
+    db: &sea_orm::DatabaseConnection,
+    action: &MigrateCommand,
+) -> Result<()> {
+    let Some(reverting) = migrate::Reverting::of(action) else {
+        return Ok(());
+    };
+    if !action.drops_app_tables() || !std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    let at_risk = migrate::app_tables_at_risk(db, &reverting).await?;
+    if at_risk.is_empty() {
+        return Ok(());
+    }
+    eprint!(
+        "This drops {}, which the Flask app made. Continue? [y/N] ",
+        migrate::tables_with_rows(&at_risk)
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(())
+    } else {
+        Err(Error::new("cancelled: nothing was changed"))
     }
 }
 

@@ -35,6 +35,9 @@ pub enum MigrateAction {
         /// Print the SQL instead of running it: of what would be reverted, or of FROM:TO (FROM the later) without any database
         #[arg(long, value_name = "FROM:TO", num_args = 0..=1, default_missing_value = "", value_parser = sql_range)]
         sql: Option<SqlRange>,
+        /// On a database Flask-Migrate manages: drop the tables the Flask app made too (asked first at a terminal)
+        #[arg(long)]
+        drop_app_tables: bool,
     },
     /// Show a migration: its message, and the SQL of its up and down for this database's backend
     Show {
@@ -142,6 +145,9 @@ pub struct Confirm {
     /// Do not ask for confirmation
     #[arg(short, long)]
     pub yes: bool,
+    /// On a database Flask-Migrate manages: drop the tables the Flask app made too (asked first at a terminal, whatever --yes says)
+    #[arg(long)]
+    pub drop_app_tables: bool,
 }
 
 impl MigrateCommand {
@@ -149,6 +155,17 @@ impl MigrateCommand {
     pub fn destroys_data(&self) -> bool {
         match self {
             Self::Fresh(_) | Self::Refresh(_) | Self::Reset(_) => true,
+            Self::Anywhere(_) | Self::Stamp { .. } | Self::Generate { .. } => false,
+        }
+    }
+
+    /// `--drop-app-tables`: the tables a Flask app made may go too, deliberately.
+    pub fn drops_app_tables(&self) -> bool {
+        match self {
+            Self::Fresh(c) | Self::Refresh(c) | Self::Reset(c) => c.drop_app_tables,
+            Self::Anywhere(MigrateAction::Down {
+                drop_app_tables, ..
+            }) => *drop_app_tables,
             Self::Anywhere(_) | Self::Stamp { .. } | Self::Generate { .. } => false,
         }
     }
@@ -312,6 +329,12 @@ fn clap_failure(first: &str, error: &clap::Error) -> MigrateWordsError {
 /// How one argument of an action is written in a usage line: `[-n N]`, `[--to TARGET]`,
 /// `[--sql [FROM:TO]]`, `TARGET`.
 fn usage_of(arg: &clap::Arg) -> String {
+    // A switch (`--drop-app-tables`) takes no value.
+    if !arg.get_action().takes_values()
+        && let Some(long) = arg.get_long()
+    {
+        return format!("[--{long}]");
+    }
     let value = arg
         .get_value_names()
         .and_then(|names| names.first())
@@ -453,7 +476,8 @@ mod tests {
             Ok(MigrateAction::Down {
                 steps: 2,
                 to: None,
-                sql: None
+                sql: None,
+                drop_app_tables: false
             })
         ));
         assert!(matches!(
@@ -461,7 +485,8 @@ mod tests {
             Ok(MigrateAction::Down {
                 steps: 3,
                 to: None,
-                sql: None
+                sql: None,
+                drop_app_tables: false
             })
         ));
     }
@@ -495,7 +520,7 @@ mod tests {
             usage_lines(),
             [
                 "migrate up [-n N] [--to TARGET] [--sql [FROM:TO]]",
-                "migrate down [-n N] [--to TARGET] [--sql [FROM:TO]]",
+                "migrate down [-n N] [--to TARGET] [--sql [FROM:TO]] [--drop-app-tables]",
                 "migrate show TARGET",
                 "migrate status",
                 "migrate check",
@@ -510,7 +535,10 @@ mod tests {
         assert!(next_words(&["show", "head"]).is_empty());
         assert_eq!(next_words(&["up", "--to"]), ["head"]);
         assert!(next_words(&["up", "-n"]).is_empty());
-        assert_eq!(next_words(&["down", "--sql"]), ["base:head", "-n", "--to"]);
+        assert_eq!(
+            next_words(&["down", "--sql"]),
+            ["base:head", "-n", "--to", "--drop-app-tables"]
+        );
         for sample in sample_lines() {
             assert!(parse_in_shell(&sample).is_ok(), "{sample:?}");
         }

@@ -895,7 +895,8 @@ mod tests {
             Command::Migrate(MigrateAction::Down {
                 steps: 2,
                 to: None,
-                sql: None
+                sql: None,
+                drop_app_tables: false
             })
         );
         assert_eq!(

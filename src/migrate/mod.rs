@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::Path;
 
 use migration::{MigrationTrait, Migrator, MigratorTrait, TUTORIAL_SCHEMA, message_of};
-use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::command::{MigrateAction, MigrateCommand, SqlRange};
@@ -269,15 +269,18 @@ pub async fn run(
     match command {
         MigrateCommand::Anywhere(action) => run_action(db, action.clone(), report).await,
         // All the way down (and up again): `carry_out` refuses an unstamped Flask database.
-        MigrateCommand::Refresh(_) => {
+        MigrateCommand::Refresh(confirm) => {
+            refuse_app_loss(db, &Reverting::All, confirm.drop_app_tables).await?;
             carry_out(db, Direction::Down, None, None, report).await?;
             carry_out(db, Direction::Up, None, None, report).await
         }
-        MigrateCommand::Reset(_) => {
+        MigrateCommand::Reset(confirm) => {
+            refuse_app_loss(db, &Reverting::All, confirm.drop_app_tables).await?;
             carry_out(db, Direction::Down, None, None, report).await?;
             Ok(Migrator::uninstall(db).await?)
         }
-        MigrateCommand::Fresh(_) => {
+        MigrateCommand::Fresh(confirm) => {
+            refuse_app_loss(db, &Reverting::Everything, confirm.drop_app_tables).await?;
             // Whatever the database records goes; the code's order must be a chosen one.
             Registry::empty().runnable()?;
             Migrator::fresh(db).await?;
@@ -326,6 +329,7 @@ async fn run_action(
             steps,
             to,
             sql: Some(SqlRange::Database),
+            ..
         } => sql_from_database(db, Direction::Down, Some(steps), to.as_deref(), report).await,
         MigrateAction::Up {
             steps,
@@ -336,8 +340,144 @@ async fn run_action(
             steps,
             to,
             sql: None,
-        } => carry_out(db, Direction::Down, Some(steps), to.as_deref(), report).await,
+            drop_app_tables,
+        } => {
+            let reverted = Reverting::Some {
+                steps,
+                to: to.as_deref(),
+            };
+            refuse_app_loss(db, &reverted, drop_app_tables).await?;
+            carry_out(db, Direction::Down, Some(steps), to.as_deref(), report).await
+        }
     }
+}
+
+/// What a destructive action takes away.
+pub enum Reverting<'a> {
+    /// `down`: the last N migrations, or those after TARGET.
+    Some { steps: u32, to: Option<&'a str> },
+    /// `reset`, `refresh`: every applied migration.
+    All,
+    /// `fresh`: every table in the database.
+    Everything,
+}
+
+impl<'a> Reverting<'a> {
+    /// What the command would revert or drop, if it reverts or drops anything.
+    pub fn of(command: &'a MigrateCommand) -> Option<Reverting<'a>> {
+        match command {
+            MigrateCommand::Anywhere(MigrateAction::Down {
+                steps,
+                to,
+                sql: None,
+                ..
+            }) => Some(Reverting::Some {
+                steps: *steps,
+                to: to.as_deref(),
+            }),
+            MigrateCommand::Refresh(_) | MigrateCommand::Reset(_) => Some(Reverting::All),
+            MigrateCommand::Fresh(_) => Some(Reverting::Everything),
+            MigrateCommand::Anywhere(_)
+            | MigrateCommand::Stamp { .. }
+            | MigrateCommand::Generate { .. } => None,
+        }
+    }
+}
+
+/// The tables our first migrations stand for, which on a Flask-Migrate database the app made
+/// (stamping records them, it does not make them): reverting those migrations would drop them.
+const APP_TABLES_OF: [(&str, &str); 2] = [
+    ("m20240101_000001_users_table", "user"),
+    ("m20240101_000002_posts_table", "post"),
+];
+
+/// On a database Flask-Migrate manages: the tables (with their rows) that the Flask app made and
+/// the action would drop. Empty elsewhere: a database our migrations made is ours to take down.
+pub async fn app_tables_at_risk(
+    db: &DatabaseConnection,
+    reverting: &Reverting<'_>,
+) -> Result<Vec<(String, u64)>> {
+    if alembic_revision(db).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    let tables: Vec<String> = match reverting {
+        Reverting::Everything => live::table_names(db)
+            .await?
+            .into_iter()
+            .filter(|t| !schema::BOOKKEEPING_TABLES.contains(&t.as_str()))
+            .collect(),
+        Reverting::All | Reverting::Some { .. } => {
+            let states = states(db).await?;
+            let planned = match reverting {
+                Reverting::Some { steps, to } => plan_down(&states, Some(*steps), *to)?.run,
+                _ => plan_down(&states, None, None)?.run,
+            };
+            planned
+                .iter()
+                .filter_map(|&i| {
+                    APP_TABLES_OF
+                        .iter()
+                        .find(|(name, _)| *name == states[i].name)
+                        .map(|(_, table)| table.to_string())
+                })
+                .collect()
+        }
+    };
+    let mut counted = Vec::new();
+    for table in tables {
+        let select = Query::select()
+            .expr(Func::count(Expr::cust("*")))
+            .from(Alias::new(&table))
+            .to_owned();
+        let rows = match db.query_one(&select).await {
+            Ok(Some(row)) => row.try_get_by_index::<i64>(0).unwrap_or(0).max(0) as u64,
+            _ => 0,
+        };
+        counted.push((table, rows));
+    }
+    Ok(counted)
+}
+
+/// `post (2 rows) and user (3 rows)`.
+pub fn tables_with_rows(tables: &[(String, u64)]) -> String {
+    let shown: Vec<String> = tables
+        .iter()
+        .map(|(table, rows)| match rows {
+            1 => format!("{table} (1 row)"),
+            n => format!("{table} ({n} rows)"),
+        })
+        .collect();
+    let refs: Vec<&str> = shown.iter().map(String::as_str).collect();
+    crate::command::error::every_one_of(&refs)
+}
+
+/// Refuses, before anything is done, an action that would drop what a Flask app made, unless it
+/// was asked for deliberately (`--drop-app-tables`; a person at a terminal is asked as well).
+async fn refuse_app_loss(
+    db: &DatabaseConnection,
+    reverting: &Reverting<'_>,
+    deliberately: bool,
+) -> Result<()> {
+    let at_risk = app_tables_at_risk(db, reverting).await?;
+    if at_risk.is_empty() || deliberately {
+        return Ok(());
+    }
+    let tables = tables_with_rows(&at_risk);
+    let (s, them) = match at_risk.len() {
+        1 => ("", "it"),
+        _ => ("s", "them"),
+    };
+    let record = match reverting {
+        Reverting::Everything => String::new(),
+        Reverting::All | Reverting::Some { .. } => {
+            format!(" (`shell migrate stamp base` takes back only our record of {them})")
+        }
+    };
+    Err(Error::new(format!(
+        "the Flask app made table{s} {tables} (Flask-Migrate manages this database): this would \
+         drop {them}, so nothing was done{record}; to drop {them} deliberately, add \
+         --drop-app-tables"
+    )))
 }
 
 /// The migrations `up` or `down` would run.

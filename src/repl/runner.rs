@@ -553,8 +553,26 @@ impl Runner<'_> {
             let dialect = crate::db::connect::dialect(self.session.target.backend);
             migrate::without_database(dialect, &action, &mut report).await?;
         } else {
+            let command = MigrateCommand::Anywhere(action);
             let db = self.session.outside_transaction().await?;
-            migrate::run(db, &MigrateCommand::Anywhere(action), &mut report).await?;
+            // `down --drop-app-tables` at a terminal: the person is asked, the tables named.
+            if command.drops_app_tables()
+                && self.asks()
+                && let Some(reverting) = migrate::Reverting::of(&command)
+            {
+                let at_risk = migrate::app_tables_at_risk(db, &reverting).await?;
+                let question = format!(
+                    "This drops {}, which the Flask app made. Continue?",
+                    migrate::tables_with_rows(&at_risk)
+                );
+                if !at_risk.is_empty() && !questions::agrees(self.input, &question)? {
+                    return Ok(Outcome::Message(
+                        "Cancelled: nothing was changed".to_string(),
+                    ));
+                }
+            }
+            let db = self.session.outside_transaction().await?;
+            migrate::run(db, &command, &mut report).await?;
         }
         Ok(Outcome::Report {
             text: report.text(),

@@ -153,6 +153,37 @@ fn every_chapter_is_read_and_written_on_every_backend() {
                 before,
                 "{at}"
             );
+            // Further down, and reset, refresh and fresh, would drop what the app made: refused
+            // in one line naming the tables and their rows, nothing done.
+            for action in [
+                &["down", "-n", "3"][..],
+                &["reset", "--yes"],
+                &["refresh", "--yes"],
+                &["fresh", "--yes"],
+            ] {
+                let mut args = vec!["migrate"];
+                args.extend_from_slice(action);
+                let refused = db.run(&args);
+                let error = error_of(&refused);
+                let named = match action[0] {
+                    "fresh" => "post (2 rows)",
+                    _ => "the Flask app made tables post (2 rows) and user (4 rows)",
+                };
+                assert!(error.contains(named), "{at}: {action:?}: {error}");
+                assert!(error.contains("add --drop-app-tables"), "{at}: {error}");
+                assert!(!error.contains("--force"), "{at}: {error}");
+            }
+            assert_eq!(
+                app_reads(&db, flask_url.as_deref(), chapter),
+                before,
+                "{at}"
+            );
+            assert!(
+                db.run(&["migrate", "status"])
+                    .ok()
+                    .contains("3 applied, 0 pending"),
+                "{at}"
+            );
             let check = db.run(&["migrate", "check"]);
             assert!(
                 check.ok().contains("the database matches the entities"),

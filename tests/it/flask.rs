@@ -288,3 +288,28 @@ fn a_flask_database_on_the_servers_is_handed_over_too() {
         );
     }
 }
+
+/// `--drop-app-tables` is the deliberate form: without it a revert that drops the app's tables is
+/// refused (see `chapters.rs`); with it (no terminal to ask) they go.
+#[test]
+fn the_app_tables_go_only_when_asked_deliberately() {
+    let Some(dir) = flask_database() else {
+        return;
+    };
+    dir.run(&["migrate", "stamp"]).ok();
+    let refused = dir.run(&["migrate", "down"]);
+    assert!(
+        refused
+            .one_line_error()
+            .contains("the Flask app made table post (2 rows)"),
+        "{refused:?}"
+    );
+    assert!(dir.run(&["-c", "count posts"]).ok().contains("2 posts"));
+    let done = dir.run(&["migrate", "down", "--drop-app-tables"]);
+    assert!(
+        done.ok().contains("Reverted m20240101_000002_posts_table"),
+        "{done:?}"
+    );
+    let gone = dir.run(&["-c", "count posts"]);
+    assert!(gone.code == Some(1), "{gone:?}");
+}
