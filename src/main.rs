@@ -188,10 +188,15 @@ async fn confirm_dropping_app_tables(
     if at_risk.is_empty() {
         return Ok(());
     }
-    eprint!(
-        "This drops {}, which the Flask app made. Continue? [y/N] ",
+    agreed(&format!(
+        "This drops {}, which the Flask app made.",
         migrate::tables_with_rows(&at_risk)
-    );
+    ))
+}
+
+/// Asks `question` with `Continue? [y/N]` on the terminal; anything but yes cancels.
+fn agreed(question: &str) -> Result<()> {
+    eprint!("{question} Continue? [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
@@ -207,16 +212,5 @@ fn confirm_destructive(action: &MigrateCommand, target: &DatabaseTarget) -> Resu
     if !action.destroys_data() || action.confirmed() || !std::io::stdin().is_terminal() {
         return Ok(());
     }
-    eprint!(
-        "This deletes all data in {}. Continue? [y/N] ",
-        target.display()
-    );
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-        Ok(())
-    } else {
-        Err(Error::new("cancelled: nothing was changed"))
-    }
+    agreed(&format!("This deletes all data in {}.", target.display()))
 }
