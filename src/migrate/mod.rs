@@ -4,11 +4,12 @@
 //! `current`, `stamp` and `generate`, `show` and `--sql` (`offline`), and the check that two
 //! branches' migrations were put in an order (`lineage`). Every action returns its report as data;
 //! whoever called it prints it. `schema/` holds the schema as data, for `check`, `stamp` and
-//! `generate`.
+//! `generate`; `tutorial` the tutorial's own Alembic revisions, by chapter.
 
 pub mod lineage;
 pub mod offline;
 pub mod schema;
+pub mod tutorial;
 
 use std::io::Write;
 use std::path::Path;
@@ -705,7 +706,8 @@ async fn status(db: &DatabaseConnection, report: &mut Report) -> Result<()> {
     let states = registry.states;
     if let Some(revision) = alembic_revision(db).await? {
         report.line(format!(
-            "Flask-Migrate (Alembic) manages this database too: revision {revision}"
+            "Flask-Migrate (Alembic) manages this database too: revision {revision}, {}",
+            tutorial::schema_of(&revision)
         ));
         // Compared with what the applied migrations leave, not always with the tutorial's: after
         // `stamp` and `up` the shell's own index is there, as it should be.

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use crate::util::backends::{Backend, TestDb};
-use crate::util::python::{flask_step, python};
+use crate::util::python::{flask_run, flask_step, python};
 
 /// The chapters a database is made at.
 const CHAPTERS: [u32; 3] = [6, 8, 23];
@@ -24,7 +24,7 @@ fn chapter_database(backend: Backend, chapter: u32) -> Option<(TestDb, Option<St
         Backend::MySql => Some(db.url.replacen("mysql://", "mysql+pymysql://", 1)),
     };
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flask_chapters");
-    for file in ["app.py", "fill.py", "read.py"] {
+    for file in ["app.py", "fill.py", "read.py", "api.py"] {
         std::fs::copy(fixture.join(file), db.dir.join(file)).unwrap();
     }
     let chapter_text = chapter.to_string();
@@ -109,6 +109,38 @@ fn every_chapter_is_read_and_written_on_every_backend() {
                 "{at}"
             );
 
+            // `status` names the tutorial's chapter by its Alembic revision (these databases
+            // were made by `flask db migrate`, under a revision of their own, then are moved to
+            // the tutorial's own one), and says so of one it does not know.
+            let status = db.run(&["migrate", "status"]);
+            assert!(
+                status
+                    .ok()
+                    .contains("not one of the tutorial's own revisions"),
+                "{at}: {status:?}"
+            );
+            let tutorial = match chapter {
+                6 => "37f06a334dbf",
+                8 => "ae346256b650",
+                _ => "834b1a697901",
+            };
+            let own = csv("sql SELECT version_num FROM alembic_version");
+            let own = own.ok().lines().nth(1).unwrap().to_string();
+            let set_revision = |revision: &str| {
+                let sql = format!("sql UPDATE alembic_version SET version_num = '{revision}'");
+                db.run(&["-c", &sql]).ok();
+            };
+            set_revision(tutorial);
+            let status = db.run(&["migrate", "status"]);
+            assert!(
+                status.ok().contains(&format!(
+                    "revision {tutorial}, the tutorial's chapter {chapter} schema"
+                )),
+                "{at}: {status:?}"
+            );
+            // Back to the revision its own migrations know, for `flask db` below.
+            set_revision(&own);
+
             // The app's schema is not drift.
             let check = db.run(&["migrate", "check"]);
             assert_eq!(check.code, Some(0), "{at}: {check:?}");
@@ -138,6 +170,30 @@ fn every_chapter_is_read_and_written_on_every_backend() {
                 read.contains("user david about_me=changed by the shell"),
                 "{at}: {read}"
             );
+            if chapter == 23 {
+                // The last chapter's API serves the user the shell added (its `to_dict` reads
+                // `last_seen`, which the app's model fills on the Python side only); a user
+                // added without it, as by raw SQL, is what made it fail.
+                let chapter_text = chapter.to_string();
+                let env = [("CHAPTER", chapter_text.as_str())];
+                let api = || flask_step(&db.dir, flask_url.as_deref(), &env, &["api.py"]);
+                let served = api();
+                assert!(
+                    served.starts_with("200\n") && served.contains("\nida\n"),
+                    "{at}: {served}"
+                );
+                let user = db.user_table();
+                db.run(&[
+                    "-c",
+                    &format!(
+                        "sql INSERT INTO {user} (username, email) VALUES ('raw', 'raw@example.com')"
+                    ),
+                ])
+                .ok();
+                assert!(api().starts_with("500"), "{at}: the control case");
+                db.run(&["-c", "delete user raw"]).ok();
+                assert!(api().starts_with("200\n"), "{at}");
+            }
 
             // The shell's own migrations leave the app's schema alone: stamped, then up, down
             // and up again, every table and column the app made is there with its rows, and
@@ -152,6 +208,26 @@ fn every_chapter_is_read_and_written_on_every_backend() {
                 app_reads(&db, flask_url.as_deref(), chapter),
                 before,
                 "{at}"
+            );
+            // The shell's traces (its migration table, its index) are kept out of Flask-Migrate's
+            // sight by the `include_object` filter the README gives: `flask db check` is clean
+            // with it, and without it would have the app's next migration drop them.
+            let chapter_text = chapter.to_string();
+            let check = |filter: &str| {
+                let env = [("CHAPTER", chapter_text.as_str()), ("SHELL_FILTER", filter)];
+                flask_run(
+                    &db.dir,
+                    flask_url.as_deref(),
+                    &env,
+                    &["-m", "flask", "db", "check"],
+                )
+            };
+            let (clean, out, err) = check("1");
+            assert!(clean, "{at}: {out}{err}");
+            let (clean, _, err) = check("0");
+            assert!(
+                !clean && err.contains("Detected removed table 'seaql_migrations'"),
+                "{at}: {err}"
             );
             // Further down, and reset, refresh and fresh, would drop what the app made: refused
             // in one line naming the tables and their rows, nothing done.

@@ -89,6 +89,18 @@ pub fn flask_step(
     env: &[(&str, &str)],
     args: &[&str],
 ) -> String {
+    let (succeeded, stdout, stderr) = flask_run(dir, flask_url, env, args);
+    assert!(succeeded, "python3 {args:?}: {stderr}");
+    stdout
+}
+
+/// The same, for a step that may fail: whether it succeeded, its stdout and its stderr.
+pub fn flask_run(
+    dir: &super::TestDir,
+    flask_url: Option<&str>,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (bool, String, String) {
     let interpreter = python().expect("checked before the app is set up");
     let mut command = Command::new(interpreter);
     command
@@ -103,10 +115,9 @@ pub fn flask_step(
         command.env(name, value);
     }
     let output = command.output().unwrap();
-    assert!(
+    (
         output.status.success(),
-        "python3 {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
