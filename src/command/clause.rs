@@ -680,6 +680,14 @@ pub fn timestamp(text: &str) -> Option<NaiveDateTime> {
     .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
 }
 
+/// A value for a column, as `set` would take it (typed, and checked by the rules `add` applies):
+/// what `import` reads of the columns the entities do not declare.
+pub fn assigned(field: &Field, text: &str) -> Result<Literal, ParseError> {
+    let value = literal(field, text)?;
+    checked_for_set(field, &value)?;
+    Ok(value)
+}
+
 /// `set` applies the rules `add` does; a column the catalog describes, its length.
 fn checked_for_set(field: &Field, value: &Literal) -> Result<(), ParseError> {
     use super::query::{PostColumn, PostField, UserColumn, UserField};

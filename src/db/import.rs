@@ -1,18 +1,25 @@
 //! `import users|posts FILE`: rows from a CSV or JSON file in the shape `--format csv|json` writes
 //! them (users: `id`, `username`, `email`; posts: `id`, `timestamp`, `author` by name or
-//! `user_id`, `body`; other columns such as `has_password` are ignored), checked by the rules of
-//! `add`, inserted in multi-row batches. By default all or nothing, with an error naming the line
-//! and the field; with `--continue-on-error` the good rows go in and the bad ones are listed.
+//! `user_id`, `body`; what a listing adds, such as `has_password` or `posts`, is not stored), and
+//! the columns the entities do not declare that the table has (a later chapter's `about_me`,
+//! `last_seen`, typed by the catalog). A column the table lacks is refused by name before anything
+//! is written. Rows are checked by the rules of `add`, inserted in multi-row batches. By default
+//! all or nothing, with an error naming the line and the field; with `--continue-on-error` the
+//! good rows go in and the bad ones are listed.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{DynIden, Expr, IntoIden, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, DynIden, Expr, IntoIden, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Statement};
 
+use super::filter::{AuthorAccess, Sql};
 use super::queries::find_user;
-use crate::command::clause::timestamp;
+use crate::command::clause::{assigned, shown_name, timestamp};
+use crate::command::query::{Field, Literal, PostField, UserField};
+use crate::command::vocabulary::{ColumnKind, LiveColumn, Vocabulary};
 use crate::command::{EntityKind, ImportFormat, UserRef, validate};
 use crate::entities::post::now_utc;
 use crate::entities::{User, post, user};
@@ -32,7 +39,80 @@ struct Record {
     fields: HashMap<String, String>,
 }
 
+/// What a listing of the entity shows beyond its stored columns: read, never stored.
+fn shown_only(entity: EntityKind) -> &'static [&'static str] {
+    match entity {
+        EntityKind::User => &["has_password", "posts", "followers", "following"],
+        EntityKind::Post => &["author"],
+    }
+}
+
+/// The columns the shell imports of its own: the entity's (`user_id` of posts too).
+fn declared(entity: EntityKind) -> Vec<String> {
+    crate::entities::columns(entity)
+        .into_iter()
+        .filter(|c| !(entity == EntityKind::User && c == "password_hash"))
+        .collect()
+}
+
+/// Refuses a file column the table lacks (and the shell does not show), before anything is
+/// written: it would be dropped silently otherwise.
+fn refuse_unknown(
+    path: &str,
+    entity: EntityKind,
+    extras: &[Arc<LiveColumn>],
+    names: &[String],
+) -> Result<()> {
+    let known = |name: &str| {
+        declared(entity).iter().any(|c| c == name)
+            || shown_only(entity).contains(&name)
+            || extras.iter().any(|c| c.name.to_lowercase() == name)
+    };
+    if entity == EntityKind::User && names.iter().any(|n| n == "password_hash") {
+        return Err(Error::new(format!(
+            "{path} has password hashes (password_hash): they are not imported, set passwords \
+             with set password USER; nothing was imported"
+        )));
+    }
+    if let Some(unknown) = names.iter().find(|n| !known(n)) {
+        let mut columns = declared(entity);
+        columns.extend(extras.iter().map(|c| shown_name(&c.name)));
+        return Err(Error::new(format!(
+            "{path} has a column {} that the {} table does not have (its columns: {}): nothing \
+             was imported",
+            quoted(unknown),
+            entity.singular(),
+            columns.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 impl Record {
+    /// The values it gives the columns the entities do not declare (`None`: NULL), typed and
+    /// checked as `set` checks them.
+    fn extras(
+        &self,
+        entity: EntityKind,
+        extras: &[Arc<LiveColumn>],
+    ) -> std::result::Result<Vec<Option<Literal>>, String> {
+        extras
+            .iter()
+            .map(|column| {
+                let Some(text) = self.get(&column.name.to_lowercase()) else {
+                    return Ok(None);
+                };
+                let field = match entity {
+                    EntityKind::User => Field::User(UserField::Extra(column.clone())),
+                    EntityKind::Post => Field::Post(PostField::Extra(column.clone())),
+                };
+                assigned(&field, text)
+                    .map(Some)
+                    .map_err(|e| self.refuse(&column.name, e))
+            })
+            .collect()
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .get(name)
@@ -67,6 +147,7 @@ fn read(
     path: &str,
     format: ImportFormat,
     entity: EntityKind,
+    extras: &[Arc<LiveColumn>],
 ) -> Result<Box<dyn Iterator<Item = Result<Record>>>> {
     let owned = path.to_string();
     let cannot = move |e: &dyn std::fmt::Display| Error::new(format!("cannot read {owned:?}: {e}"));
@@ -101,6 +182,7 @@ fn read(
                     )));
                 }
             }
+            refuse_unknown(path, entity, extras, &headers)?;
             let path = path.to_string();
             Ok(Box::new(reader.into_records().map(move |row| {
                 let row = row.map_err(|e| cannot(&e))?;
@@ -124,6 +206,15 @@ fn read(
                     "{path:?} is not a JSON array of objects, as --format json writes them"
                 )));
             };
+            // Every record's keys first: a column the table lacks is refused before a row goes.
+            let keys: Vec<String> = items
+                .iter()
+                .filter_map(|item| item.as_object())
+                .flat_map(|object| object.keys().map(|k| k.to_lowercase()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            refuse_unknown(path, entity, extras, &keys)?;
             let path = path.to_string();
             Ok(Box::new(items.into_iter().enumerate().map(
                 move |(i, item)| {
@@ -170,15 +261,17 @@ pub async fn import<C: ConnectionTrait>(
     path: &str,
     format: ImportFormat,
     keep_going: bool,
+    vocabulary: &Vocabulary,
 ) -> Result<Outcome> {
     ROWS_READ.store(0, Ordering::Relaxed);
-    let records = read(path, format, entity)?.inspect(|_| {
+    let extras = vocabulary.extras(entity);
+    let records = read(path, format, entity, extras)?.inspect(|_| {
         ROWS_READ.fetch_add(1, Ordering::Relaxed);
     });
     let records: Box<dyn Iterator<Item = Result<Record>>> = Box::new(records);
     let (imported, refused) = match entity {
-        EntityKind::User => import_users(db, records, keep_going).await?,
-        EntityKind::Post => import_posts(db, records, keep_going).await?,
+        EntityKind::User => import_users(db, records, keep_going, extras).await?,
+        EntityKind::Post => import_posts(db, records, keep_going, extras).await?,
     };
     let mut text = format!(
         "Imported {} from {path}",
@@ -210,6 +303,7 @@ async fn import_users<C: ConnectionTrait>(
     db: &C,
     records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
+    extras: &[Arc<LiveColumn>],
 ) -> Result<(usize, Vec<String>)> {
     // Usernames and emails are unique regardless of case: against the table and within the file.
     let existing: Vec<(String, String)> = User::find()
@@ -242,46 +336,97 @@ async fn import_users<C: ConnectionTrait>(
             if emails.contains(&email.to_lowercase()) {
                 return Err(record.refuse("email", format!("{email:?} is already used")));
             }
-            Ok((id, username, email))
+            let mut values = record.extras(EntityKind::User, extras)?;
+            // What the app's model fills on the Python side, as `add user` fills it.
+            for (value, column) in values.iter_mut().zip(extras) {
+                if value.is_none()
+                    && column.kind == ColumnKind::Timestamp
+                    && user::FILLED_BY_THE_APP.contains(&column.name.as_str())
+                {
+                    *value = Some(Literal::Timestamp(now_utc()));
+                }
+            }
+            Ok((id, username, email, values))
         })();
         match checked {
-            Ok((id, username, email)) => {
+            Ok((id, username, email, values)) => {
                 names.insert(username.to_lowercase());
                 emails.insert(email.to_lowercase());
                 with_ids |= id.is_some();
-                batch.push((id, username, email));
+                batch.push(((id, username, email), values));
             }
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
         if batch.len() == BATCH {
-            imported += insert_users(db, std::mem::take(&mut batch)).await?;
+            imported += insert_users(db, std::mem::take(&mut batch), extras).await?;
         }
     }
-    imported += insert_users(db, batch).await?;
+    imported += insert_users(db, batch, extras).await?;
     if with_ids {
         follow_ids(db, "user").await?;
     }
     Ok((imported, bad))
 }
 
+/// A user to insert: id, username, email; the columns the entities do not declare.
+type UserRow = ((Option<i32>, String, String), Vec<Option<Literal>>);
+
 /// One multi-row INSERT; ids are written when the rows have them.
 async fn insert_users<C: ConnectionTrait>(
     db: &C,
-    batch: Vec<(Option<i32>, String, String)>,
+    batch: Vec<UserRow>,
+    extras: &[Arc<LiveColumn>],
 ) -> Result<usize> {
-    let rows = batch
+    let (rows, values): (Vec<_>, Vec<_>) = batch
         .into_iter()
-        .map(|(id, username, email)| (id, vec![Expr::val(username), Expr::val(email)]))
-        .collect();
+        .map(|((id, username, email), values)| {
+            ((id, vec![Expr::val(username), Expr::val(email)]), values)
+        })
+        .unzip();
     let columns = [user::Column::Username, user::Column::Email].map(IntoIden::into_iden);
+    let (columns, rows) = with_extras(db, columns.to_vec(), rows, values, extras)?;
     insert_rows(
         db,
         user::Entity.into_iden(),
         user::Column::Id.into_iden(),
-        columns.to_vec(),
+        columns,
         rows,
     )
     .await
+}
+
+/// Rows to insert: each one's id (when it gives one) and its values, in the columns' order.
+type InsertRows = Vec<(Option<i32>, Vec<SimpleExpr>)>;
+
+/// The rows' columns and values with those of the columns the entities do not declare that any
+/// row of the batch gives (NULL for the rows that do not).
+fn with_extras<C: ConnectionTrait>(
+    db: &C,
+    mut columns: Vec<DynIden>,
+    mut rows: InsertRows,
+    values: Vec<Vec<Option<Literal>>>,
+    extras: &[Arc<LiveColumn>],
+) -> Result<(Vec<DynIden>, InsertRows)> {
+    let no_users = HashMap::new();
+    let sql = Sql {
+        backend: db.get_database_backend(),
+        author: AuthorAccess::Correlated,
+        users: &no_users,
+        follows: None,
+    };
+    for (i, column) in extras.iter().enumerate() {
+        if !values.iter().any(|v| v[i].is_some()) {
+            continue;
+        }
+        columns.push(Alias::new(&column.name).into_iden());
+        for ((_, row), given) in rows.iter_mut().zip(&values) {
+            row.push(match &given[i] {
+                Some(literal) => sql.value(literal)?,
+                None => Expr::cust("NULL"),
+            });
+        }
+    }
+    Ok((columns, rows))
 }
 
 /// A multi-row INSERT of `columns` (and `id` first when any row has one).
@@ -290,7 +435,7 @@ async fn insert_rows<C: ConnectionTrait>(
     table: DynIden,
     id: DynIden,
     columns: Vec<DynIden>,
-    rows: Vec<(Option<i32>, Vec<SimpleExpr>)>,
+    rows: InsertRows,
 ) -> Result<usize> {
     if rows.is_empty() {
         return Ok(0);
@@ -311,6 +456,7 @@ async fn import_posts<C: ConnectionTrait>(
     db: &C,
     records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
+    extras: &[Arc<LiveColumn>],
 ) -> Result<(usize, Vec<String>)> {
     let mut authors: HashMap<String, Option<i32>> = HashMap::new();
     let now = now_utc();
@@ -353,49 +499,61 @@ async fn import_posts<C: ConnectionTrait>(
             let Some(user_id) = authors[&key] else {
                 return Err(record.refuse(field, format!("there is no user {author:?}")));
             };
-            Ok((id, body, at, user_id))
+            let values = record.extras(EntityKind::Post, extras)?;
+            Ok(((id, body, at, user_id), values))
         }
         .await;
         match checked {
             Ok(row) => {
-                with_ids |= row.0.is_some();
+                with_ids |= row.0.0.is_some();
                 batch.push(row);
             }
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
         if batch.len() == BATCH {
-            imported += insert_posts(db, std::mem::take(&mut batch)).await?;
+            imported += insert_posts(db, std::mem::take(&mut batch), extras).await?;
         }
     }
-    imported += insert_posts(db, batch).await?;
+    imported += insert_posts(db, batch, extras).await?;
     if with_ids {
         follow_ids(db, "post").await?;
     }
     Ok((imported, bad))
 }
 
+/// A post to insert: id, body, timestamp, author; the columns the entities do not declare.
+type PostRow = (
+    (Option<i32>, String, NaiveDateTime, i32),
+    Vec<Option<Literal>>,
+);
+
 /// One multi-row INSERT; ids are written when the rows have them.
 async fn insert_posts<C: ConnectionTrait>(
     db: &C,
-    batch: Vec<(Option<i32>, String, NaiveDateTime, i32)>,
+    batch: Vec<PostRow>,
+    extras: &[Arc<LiveColumn>],
 ) -> Result<usize> {
-    let rows = batch
+    let (rows, values): (Vec<_>, Vec<_>) = batch
         .into_iter()
-        .map(|(id, body, at, user_id)| {
-            (id, vec![Expr::val(body), Expr::val(at), Expr::val(user_id)])
+        .map(|((id, body, at, user_id), values)| {
+            (
+                (id, vec![Expr::val(body), Expr::val(at), Expr::val(user_id)]),
+                values,
+            )
         })
-        .collect();
+        .unzip();
     let columns = [
         post::Column::Body,
         post::Column::Timestamp,
         post::Column::UserId,
     ]
     .map(IntoIden::into_iden);
+    let (columns, rows) = with_extras(db, columns.to_vec(), rows, values, extras)?;
     insert_rows(
         db,
         post::Entity.into_iden(),
         post::Column::Id.into_iden(),
-        columns.to_vec(),
+        columns,
         rows,
     )
     .await

@@ -888,7 +888,7 @@ async fn write<C: ConnectionTrait>(
             keep_going,
         } => {
             let format = super::import::format_of(path, *format)?;
-            super::import::import(db, *entity, path, format, *keep_going).await
+            super::import::import(db, *entity, path, format, *keep_going, vocabulary).await
         }
         WriteCommand::SetPassword { user, password } => {
             if password.0.is_empty() {
