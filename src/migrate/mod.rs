@@ -506,6 +506,8 @@ async fn carry_out(
     refuse_unstamped_alembic(db).await?;
     let states = states(db).await?;
     let plan = plan(&states, direction, steps, to)?;
+    let adds_traces =
+        direction == Direction::Up && !plan.run.is_empty() && alembic_revision(db).await?.is_some();
     for &i in &plan.run {
         let done = match direction {
             Direction::Up => {
@@ -525,6 +527,14 @@ async fn carry_out(
     }
     if let Some(note) = plan.note {
         report.line(note);
+    }
+    if adds_traces {
+        report.line(
+            "Flask-Migrate manages this database too: the shell's record (table seaql_migrations) \
+             and its index ix_post_user_id_timestamp are there now; pass the include_object \
+             filter of the shell's README to Migrate(...) so that `flask db migrate` leaves them \
+             alone",
+        );
     }
     Ok(())
 }

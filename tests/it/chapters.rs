@@ -337,7 +337,13 @@ fn every_chapter_is_read_and_written_on_every_backend() {
                 "{at}"
             );
 
-            // Tables beyond the entities are listed, read and counted.
+            // Tables beyond the entities are listed, read and counted; `context` shows them too.
+            let context = db.run(&["-c", "context"]);
+            assert!(
+                context.ok().contains("tables beyond the entities:")
+                    && context.stdout.contains("| followers "),
+                "{at}: {context:?}"
+            );
             let tables = csv("tables");
             assert!(
                 tables

@@ -604,3 +604,46 @@ fn import_takes_the_columns_the_table_has_and_refuses_the_others() {
         );
     }
 }
+
+/// Names that differ only in case (a Flask-made SQLite file can hold `john` and `John`): the
+/// follow relation looks users up as every command does, the exact name first, and never
+/// guesses between twins.
+#[test]
+fn follows_look_users_up_as_every_command_does() {
+    let dir = TestDir::new();
+    dir.run(&["migrate", "up"]).ok();
+    let program = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute('CREATE TABLE followers (follower_id INTEGER NOT NULL REFERENCES user(id), followed_id INTEGER NOT NULL REFERENCES user(id), PRIMARY KEY (follower_id, followed_id))')
+for name in ["john", "John", "susan"]:
+    c.execute("INSERT INTO user (username, email) VALUES (?, ?)", (name, name + "@example.com"))
+c.commit()
+"#;
+    let status = std::process::Command::new("python3")
+        .args(["-c", program])
+        .arg(dir.join("app.db"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let twins = dir.run(&["-c", "follow JOHN by susan"]);
+    assert!(
+        twins.one_line_error().contains(
+            "\"JOHN\" matches john (id 1) and John (id 2): type the exact name or the id"
+        ),
+        "{twins:?}"
+    );
+    dir.run(&["-c", "follow John by susan", "-c", "follow 1 by SUSAN"])
+        .ok();
+    assert_eq!(
+        dir.run(&["--format", "csv", "-c", "following of susan"])
+            .ok(),
+        "id,username,email,has_password\n1,john,john@example.com,false\n2,John,John@example.com,false\n"
+    );
+    let unknown = dir.run(&["-c", "followers of nobody"]);
+    assert!(
+        unknown
+            .one_line_error()
+            .contains("there is no user \"nobody\"")
+    );
+}
