@@ -4,7 +4,8 @@
 //! - `command/`: the command language, declared once, and its parser, help and completion. Pure:
 //!   no I/O, database, terminal or table crates (it builds alone, without the `shell` feature).
 //! - `error`: the one-line error every layer above the parser reports.
-//! - `entities/`: `User` and `Post` as SeaORM entities, the one description of the schema.
+//! - `entities/`: `User` and `Post` as SeaORM entities, the one description of the shell's own
+//!   schema (what a database has beyond it is read from its catalog: `command::vocabulary`).
 //! - `render/`: outcomes as data (rows, counts, messages) and the table, JSON and CSV writers.
 //! - `migrate/`: the migrations of the `migration` crate, and `schema/` (the schema as data, which
 //!   `describe` reads too).

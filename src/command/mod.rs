@@ -5,7 +5,7 @@
 //! - `parser`: a line matched against that declaration; `script`: the lines of a script file;
 //! - `help` and `completion`: help pages, usage, completion and hints, all read off the grammar;
 //! - `lexer`: a line split into words; `query` and `clause`: the query language (`where`, `order
-//!   by`, `set`) over the entities' fields;
+//!   by`, `set`, `with`) over the entities' fields and those the live schema adds;
 //! - `sql_words`: the meaningful words of a raw SQL statement (its kind, destructive ones);
 //! - `validate`: the rules values must pass; `entity`, `format`, `migrate`: the words for entities,
 //!   output formats and migration actions (the last two shared with the clap command line);

@@ -1,8 +1,10 @@
-//! Lists of any length (`users ...`, `posts ...`, `posts of ...`, with `where` and `order by`),
-//! read a page at a time with keyset pagination: each page continues after the last row of the
-//! one before, through the indexes, so a million rows print in bounded memory and every page
-//! costs the same. The sort keys end with the id, so the order is total even on a field many rows
-//! share, and the next page starts exactly where the last one ended.
+//! Lists of any length (`users ...`, `posts ...`, `posts of ...`, `followers of ...`, `rows of
+//! TABLE ...`, with `where` and `order by`), read a page at a time with keyset pagination: each
+//! page continues after the last row of the one before, through the indexes, so a million rows
+//! print in bounded memory and every page costs the same. The sort keys end with the id (a
+//! table's primary key), so the order is total even on a field many rows share, and the next page
+//! starts exactly where the last one ended; a column that may be NULL sorts by two keys, so NULLs
+//! have their place too. A table without a primary key is paged by row count instead.
 
 use std::collections::HashMap;
 use std::sync::Arc;

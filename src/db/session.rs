@@ -1,5 +1,6 @@
-//! The shell context, like `flask shell`'s app context: the open connection and the transaction a
-//! user began (if any). It carries out the commands that touch the database and hands back plain
+//! The shell context, like `flask shell`'s app context: the open connection, the transaction a
+//! user began (if any), and what the database has beyond the entities (the vocabulary read from
+//! its catalog). It carries out the commands that touch the database and hands back plain
 //! outcomes, or a [`Listing`] to be read a page at a time.
 //!
 //! Every command runs atomically: a write in its own transaction or in a savepoint of the user's
