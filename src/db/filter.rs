@@ -245,6 +245,20 @@ impl Sql<'_> {
         ordered_text(self.backend, text)
     }
 
+    /// A literal as a bound value where no `author = NAME` was looked up (a user named by name
+    /// is then an error): the values of `add ... with` and of `import`.
+    pub fn bound(literal: &Literal) -> Result<Expr> {
+        let no_users = HashMap::new();
+        let sql = Sql {
+            // The value does not depend on it: bound, never spliced.
+            backend: DbBackend::Sqlite,
+            author: AuthorAccess::Correlated,
+            users: &no_users,
+            follows: None,
+        };
+        sql.value(literal)
+    }
+
     /// A bound value typed as its field's.
     pub fn value(&self, literal: &Literal) -> Result<Expr> {
         Ok(match literal {

@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, DynIden, Expr, IntoIden, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Statement};
 
-use super::filter::{AuthorAccess, Sql};
+use super::filter::Sql;
 use super::queries::find_user;
 use crate::command::clause::{assigned, shown_name, timestamp};
 use crate::command::query::{Field, Literal, PostField, UserField};
@@ -384,7 +384,7 @@ async fn insert_users<C: ConnectionTrait>(
         })
         .unzip();
     let columns = [user::Column::Username, user::Column::Email].map(IntoIden::into_iden);
-    let (columns, rows) = with_extras(db, columns.to_vec(), rows, values, extras)?;
+    let (columns, rows) = with_extras(columns.to_vec(), rows, values, extras)?;
     insert_rows(
         db,
         user::Entity.into_iden(),
@@ -400,20 +400,12 @@ type InsertRows = Vec<(Option<i32>, Vec<SimpleExpr>)>;
 
 /// The rows' columns and values with those of the columns the entities do not declare that any
 /// row of the batch gives (NULL for the rows that do not).
-fn with_extras<C: ConnectionTrait>(
-    db: &C,
+fn with_extras(
     mut columns: Vec<DynIden>,
     mut rows: InsertRows,
     values: Vec<Vec<Option<Literal>>>,
     extras: &[Arc<LiveColumn>],
 ) -> Result<(Vec<DynIden>, InsertRows)> {
-    let no_users = HashMap::new();
-    let sql = Sql {
-        backend: db.get_database_backend(),
-        author: AuthorAccess::Correlated,
-        users: &no_users,
-        follows: None,
-    };
     for (i, column) in extras.iter().enumerate() {
         if !values.iter().any(|v| v[i].is_some()) {
             continue;
@@ -421,7 +413,7 @@ fn with_extras<C: ConnectionTrait>(
         columns.push(Alias::new(&column.name).into_iden());
         for ((_, row), given) in rows.iter_mut().zip(&values) {
             row.push(match &given[i] {
-                Some(literal) => sql.value(literal)?,
+                Some(literal) => Sql::bound(literal)?,
                 None => Expr::cust("NULL"),
             });
         }
@@ -548,7 +540,7 @@ async fn insert_posts<C: ConnectionTrait>(
         post::Column::UserId,
     ]
     .map(IntoIden::into_iden);
-    let (columns, rows) = with_extras(db, columns.to_vec(), rows, values, extras)?;
+    let (columns, rows) = with_extras(columns.to_vec(), rows, values, extras)?;
     insert_rows(
         db,
         post::Entity.into_iden(),

@@ -2,8 +2,6 @@
 //! [`Outcome`] for the renderer; none prints. Users are shown with `has_password` in place of their
 //! `password_hash`, which only `check_password` reads and `store_password_hash` writes.
 
-use std::collections::HashMap;
-
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition,
@@ -14,7 +12,7 @@ use sea_orm::{
 use super::case_insensitive::{same_ignoring_case, same_text_ignoring_case};
 use super::dependents;
 use super::fetch::Fetch;
-use super::filter::{AuthorAccess, Sql, read_live_column};
+use super::filter::{Sql, read_live_column};
 use super::row::integer;
 use crate::command::clause::shown_name;
 use crate::command::query::{Assignment, Field, Literal, UserField};
@@ -247,18 +245,10 @@ where
             values.push(Expr::val(value));
         }
     }
-    let no_users = HashMap::new();
-    let sql = Sql {
-        backend: db.get_database_backend(),
-        author: AuthorAccess::Correlated,
-        users: &no_users,
-        follows: None,
-    };
     for assignment in with {
         columns.push(Alias::new(assignment.field.name()));
         values.push(
-            sql.value(&assignment.value)
-                .map_err(|e| DbErr::Custom(e.message().to_string()))?,
+            Sql::bound(&assignment.value).map_err(|e| DbErr::Custom(e.message().to_string()))?,
         );
     }
     let mut insert = Query::insert();
