@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::hostile::python_sqlite;
 use crate::util::backends::{Backend, TestDb, each_backend_migrated};
 use crate::util::{LiveShell, TestDir};
 
@@ -171,25 +172,19 @@ fn hostile_names_types_and_views_are_shown_safely() {
     let dir = TestDir::new();
     dir.run(&["migrate", "up"]).ok();
     dir.run(&["-c", "add user john john@example.com"]).ok();
-    let program = r#"
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-c.execute('ALTER TABLE user ADD COLUMN "and" INTEGER')
-c.execute('ALTER TABLE user ADD COLUMN "about me" VARCHAR(10)')
-c.execute('ALTER TABLE user ADD COLUMN "evil\x1b[31m" TEXT')
-c.execute('CREATE TABLE "select" ("order" INTEGER, "a b" TEXT, "q\'""uote" BLOB, weird GEOMETRY, user_id INTEGER REFERENCES user(id))')
-c.execute("INSERT INTO \"select\" VALUES (1, 'x\x1b[2Jy', x'00ff', 3.5, 1)")
-c.execute("INSERT INTO \"select\" VALUES (NULL, NULL, x'6869', 'text', 1)")
-c.execute('CREATE VIEW active AS SELECT id, username FROM user')
-c.execute("UPDATE user SET \"and\" = 5, \"about me\" = 'hi'")
-c.commit()
-"#;
-    let status = std::process::Command::new("python3")
-        .args(["-c", program])
-        .arg(dir.join("app.db"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    python_sqlite(
+        &dir,
+        r#"
+db.execute('ALTER TABLE user ADD COLUMN "and" INTEGER')
+db.execute('ALTER TABLE user ADD COLUMN "about me" VARCHAR(10)')
+db.execute('ALTER TABLE user ADD COLUMN "evil\x1b[31m" TEXT')
+db.execute('CREATE TABLE "select" ("order" INTEGER, "a b" TEXT, "q\'""uote" BLOB, weird GEOMETRY, user_id INTEGER REFERENCES user(id))')
+db.execute("INSERT INTO \"select\" VALUES (1, 'x\x1b[2Jy', x'00ff', 3.5, 1)")
+db.execute("INSERT INTO \"select\" VALUES (NULL, NULL, x'6869', 'text', 1)")
+db.execute('CREATE VIEW active AS SELECT id, username FROM user')
+db.execute("UPDATE user SET \"and\" = 5, \"about me\" = 'hi'")
+"#,
+    );
 
     let users = dir.run(&["-c", "users"]);
     let header = users.ok().lines().nth(1).unwrap().to_string();
@@ -260,17 +255,11 @@ fn a_schema_changed_by_another_program_is_read_again() {
     shell.send("users");
     assert_eq!(shell.next_line(), "id,username,email,has_password");
     assert_eq!(shell.next_line(), "1,john,john@example.com,false");
-    let status = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
-             c.execute('ALTER TABLE user ADD COLUMN about_me VARCHAR(140)'); \
-             c.execute(\"UPDATE user SET about_me = 'new'\"); c.commit()",
-        ])
-        .arg(dir.join("app.db"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    python_sqlite(
+        &dir,
+        "db.execute('ALTER TABLE user ADD COLUMN about_me VARCHAR(140)')\n\
+         db.execute(\"UPDATE user SET about_me = 'new'\")",
+    );
     // The schema is compared at most every quarter second.
     std::thread::sleep(Duration::from_millis(400));
     shell.send("users where about_me = new");
@@ -377,11 +366,11 @@ fn deleting_many_users_cascades_through_the_tables_that_hold_them() {
 fn extra_columns_read_the_same_through_the_reader_and_through_sqlx() {
     let dir = TestDir::new();
     dir.run(&["migrate", "up"]).ok();
-    let program = r#"
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
+    python_sqlite(
+        &dir,
+        r#"
 for column in ["n INTEGER", "t VARCHAR(20)", "b BOOLEAN", "f FLOAT", "d DATETIME", "j JSON"]:
-    c.execute(f"ALTER TABLE user ADD COLUMN {column}")
+    db.execute(f"ALTER TABLE user ADD COLUMN {column}")
 rows = [
     (None, None, None, None, None, None),
     (7, "text", 1, 2.5, "2024-01-02 03:04:05.123456", '{"a": 1}'),
@@ -389,16 +378,10 @@ rows = [
     (2**40, 1.5, 2, 3, 1700000000, "\x1b[31mred"),
 ]
 for i, row in enumerate(rows):
-    c.execute("INSERT INTO user (username, email, n, t, b, f, d, j) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT INTO user (username, email, n, t, b, f, d, j) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
               (f"u{i}", f"u{i}@example.com", *row))
-c.commit()
-"#;
-    let status = std::process::Command::new("python3")
-        .args(["-c", program])
-        .arg(dir.join("app.db"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+"#,
+    );
     for format in ["table", "json"] {
         let outside = dir.run(&["--format", format, "-c", "users"]);
         let inside = dir.pipe(&["--format", format], b"begin\nusers\nrollback\n");
@@ -612,20 +595,14 @@ fn import_takes_the_columns_the_table_has_and_refuses_the_others() {
 fn follows_look_users_up_as_every_command_does() {
     let dir = TestDir::new();
     dir.run(&["migrate", "up"]).ok();
-    let program = r#"
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-c.execute('CREATE TABLE followers (follower_id INTEGER NOT NULL REFERENCES user(id), followed_id INTEGER NOT NULL REFERENCES user(id), PRIMARY KEY (follower_id, followed_id))')
+    python_sqlite(
+        &dir,
+        r#"
+db.execute('CREATE TABLE followers (follower_id INTEGER NOT NULL REFERENCES user(id), followed_id INTEGER NOT NULL REFERENCES user(id), PRIMARY KEY (follower_id, followed_id))')
 for name in ["john", "John", "susan"]:
-    c.execute("INSERT INTO user (username, email) VALUES (?, ?)", (name, name + "@example.com"))
-c.commit()
-"#;
-    let status = std::process::Command::new("python3")
-        .args(["-c", program])
-        .arg(dir.join("app.db"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    db.execute("INSERT INTO user (username, email) VALUES (?, ?)", (name, name + "@example.com"))
+"#,
+    );
     let twins = dir.run(&["-c", "follow JOHN by susan"]);
     assert!(
         twins.one_line_error().contains(
