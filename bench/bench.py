@@ -76,7 +76,7 @@ def sqlite3(db, sql, *flags):
 
 
 def migrated(path):
-    run([SHELL, "--database-url", f"sqlite://{path}", "migrate", "up"])
+    run([SHELL, "--database-url", f"sqlite:///{path}", "migrate", "up"])
 
 
 def fill(db, users, posts):
@@ -158,7 +158,7 @@ def script_of(path, first, line):
 
 def command_time(db, command, runs=RUNS, repeat=REPEAT):
     make = script_of(f"{db}.shell", "get user 1\n", f"{command}\n")
-    return per_query(make, lambda f: run([SHELL, "--database-url", f"sqlite://{db}"], stdin=f)[0], runs, repeat)
+    return per_query(make, lambda f: run([SHELL, "--database-url", f"sqlite:///{db}"], stdin=f)[0], runs, repeat)
 
 
 def sqlite_time(db, sql, runs=RUNS, repeat=REPEAT):
@@ -291,7 +291,7 @@ def main():
     small = os.path.join(work, "small.db")
     migrated(small)
     fill(small, 1000, 10_000)
-    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite://{small}", "-c", "get user 1"])[0] * 1000, 20)
+    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite:///{small}", "-c", "get user 1"])[0] * 1000, 20)
     ref = median_of(lambda: run(sqlite3(small, "SELECT id, username, email, password_hash IS NOT NULL FROM user WHERE id = 1"))[0] * 1000, 20)
     report("start-up: get user 1", ours, ref, "ms", "<= 1.3x")
 
@@ -300,7 +300,7 @@ def main():
     grown = os.path.join(work, "chapter23.db")
     shutil.copy(small, grown)
     run(sqlite3(grown, CHAPTER_23))
-    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite://{grown}", "-c", "get user 1"])[0] * 1000, 20)
+    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite:///{grown}", "-c", "get user 1"])[0] * 1000, 20)
     ref = median_of(lambda: run(sqlite3(grown, "SELECT id, username, email, password_hash IS NOT NULL, about_me, last_seen, last_message_read_time, token, token_expiration FROM user WHERE id = 1"))[0] * 1000, 20)
     report("start-up at chapter 23: get user 1", ours, ref, "ms", "<= 1.3x")
 
@@ -323,7 +323,7 @@ def main():
     def ours_bulk():
         db = os.path.join(work, "bulk-ours.db")
         shutil.copy(template, db)
-        return run([SHELL, "--database-url", f"sqlite://{db}", "--single-transaction", "--file", script])[0]
+        return run([SHELL, "--database-url", f"sqlite:///{db}", "--single-transaction", "--file", script])[0]
 
     def ref_bulk():
         db = os.path.join(work, "bulk-ref.db")
@@ -375,7 +375,7 @@ def main():
     def ours_import():
         db = os.path.join(work, "import-ours.db")
         shutil.copy(users_db, db)
-        return run([SHELL, "--database-url", f"sqlite://{db}", "-c", f"import posts {posts_csv}"])[0]
+        return run([SHELL, "--database-url", f"sqlite:///{db}", "-c", f"import posts {posts_csv}"])[0]
 
     def ref_import():
         db = os.path.join(work, "import-ref.db")
@@ -435,7 +435,7 @@ def main():
         f.write("posts of u7 limit 20\n" * 500)
     with open(sql500, "w") as f:
         f.write(f"{POSTS_OF_U7.format(user='user')};\n" * 500)
-    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite://{big}", "--file", script500])[0] * 1000)
+    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite:///{big}", "--file", script500])[0] * 1000)
     ref = median_of(lambda: run(["sqlite3", "-table", big, f".read {sql500}"])[0] * 1000)
     report("script of 500 x posts of u7 limit 20, 1,000,000 posts", ours, ref, "ms", "<= 1.5x")
 
@@ -447,7 +447,7 @@ def main():
     filtered = []
 
     def ours_filtered():
-        t, rss, _ = run([SHELL, "--database-url", f"sqlite://{big}", "--format", "csv", "-c",
+        t, rss, _ = run([SHELL, "--database-url", f"sqlite:///{big}", "--format", "csv", "-c",
                          "posts where body contains \"number\" order by body desc"], rss=True)
         filtered.append(rss)
         return t
@@ -458,7 +458,7 @@ def main():
     export = []
 
     def ours_export():
-        t, rss, _ = run([SHELL, "--database-url", f"sqlite://{big}", "--format", "csv", "-c", "posts"], rss=True)
+        t, rss, _ = run([SHELL, "--database-url", f"sqlite:///{big}", "--format", "csv", "-c", "posts"], rss=True)
         export.append(rss)
         return t
 
@@ -492,7 +492,7 @@ def main():
 
 def idle_rss(db):
     """VmRSS of the shell sitting at its prompt in a pseudo-terminal, in KB."""
-    proc = subprocess.Popen(["script", "-qfec", f"{SHELL} --database-url sqlite://{db}", "/dev/null"],
+    proc = subprocess.Popen(["script", "-qfec", f"{SHELL} --database-url sqlite:///{db}", "/dev/null"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=ENV)
     time.sleep(1.5)
     rss = 0

@@ -17,11 +17,13 @@ use crate::command::{Format, MigrateCommand};
         else the SQLite file app.db in the current directory."
 )]
 pub struct Cli {
-    /// Database to open: sqlite://PATH, postgres://USER:PASSWORD@HOST/DB or mysql://...
+    /// Database to open: sqlite:///RELATIVE.db or sqlite:////ABSOLUTE.db (as SQLAlchemy reads them),
+    /// postgres://USER:PASSWORD@HOST/DB or mysql://...
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
-    /// Create the database on the PostgreSQL or MySQL/MariaDB server if it does not exist yet
+    /// Create the database if it does not exist yet: an empty SQLite file, or a database on the
+    /// PostgreSQL or MySQL/MariaDB server
     #[arg(long, global = true, conflicts_with = "read_only")]
     pub create_database: bool,
 

@@ -73,7 +73,14 @@ async fn run(cli: Cli) -> Result<bool> {
                 // `--sql` only reads which migrations the database has.
                 settings.read_only |=
                     matches!(action, MigrateCommand::Anywhere(a) if a.needs() == Needs::ToRead);
+                // `up` and `fresh` make the file they are to fill; the others need it there.
+                if action.creates_the_database() {
+                    settings.create_file = connect::CreateFile::Yes;
+                }
                 let db = connect::connect(&target, settings).await?;
+                if missing_file && let Some(created) = connect::created_file(&target) {
+                    eprintln!("{created}");
+                }
                 confirm_dropping_app_tables(&db, action).await?;
                 migrate::run(&db, action, &mut report).await
             }
@@ -159,7 +166,11 @@ fn connect_settings(cli: &Cli) -> connect::Settings {
         read_only: cli.read_only,
         lock_wait: cli.lock_wait,
         probe: true,
-        create_file: true,
+        create_file: if cli.create_database {
+            connect::CreateFile::Yes
+        } else {
+            connect::CreateFile::IfTheUrlAsks
+        },
     }
 }
 

@@ -170,6 +170,18 @@ impl MigrateCommand {
         }
     }
 
+    /// `up` and `fresh` fill a database from nothing: a missing SQLite file is theirs to make.
+    pub fn creates_the_database(&self) -> bool {
+        match self {
+            Self::Anywhere(MigrateAction::Up { sql: None, .. }) | Self::Fresh(_) => true,
+            Self::Anywhere(_)
+            | Self::Refresh(_)
+            | Self::Reset(_)
+            | Self::Stamp { .. }
+            | Self::Generate { .. } => false,
+        }
+    }
+
     /// `--yes` was given, or there is nothing to confirm.
     pub fn confirmed(&self) -> bool {
         match self {

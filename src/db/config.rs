@@ -2,8 +2,13 @@
 //!
 //! Precedence: `--database-url`, then `DATABASE_URL` (from the environment or a `.env` file in the
 //! current directory), then the embedded default, an SQLite file `app.db` in the current directory.
+//!
+//! SQLite URLs mean what SQLAlchemy means, since a Flask app's `DATABASE_URL` is written for it:
+//! `sqlite:///app.db` is relative to the current folder and `sqlite:////srv/app.db` absolute
+//! (`sqlite://app.db` and `sqlite:app.db`, sqlx's forms, are relative too). `?mode=rwc` says the
+//! file may be created; whether one is created is decided when connecting (`connect::CreateFile`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 
@@ -43,6 +48,13 @@ pub struct DatabaseTarget {
     connect_url: String,
     pub backend: Backend,
     pub source: Source,
+    /// SQLite: the file, or `None` in memory.
+    sqlite_file: Option<PathBuf>,
+    /// SQLite: the URL's `mode=rwc`, which asks for the file to be created if it is missing.
+    asks_to_create: bool,
+    /// SQLite: the URL's path began with one `/` after `sqlite://`, SQLAlchemy's relative form
+    /// (worth a word to someone who meant it as sqlx's absolute path).
+    three_slashes: bool,
 }
 
 impl DatabaseTarget {
@@ -89,19 +101,62 @@ impl DatabaseTarget {
                 backend.name()
             )));
         }
-        let mut connect_url = format!("{scheme}:{rest}");
-        if backend == Backend::Sqlite && !connect_url.contains("mode=") && !is_memory(&connect_url)
-        {
-            // sqlx opens SQLite read-write without creating the file; `upgrade` must create it.
-            connect_url.push(if connect_url.contains('?') { '&' } else { '?' });
-            connect_url.push_str("mode=rwc");
-        }
-        Ok(DatabaseTarget {
+        let mut target = DatabaseTarget {
             given: url.to_string(),
-            connect_url,
+            connect_url: format!("{scheme}:{rest}"),
             backend,
             source,
-        })
+            sqlite_file: None,
+            asks_to_create: false,
+            three_slashes: false,
+        };
+        if backend == Backend::Sqlite {
+            target.read_sqlite_url(rest)?;
+        }
+        Ok(target)
+    }
+
+    /// `rest` is what follows `sqlite:`; sets the file and the URL sqlx is handed (its own forms:
+    /// `sqlite://relative` or `sqlite:///absolute`, `sqlite::memory:`), without `mode=rwc`, since
+    /// creating is decided when connecting.
+    fn read_sqlite_url(&mut self, rest: &str) -> Result<()> {
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (path, three_slashes) = match path.strip_prefix("//") {
+            // SQLAlchemy: `sqlite:///x` is `x`, `sqlite:////x` is `/x`.
+            Some(after) => match after.strip_prefix('/') {
+                Some(database) => (database, !database.starts_with('/')),
+                None => (after, false),
+            },
+            None => (path, false),
+        };
+        let mut params: Vec<&str> = Vec::new();
+        for param in query.split('&').filter(|p| !p.is_empty()) {
+            match param {
+                "mode=rwc" => self.asks_to_create = true,
+                "mode=memory" => {
+                    self.connect_url = "sqlite::memory:".into();
+                    return Ok(());
+                }
+                other => params.push(other),
+            }
+        }
+        // SQLAlchemy's `sqlite://` (nothing after it) is an in-memory database, as `:memory:` is.
+        if path.is_empty() || path == ":memory:" {
+            self.connect_url = "sqlite::memory:".into();
+            return Ok(());
+        }
+        let decoded = percent_encoding::percent_decode_str(path)
+            .decode_utf8()
+            .map_err(|_| Error::new("the SQLite URL's path is not UTF-8 once %-decoded"))?;
+        self.sqlite_file = Some(PathBuf::from(decoded.as_ref()));
+        self.three_slashes = three_slashes;
+        let query = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        };
+        self.connect_url = format!("sqlite://{path}{query}");
+        Ok(())
     }
 
     pub fn connect_url(&self) -> &str {
@@ -118,15 +173,26 @@ impl DatabaseTarget {
         userinfo_password(&self.given)
     }
 
-    /// For an SQLite file database: the file's path.
+    /// For an SQLite file database: the file's path (relative ones to the current folder).
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        if self.backend != Backend::Sqlite || is_memory(&self.connect_url) {
-            return None;
-        }
-        let rest = self.connect_url.strip_prefix("sqlite:")?;
-        let rest = rest.strip_prefix("//").unwrap_or(rest);
-        let path = rest.split('?').next().unwrap_or(rest);
-        Some(Path::new(path).to_path_buf())
+        self.sqlite_file.clone()
+    }
+
+    /// The URL says `mode=rwc`: a missing SQLite file may be created.
+    pub fn asks_to_create(&self) -> bool {
+        self.asks_to_create
+    }
+
+    /// What to add when a relative SQLite path names no file: the URL's three slashes are
+    /// SQLAlchemy's relative form, which someone used to sqlx's may have meant as absolute.
+    pub fn absolute_form_hint(&self) -> Option<String> {
+        let path = self.sqlite_file.as_ref().filter(|_| self.three_slashes)?;
+        Some(format!(
+            "sqlite:///PATH is relative to the current folder, as in SQLAlchemy: for the file \
+             /{} write sqlite:////{}",
+            path.display(),
+            path.display()
+        ))
     }
 
     /// Removes any trace of the URL's password from a message (drivers may echo parts of the URL).
@@ -136,10 +202,6 @@ impl DatabaseTarget {
             _ => message.to_string(),
         }
     }
-}
-
-fn is_memory(url: &str) -> bool {
-    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// The byte range of the password inside `scheme://user:password@host...`, if there is one.
@@ -189,23 +251,62 @@ mod tests {
         );
     }
 
-    #[test]
-    fn sqlite_urls_create_the_file_unless_a_mode_is_given() {
-        let t = DatabaseTarget::parse("sqlite://app.db", Source::Flag).unwrap();
-        assert_eq!(t.connect_url(), "sqlite://app.db?mode=rwc");
-        let t = DatabaseTarget::parse("sqlite://app.db?mode=ro", Source::Flag).unwrap();
-        assert_eq!(t.connect_url(), "sqlite://app.db?mode=ro");
-        let t = DatabaseTarget::parse("sqlite::memory:", Source::Flag).unwrap();
-        assert_eq!(t.connect_url(), "sqlite::memory:");
-        assert_eq!(t.sqlite_path(), None);
+    fn sqlite(url: &str) -> DatabaseTarget {
+        DatabaseTarget::parse(url, Source::Flag).unwrap()
     }
 
     #[test]
-    fn sqlite_path_is_read_from_the_url() {
-        let t = DatabaseTarget::parse("sqlite:///tmp/x/app.db", Source::Flag).unwrap();
-        assert_eq!(t.sqlite_path(), Some(PathBuf::from("/tmp/x/app.db")));
-        let t = DatabaseTarget::parse("sqlite://app.db", Source::Flag).unwrap();
-        assert_eq!(t.sqlite_path(), Some(PathBuf::from("app.db")));
+    fn sqlite_urls_mean_what_sqlalchemy_means() {
+        for (url, path) in [
+            ("sqlite:///app.db", "app.db"),
+            ("sqlite:///data/app.db", "data/app.db"),
+            ("sqlite:////tmp/x/app.db", "/tmp/x/app.db"),
+            ("sqlite://app.db", "app.db"),
+            ("sqlite:app.db", "app.db"),
+            ("sqlite:///my%3Fdb.db", "my?db.db"),
+        ] {
+            assert_eq!(
+                sqlite(url).sqlite_path(),
+                Some(PathBuf::from(path)),
+                "{url}"
+            );
+        }
+        for url in [
+            "sqlite://",
+            "sqlite:///:memory:",
+            "sqlite::memory:",
+            "sqlite://x.db?mode=memory",
+        ] {
+            let t = sqlite(url);
+            assert_eq!(
+                (t.sqlite_path(), t.connect_url()),
+                (None, "sqlite::memory:"),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn sqlx_is_handed_its_own_forms_and_never_mode_rwc() {
+        assert_eq!(sqlite("sqlite:///app.db").connect_url(), "sqlite://app.db");
+        assert_eq!(
+            sqlite("sqlite:////tmp/app.db?mode=rwc").connect_url(),
+            "sqlite:///tmp/app.db"
+        );
+        assert_eq!(
+            sqlite("sqlite://app.db?mode=ro&cache=private").connect_url(),
+            "sqlite://app.db?mode=ro&cache=private"
+        );
+        assert!(sqlite("sqlite://app.db?cache=private&mode=rwc").asks_to_create());
+        assert!(!sqlite("sqlite://app.db").asks_to_create());
+    }
+
+    #[test]
+    fn three_slashes_get_a_word_about_the_absolute_form() {
+        let hint = sqlite("sqlite:///tmp/x.db").absolute_form_hint().unwrap();
+        assert!(hint.contains("write sqlite:////tmp/x.db"), "{hint}");
+        assert_eq!(sqlite("sqlite:////tmp/x.db").absolute_form_hint(), None);
+        assert_eq!(sqlite("sqlite://x.db").absolute_form_hint(), None);
     }
 
     #[test]

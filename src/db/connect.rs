@@ -33,10 +33,23 @@ pub struct Settings {
     /// lazily). Off for a caller whose first statement reads it anyway (the shell's migration
     /// check, see [`cannot_open`]): one statement fewer at start-up.
     pub probe: bool,
-    /// An SQLite file that is not there is created (the embedded default's first run). Off for a
-    /// file the shell has already read: one deleted or moved while the shell runs is reported,
+    /// Whether an SQLite file that is not there is created.
+    pub create_file: CreateFile,
+}
+
+/// When a missing SQLite file is made: never behind the user's back (a mistyped path would
+/// otherwise become an empty database, and SQLAlchemy's relative `sqlite:///` one at the root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CreateFile {
+    /// Only if the URL says `?mode=rwc`; otherwise a missing file is an error naming the ways to
+    /// create it.
+    #[default]
+    IfTheUrlAsks,
+    /// The embedded default's first run, `migrate up`, `--create-database`: the caller says so.
+    Yes,
+    /// A file the shell has already read: one deleted or moved while the shell runs is reported,
     /// not made again, empty.
-    pub create_file: bool,
+    Never,
 }
 
 impl Default for Settings {
@@ -46,7 +59,7 @@ impl Default for Settings {
             read_only: false,
             lock_wait: LOCK_WAIT,
             probe: true,
-            create_file: true,
+            create_file: CreateFile::default(),
         }
     }
 }
@@ -77,12 +90,16 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
     match target.backend {
         Backend::Sqlite => {
             if let Some(path) = target.sqlite_path() {
-                check_sqlite_path(&path).map_err(fail)?;
-                if settings.read_only && !path.exists() {
-                    return Err(fail(format!(
-                        "'{}' does not exist, and --read-only does not create it",
-                        path.display()
-                    )));
+                let problem = check_sqlite_path(&path).err().or_else(|| {
+                    (!path.exists() && !creates_file(target, settings))
+                        .then(|| missing_file(&path, settings))
+                });
+                if let Some(mut reason) = problem {
+                    if let Some(hint) = target.absolute_form_hint() {
+                        reason.push_str("; ");
+                        reason.push_str(&hint);
+                    }
+                    return Err(fail(reason));
                 }
             }
         }
@@ -122,7 +139,7 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
         options.test_before_acquire_if_idle_for(Duration::from_secs(1));
     }
     let read_only = settings.read_only;
-    let create_file = settings.create_file;
+    let create_file = creates_file(target, settings);
     let lock_wait = settings.lock_wait;
     options.map_sqlx_sqlite_opts(move |o| {
         // Rows cross from SQLite's worker thread through a channel: room for a whole listing page
@@ -134,10 +151,8 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
             .row_buffer_size(super::listing::PAGE_ROWS as usize);
         if read_only {
             o.read_only(true).create_if_missing(false)
-        } else if !create_file {
-            o.create_if_missing(false)
         } else {
-            o
+            o.create_if_missing(create_file)
         }
     });
     options.map_sqlx_postgres_opts(move |o| {
@@ -295,6 +310,42 @@ where
         .map_err(sqlx_reason);
     let _ = admin.close().await;
     result.map_err(|e| format!("{sql}: {e}"))
+}
+
+/// Whether `connect` may make the SQLite file if it is missing.
+fn creates_file(target: &DatabaseTarget, settings: Settings) -> bool {
+    !settings.read_only
+        && match settings.create_file {
+            CreateFile::Yes => true,
+            CreateFile::IfTheUrlAsks => target.asks_to_create(),
+            CreateFile::Never => false,
+        }
+}
+
+/// A missing SQLite file, said with where it was looked for and the ways to create it.
+fn missing_file(path: &std::path::Path, settings: Settings) -> String {
+    let mut reason = format!("there is no file {}", path.display());
+    if path.is_relative()
+        && let Ok(here) = std::env::current_dir()
+    {
+        reason.push_str(&format!(" in {}", here.display()));
+    }
+    if settings.read_only {
+        reason.push_str(", and --read-only does not create it");
+    } else if settings.create_file == CreateFile::IfTheUrlAsks {
+        reason.push_str(
+            " (`shell migrate up` creates it with the microblog's tables; --create-database or \
+             ?mode=rwc in the URL creates it empty)",
+        );
+    }
+    reason
+}
+
+/// Where a new SQLite file is, said when one is created: absolute, whatever the URL said.
+pub fn created_file(target: &DatabaseTarget) -> Option<String> {
+    let path = target.sqlite_path()?;
+    let path = std::path::absolute(&path).unwrap_or(path);
+    Some(format!("Created the SQLite database {}", path.display()))
 }
 
 /// The reasons SQLite would only call "unable to open database file", said plainly.

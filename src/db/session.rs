@@ -22,7 +22,7 @@ use sea_orm::{
 
 use super::bulk::{self, PendingPost};
 use super::config::{Backend, DatabaseTarget};
-use super::connect::{self, LOCK_WAIT, Settings};
+use super::connect::{self, CreateFile, LOCK_WAIT, Settings};
 use super::echo;
 use super::error::{is_locked, lost_in_use};
 use super::fetch::{Fetch, cells_of, first_integer_of};
@@ -126,7 +126,7 @@ impl Session {
             // again if it has gone since.
             settings: Settings {
                 probe: false,
-                create_file: false,
+                create_file: CreateFile::Never,
                 ..settings
             },
             lock_wait: settings.lock_wait,

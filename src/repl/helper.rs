@@ -239,19 +239,19 @@ pub fn highlight_command(line: &str) -> String {
     out
 }
 
+/// Whether a command line goes on on the next line: it has an open quote (an `sql` statement is
+/// the database's to read, quotes and all).
+pub fn continues(line: &str) -> bool {
+    !line.trim_start().to_lowercase().starts_with("sql")
+        && crate::command::lexer::split(line).is_err()
+}
+
+/// A command with an open quote is not ended by Enter in the editor: the prompt reads its next
+/// line with a continuation prompt of its own (`input::Interactive`), one read per line, so that
+/// lines typed ahead or pasted are handed on one at a time (`relay`).
 impl Validator for ShellHelper {
-    /// A command with an open quote goes on on the next line.
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        if self.mode.get() != PromptMode::Command
-            || input.trim_start().to_lowercase().starts_with("sql")
-        {
-            return Ok(ValidationResult::Valid(None));
-        }
-        Ok(match crate::command::lexer::split(input) {
-            Err(_) => ValidationResult::Incomplete,
-            Ok(_) => ValidationResult::Valid(None),
-        })
+    fn validate(&self, _ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
+        Ok(ValidationResult::Valid(None))
     }
 }
 

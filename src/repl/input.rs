@@ -12,6 +12,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, EditMode, Editor};
 
 use super::helper::{PromptMode, ShellHelper};
+use super::relay::{Reader, Relay};
 use crate::command::Vocabulary;
 use crate::command::script::decode_line;
 use crate::error::{Error, Result};
@@ -59,6 +60,11 @@ pub trait Input {
     /// What the database has beyond the entities, for completion and hints at a terminal.
     fn set_vocabulary(&mut self, vocabulary: &Vocabulary) {
         let _ = vocabulary;
+    }
+
+    /// How many lines typed or pasted ahead a Ctrl-C dropped since the last call (at a terminal).
+    fn take_dropped(&mut self) -> usize {
+        0
     }
 }
 
@@ -158,9 +164,12 @@ impl Input for ArgsInput {
     }
 }
 
-/// A person at a terminal, through rustyline with the shell's helper.
+/// A person at a terminal, through rustyline with the shell's helper, its keys relayed so that
+/// none typed ahead or pasted is lost (`relay`).
 pub struct Interactive {
     editor: Editor<ShellHelper, DefaultHistory>,
+    /// Declared after the editor, so dropped after it: the terminal is the relay's to give back.
+    relay: Option<Relay>,
     mode: Rc<Cell<PromptMode>>,
     history_file: Option<PathBuf>,
     line: usize,
@@ -169,6 +178,8 @@ pub struct Interactive {
 impl Interactive {
     /// `history_file`: where history persists between sessions (created private, mode 0600).
     pub fn new(helper: ShellHelper, history_file: Option<PathBuf>, vi: bool) -> Result<Self> {
+        // Before the editor, which then reads the relay's pseudo-terminal as its standard input.
+        let relay = Relay::start();
         let edit_mode = if vi { EditMode::Vi } else { EditMode::Emacs };
         let config = Config::builder()
             .auto_add_history(false)
@@ -186,15 +197,24 @@ impl Interactive {
         }
         Ok(Interactive {
             editor,
+            relay,
             mode,
             history_file,
             line: 0,
         })
     }
 
+    fn reading(&self, reader: Reader) {
+        if let Some(relay) = &self.relay {
+            relay.set_reader(reader);
+        }
+    }
+
     fn readline(&mut self, prompt: &str, mode: PromptMode) -> Result<Read> {
         self.mode.set(mode);
+        self.reading(Reader::Editor);
         let result = self.editor.readline(prompt);
+        self.reading(Reader::Busy);
         self.mode.set(PromptMode::Command);
         match result {
             Ok(line) => {
@@ -220,14 +240,34 @@ impl Interactive {
     }
 }
 
+/// The prompt for a command's next line, as wide as `prompt` (`microblog> ` gives `      ...> `).
+fn continuation_prompt(prompt: &str) -> String {
+    let width = unicode_width::UnicodeWidthStr::width(prompt).max(5);
+    format!("{:>width$}", "...> ")
+}
+
 impl Input for Interactive {
+    /// A command: a line, and the lines after it while a quote is open (joined by newlines),
+    /// remembered as one entry.
     fn read(&mut self, prompt: &str) -> Result<Read> {
-        let read = self.readline(prompt, PromptMode::Command)?;
-        if let Read::Line(line) = &read {
-            let line = line.clone();
-            self.remember(&line);
+        let mut command = match self.readline(prompt, PromptMode::Command)? {
+            Read::Line(line) => line,
+            other => return Ok(other),
+        };
+        while super::helper::continues(&command) {
+            match self.readline(&continuation_prompt(prompt), PromptMode::Command)? {
+                Read::Line(line) => {
+                    command.push('\n');
+                    command.push_str(&line);
+                }
+                // Ctrl-C drops the whole command.
+                Read::Interrupted => return Ok(Read::Interrupted),
+                // Ctrl-D: the command as it is, which the parser calls unterminated.
+                Read::Eof => break,
+            }
         }
-        Ok(read)
+        self.remember(&command);
+        Ok(Read::Line(command))
     }
 
     fn ask(&mut self, prompt: &str, mode: PromptMode) -> Result<Read> {
@@ -236,7 +276,14 @@ impl Input for Interactive {
 
     /// Not through the line editor: see `secret`.
     fn read_secret(&mut self, prompt: &str) -> Result<Read> {
-        super::secret::ask(prompt)
+        self.reading(Reader::Secret);
+        let read = super::secret::ask(prompt);
+        self.reading(Reader::Busy);
+        read
+    }
+
+    fn take_dropped(&mut self) -> usize {
+        self.relay.as_ref().map_or(0, Relay::take_dropped)
     }
 
     fn history(&self) -> Vec<String> {

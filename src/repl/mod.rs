@@ -6,6 +6,8 @@
 //!   `secret`: a password read with the terminal's echo off, outside the line editor;
 //! - `helper`: the rustyline helper (completion, hints, highlighting, multi-line input), with
 //!   `lookup` (usernames and post ids from the database) and `history` (the private history file);
+//! - `relay` (with `keys`): the terminal's keys handed to the line editor a line at a time, so that
+//!   lines typed ahead and pasted blocks all run, each once;
 //! - `pager`, `progress`, `interrupt`: long output, long scripts and Ctrl-C;
 //! - `startup`: what happens between connecting and the first command.
 
@@ -13,10 +15,12 @@ pub mod helper;
 pub mod history;
 pub mod input;
 pub mod interrupt;
+pub mod keys;
 pub mod lookup;
 pub mod pager;
 pub mod progress;
 pub mod questions;
+pub mod relay;
 pub mod runner;
 pub mod secret;
 pub mod startup;

@@ -6,6 +6,7 @@
 use std::io::{BufWriter, Stdout, Write};
 use std::process::{Child, Command, Stdio};
 
+use super::relay::Lent;
 use crate::command::Existing;
 
 const DEFAULT_PAGER: &str = "less -FRX";
@@ -19,8 +20,8 @@ pub enum Output {
         lines: usize,
         rows: usize,
     },
-    /// Taller than the screen: flowing into the pager.
-    Paging(Child),
+    /// Taller than the screen: flowing into the pager, which has the terminal's keys meanwhile.
+    Paging(Child, Option<Lent>),
     /// The pager was quit before the end: the rest is dropped.
     Closed,
     /// `output FILE`: results go to a file until `output` alone.
@@ -71,7 +72,7 @@ impl Output {
                 stdout.write_all(&text)?;
                 stdout.flush()
             }
-            Output::Paging(mut child) => {
+            Output::Paging(mut child, _lent) => {
                 drop(child.stdin.take());
                 child.wait().map(drop)
             }
@@ -89,18 +90,18 @@ impl Write for Output {
                 text.extend_from_slice(buf);
                 *lines += buf.iter().filter(|b| **b == b'\n').count();
                 if *lines >= *rows
-                    && let Ok(mut child) = start_pager()
+                    && let Ok((mut child, lent)) = start_pager()
                 {
                     let held = std::mem::take(text);
                     let written = child.stdin.as_mut().map(|stdin| stdin.write_all(&held));
                     *self = match written {
-                        Some(Ok(())) => Output::Paging(child),
+                        Some(Ok(())) => Output::Paging(child, lent),
                         _ => Output::Closed,
                     };
                 }
                 Ok(buf.len())
             }
-            Output::Paging(child) => {
+            Output::Paging(child, _) => {
                 let result = child.stdin.as_mut().map(|stdin| stdin.write_all(buf));
                 if !matches!(result, Some(Ok(()))) {
                     // The user quit the pager: not an error, just the end of reading.
@@ -118,7 +119,7 @@ impl Write for Output {
         match self {
             Output::Direct(out) => out.flush(),
             Output::File(file) => file.flush(),
-            Output::Paging(child) => {
+            Output::Paging(child, _) => {
                 let _ = child.stdin.as_mut().map(Write::flush);
                 Ok(())
             }
@@ -127,7 +128,8 @@ impl Write for Output {
     }
 }
 
-fn start_pager() -> std::io::Result<Child> {
+/// The pager, and the terminal lent to it (it reads its keys there itself).
+fn start_pager() -> std::io::Result<(Child, Option<Lent>)> {
     let pager = std::env::var("PAGER")
         .ok()
         .filter(|p| !p.trim().is_empty())
@@ -138,8 +140,10 @@ fn start_pager() -> std::io::Result<Child> {
     let Some((program, args)) = words.split_first() else {
         return Err(std::io::Error::other("empty PAGER"));
     };
-    Command::new(program)
+    let lent = super::relay::lend();
+    let child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
-        .spawn()
+        .spawn()?;
+    Ok((child, lent))
 }

@@ -133,6 +133,14 @@ pub async fn run(
                     let vocabulary = runner.session.vocabulary().await;
                     runner.input.set_vocabulary(&vocabulary);
                 }
+                let dropped = runner.input.take_dropped();
+                if dropped > 0 {
+                    eprintln!(
+                        "Ctrl-C: {dropped} line{} typed or pasted ahead {} not run",
+                        if dropped == 1 { "" } else { "s" },
+                        if dropped == 1 { "was" } else { "were" }
+                    );
+                }
                 runner.input.read(prompt)
             }
         };

@@ -12,6 +12,7 @@ use super::input::Read;
 use crate::error::{Error, Result};
 
 const CTRL_C: u8 = 0x03;
+const ESC: u8 = 0x1b;
 const CTRL_D: u8 = 0x04;
 const CTRL_U: u8 = 0x15;
 const BACKSPACE: u8 = 0x08;
@@ -51,6 +52,8 @@ pub fn ask(prompt: &str) -> Result<Read> {
     let _ = write!(out, "{prompt}");
     let _ = out.flush();
     let mut answer: Vec<u8> = Vec::new();
+    // Inside an escape sequence (an arrow key, the markers around a pasted password): not text.
+    let mut escape = Escape::None;
     let read = loop {
         let mut byte = [0u8; 1];
         // Straight from the descriptor, one byte: nothing typed after the answer is taken.
@@ -59,6 +62,17 @@ pub fn ask(prompt: &str) -> Result<Read> {
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(Error::new(format!("cannot read the terminal: {e}"))),
+        }
+        escape = match (escape, byte[0]) {
+            (Escape::None | Escape::Ended, ESC) => Escape::Started,
+            (Escape::Started, b'[') => Escape::Csi,
+            (Escape::Started, _) => Escape::Ended,
+            (Escape::Csi, b) if (0x40..=0x7e).contains(&b) => Escape::Ended,
+            (Escape::Csi, _) => Escape::Csi,
+            (Escape::None | Escape::Ended, _) => Escape::None,
+        };
+        if escape != Escape::None {
+            continue;
         }
         match byte[0] {
             b'\r' | b'\n' => break Read::Line(String::from_utf8_lossy(&answer).into_owned()),
@@ -88,6 +102,16 @@ pub fn ask(prompt: &str) -> Result<Read> {
     let _ = write!(out, "\r\n");
     let _ = out.flush();
     Ok(read)
+}
+
+/// Where the reader is in an escape sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    None,
+    Started,
+    Csi,
+    /// The sequence's last byte: skipped too.
+    Ended,
 }
 
 /// Removes the last character (all its UTF-8 bytes); `false` if there was none.

@@ -1,7 +1,7 @@
 //! What happens between the command line and the first command: the database is opened, a
 //! brand-new embedded database is migrated (with a notice), any other database with pending
 //! migrations gets a warning naming the fix (for a database that Flask-Migrate made, that fix is
-//! `migrate stamp`).
+//! `migrate stamp`). A new SQLite file is said with its absolute path.
 //!
 //! An SQLite file that exists is opened through the session's read-only reader alone: the
 //! migration check, the catalog (what the database has beyond the entities) and a single read
@@ -12,7 +12,7 @@ use std::io::Write;
 
 use crate::command::{MigrateAction, MigrateCommand};
 use crate::db::config::{DatabaseTarget, Source};
-use crate::db::connect::{self, Settings};
+use crate::db::connect::{self, CreateFile, Settings};
 use crate::db::error::is_locked;
 use crate::db::session::Session;
 use crate::db::sqlite_direct::Reader;
@@ -48,9 +48,16 @@ pub async fn open(
             Err(_) => {}
         }
     }
-    // The migration check is the first read: no probe before it.
+    // The migration check is the first read: no probe before it. The embedded default is made
+    // on its first run; any other file only as `connect::CreateFile` says.
+    let create_file = if brand_new && target.source == Source::Default {
+        CreateFile::Yes
+    } else {
+        settings.create_file
+    };
     let settings = Settings {
         probe: false,
+        create_file,
         ..settings
     };
     let db = connect::connect(&target, settings).await?;
@@ -71,6 +78,7 @@ async fn check_migrations(
     notes: &mut dyn Write,
 ) -> Result<()> {
     let target = &session.target;
+    let created = connect::created_file(target).filter(|_| brand_new);
     // Two branches' migrations in no chosen order, or one applied that this shell lacks: said
     // here, and every migration action refuses until it is put right; commands still work.
     for problem in registry.problems() {
@@ -78,6 +86,10 @@ async fn check_migrations(
     }
     let states = registry.states;
     let pending = states.iter().filter(|s| !s.applied).count();
+    let embedded_default = brand_new && target.source == Source::Default;
+    if let Some(created) = created.as_ref().filter(|_| !embedded_default) {
+        writeln!(notes, "{created}")?;
+    }
     if pending == 0 {
         return Ok(());
     }
@@ -92,7 +104,7 @@ async fn check_migrations(
              then `shell migrate stamp` records our migrations as applied",
             target.display()
         )?;
-    } else if brand_new && target.source == Source::Default {
+    } else if embedded_default {
         let up = MigrateCommand::Anywhere(MigrateAction::Up {
             steps: None,
             to: None,
@@ -102,8 +114,8 @@ async fn check_migrations(
         migrate::run(db, &up, &mut Report::default()).await?;
         writeln!(
             notes,
-            "Created {} and applied {pending} migration{}",
-            target.display(),
+            "{} and applied {pending} migration{}",
+            created.unwrap_or_else(|| format!("Created {}", target.display())),
             if pending == 1 { "" } else { "s" }
         )?;
     } else {

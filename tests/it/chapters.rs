@@ -24,7 +24,7 @@ fn chapter_database(backend: Backend, chapter: u32) -> Option<(TestDb, Option<St
         Backend::MySql => Some(db.url.replacen("mysql://", "mysql+pymysql://", 1)),
     };
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flask_chapters");
-    for file in ["app.py", "fill.py", "read.py", "api.py"] {
+    for file in ["app.py", "fill.py", "read.py", "api.py", "pages.py"] {
         std::fs::copy(fixture.join(file), db.dir.join(file)).unwrap();
     }
     let chapter_text = chapter.to_string();
@@ -400,6 +400,133 @@ fn every_chapter_is_read_and_written_on_every_backend() {
                     assert!(read.contains(&format!("rows {table} 0")), "{at}: {read}");
                 }
             }
+        }
+    }
+}
+
+/// The app's pages (`pages.py`) for a login as `username` with `password`: one fact a line.
+fn app_pages(
+    db: &TestDb,
+    flask_url: Option<&str>,
+    chapter: u32,
+    login: (&str, &str),
+    paths: &[&str],
+) -> String {
+    let chapter = chapter.to_string();
+    let mut args = vec!["pages.py", login.0, login.1];
+    args.extend_from_slice(paths);
+    flask_step(&db.dir, flask_url, &[("CHAPTER", &chapter)], &args)
+}
+
+/// The lines of `pages` that show a post.
+fn posts_shown(pages: &str) -> Vec<&str> {
+    pages.lines().filter(|l| l.starts_with("post ")).collect()
+}
+
+#[test]
+fn the_apps_pages_serve_what_the_shell_wrote() {
+    for backend in Backend::ALL {
+        for chapter in CHAPTERS {
+            let Some((db, flask_url)) = chapter_database(backend, chapter) else {
+                continue;
+            };
+            let at = format!("{} at chapter {chapter}", backend.name());
+            let flask_url = flask_url.as_deref();
+            // A user with a password, about_me and a post, following susan, all by the shell;
+            // HTML in what they wrote is the app's to escape.
+            let mut script = String::from(
+                "add user zoe zoe@example.com with about_me = \"<b>shell</b> & co\"\n\
+                 set password zoe\nsesame street\n\
+                 add post \"zoe's <i>first</i> post\" by zoe\n",
+            );
+            if chapter >= 8 {
+                script.push_str("follow susan by zoe\n");
+            }
+            db.pipe(&[], &script).ok();
+            let post = db.run(&["--format", "csv", "-c", "posts of zoe"]);
+            let timestamp = post.ok().lines().nth(1).unwrap().split(',').nth(1).unwrap();
+            // Flask-Moment's form of the shell's timestamp: the app read it back as a datetime.
+            let moment = format!("{}Z", timestamp[..19].replacen(' ', "T", 1));
+
+            let mut paths = vec!["/user/zoe"];
+            if chapter >= 8 {
+                paths.push("/index");
+            }
+            if chapter >= 23 {
+                paths.push("/explore");
+            }
+            let pages = app_pages(&db, flask_url, chapter, ("zoe", "sesame street"), &paths);
+            let lines: Vec<&str> = pages.lines().collect();
+            let zoes = format!("post zoe | {moment} | zoe's <i>first</i> post");
+            assert_eq!(lines[..2], ["302 login", "200 /user/zoe"], "{at}: {pages}");
+            assert!(lines.contains(&"about <b>shell</b> & co"), "{at}: {pages}");
+            assert!(lines.contains(&zoes.as_str()), "{at}: {pages}");
+            // The app's own write at login (`last_seen`), in a form the page shows and the
+            // shell reads.
+            assert!(
+                lines.iter().any(|l| l.starts_with("seen 20")),
+                "{at}: {pages}"
+            );
+            let seen = db.run(&[
+                "--format",
+                "csv",
+                "-c",
+                "users where username = zoe and last_seen is not null",
+            ]);
+            assert_eq!(usernames(seen.ok()), ["zoe"], "{at}");
+            if chapter >= 8 {
+                assert!(
+                    lines.contains(&"counts 0 followers, 1 following."),
+                    "{at}: {pages}"
+                );
+                // Home: zoe's own post and susan's, whom the shell made zoe follow; not john's.
+                let home = pages.split("200 /index\n").nth(1).unwrap();
+                let home = home.split("200 /explore").next().unwrap();
+                let shown = posts_shown(home);
+                assert_eq!(shown.len(), 2, "{at}: {home}");
+                assert!(
+                    shown[0] == zoes && shown[1].ends_with("| hello from susan"),
+                    "{at}: {home}"
+                );
+            }
+            if chapter >= 23 {
+                let explore = pages.split("200 /explore\n").nth(1).unwrap();
+                assert_eq!(posts_shown(explore).len(), 3, "{at}: {explore}");
+            }
+            // The password is the app's to check: a wrong one is refused.
+            let wrong = app_pages(&db, flask_url, chapter, ("zoe", "sesame"), &[]);
+            assert_eq!(wrong, "401 login\n", "{at}");
+
+            // The app's own rows, served before and after the shell hands the database over
+            // and applies its migrations: the same posts, to the microsecond the app wrote.
+            let johns = || {
+                let pages = app_pages(
+                    &db,
+                    flask_url,
+                    chapter,
+                    ("zoe", "sesame street"),
+                    &["/user/john"],
+                );
+                posts_shown(&pages)
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+            };
+            let before = johns();
+            assert_eq!(
+                before,
+                ["post john | 2026-01-02T03:04:05Z | my first post!"],
+                "{at}"
+            );
+            db.run(&["migrate", "stamp"]).ok();
+            db.run(&["migrate", "up"]).ok();
+            db.run(&["-c", "update post 1 set body = \"my first post, edited\""])
+                .ok();
+            assert_eq!(
+                johns(),
+                ["post john | 2026-01-02T03:04:05Z | my first post, edited"],
+                "{at}"
+            );
         }
     }
 }

@@ -327,7 +327,7 @@ fn a_full_disk_ends_a_single_transaction_script_with_nothing_committed() {
     let Some(disk) = SmallDisk::mount(&dir) else {
         return;
     };
-    let url = format!("sqlite://{}/app.db?mode=rwc", disk.0.display());
+    let url = format!("sqlite:///{}/app.db?mode=rwc", disk.0.display());
     dir.run_on(&url, &["migrate", "up"]).ok();
     dir.run_on(&url, &["-c", "add user john john@example.com"])
         .ok();

@@ -128,7 +128,7 @@ fn a_generated_migration_compiles_applies_and_makes_check_pass() {
     let ws = copy_workspace(&dir);
     add_profile_fields(&ws);
     let shell = build(&ws);
-    let sqlite = format!("sqlite://{}?mode=rwc", ws.join("gen.db").display());
+    let sqlite = format!("sqlite:///{}?mode=rwc", ws.join("gen.db").display());
 
     // A database that has the users table and records every migration as applied: to the
     // entities it lacks the post table (with its key and indexes) and the two new columns.
@@ -296,7 +296,7 @@ fn two_branches_migrations_are_found_after_the_merge_and_run_once_put_in_order()
     let dir = TestDir::new();
     let ws = copy_workspace(&dir);
     let ours = Path::new(env!("CARGO_BIN_EXE_shell"));
-    let scratch = format!("sqlite://{}?mode=rwc", dir.join("scratch.db").display());
+    let scratch = format!("sqlite:///{}?mode=rwc", dir.join("scratch.db").display());
     git(&ws, &["init", "-q", "-b", "main"]);
     git(&ws, &["add", "-A"]);
     git(&ws, &["commit", "-q", "-m", "the shell"]);
@@ -344,7 +344,7 @@ fn two_branches_migrations_are_found_after_the_merge_and_run_once_put_in_order()
 
     // The merged shell: status and check say so in one line, up runs nothing.
     let merged = build(&ws);
-    let db = format!("sqlite://{}?mode=rwc", dir.join("team.db").display());
+    let db = format!("sqlite:///{}?mode=rwc", dir.join("team.db").display());
     let status = run(&merged, &ws, &db, &["migrate", "status"]);
     assert!(status.ok().contains(&both), "{status:?}");
     let check = run(&merged, &ws, &db, &["migrate", "check"]);

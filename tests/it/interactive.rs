@@ -149,7 +149,8 @@ async fn banner_prompt_ctrl_c_and_ctrl_d_with_an_open_transaction() {
         "\x04",
     ]);
     assert!(
-        screen.contains("Created sqlite://app.db and applied 3 migrations"),
+        screen.contains("Created the SQLite database /")
+            && screen.contains("and applied 3 migrations"),
         "{screen}"
     );
     assert!(

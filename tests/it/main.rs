@@ -23,4 +23,5 @@ mod security;
 mod server_stream;
 mod shell;
 mod sqlite_reader;
+mod urls;
 mod util;

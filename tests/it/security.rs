@@ -81,7 +81,8 @@ fn read_only_never_creates_an_sqlite_file() {
         .one_line_error()
         .to_string();
     assert!(
-        line.contains("does not exist, and --read-only does not create it"),
+        line.contains("there is no file app.db in ")
+            && line.ends_with(", and --read-only does not create it"),
         "{line}"
     );
     assert!(!dir.join("app.db").exists());

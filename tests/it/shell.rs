@@ -310,9 +310,13 @@ fn a_brand_new_default_database_is_created_and_migrated_with_a_notice() {
     let dir = TestDir::new();
     let run = dir.pipe(&[], b"count users\n");
     assert_eq!(run.stdout, "0 users\n");
+    let here = dir.path().canonicalize().unwrap();
     assert_eq!(
         run.stderr,
-        "Created sqlite://app.db and applied 3 migrations\n"
+        format!(
+            "Created the SQLite database {} and applied 3 migrations\n",
+            here.join("app.db").display()
+        )
     );
     assert_eq!(run.code, Some(0));
     let again = dir.pipe(&[], b"count users\n");
@@ -323,10 +327,18 @@ fn a_brand_new_default_database_is_created_and_migrated_with_a_notice() {
 fn another_database_with_pending_migrations_gets_a_warning() {
     let dir = TestDir::new();
     let url = dir.sqlite_url("other.db");
-    let run = dir.run_on(&url, &["-c", "count users"]);
+    // An empty file, asked for by the URL.
+    let run = dir.run_on(&format!("{url}?mode=rwc"), &["-c", "count users"]);
+    let (created, warning) = run.stderr.split_once('\n').unwrap();
+    assert_eq!(
+        created,
+        format!(
+            "Created the SQLite database {}",
+            dir.join("other.db").display()
+        )
+    );
     assert!(
-        run.stderr
-            .starts_with("warning: 3 migrations are pending on sqlite://"),
+        warning.starts_with("warning: 3 migrations are pending on sqlite://"),
         "{run:?}"
     );
     assert!(run.stderr.contains("run `shell migrate up`"));

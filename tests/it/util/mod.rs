@@ -37,7 +37,7 @@ impl TestDir {
 
     /// The URL of an SQLite file in this directory.
     pub fn sqlite_url(&self, name: &str) -> String {
-        format!("sqlite://{}", self.join(name).display())
+        format!("sqlite:///{}", self.join(name).display())
     }
 
     /// The `shell` binary, run in this directory with no `DATABASE_URL` from the test's environment.

@@ -1,6 +1,6 @@
-//! A Python with the tutorial's packages (Flask, Flask-SQLAlchemy, Flask-Migrate, Werkzeug, and
-//! the psycopg2 and PyMySQL drivers), so that `cargo test` alone sets up what the interoperability
-//! tests need: the system `python3` when it has them, else a virtualenv in `target/test-python`
+//! A Python with the tutorial's packages (Flask, Flask-SQLAlchemy, Flask-Migrate, Flask-Login,
+//! Werkzeug, and the psycopg2 and PyMySQL drivers), so that `cargo test` alone sets up what the
+//! interoperability tests need: the system `python3` when it has them, else a virtualenv in `target/test-python`
 //! that pip fills once.
 
 use std::path::{Path, PathBuf};
@@ -8,16 +8,16 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The tutorial's stack, and the drivers it uses for PostgreSQL and MySQL/MariaDB.
-const PACKAGES: [&str; 6] = [
+const PACKAGES: [&str; 7] = [
     "flask",
     "flask-sqlalchemy",
     "flask-migrate",
+    "flask-login",
     "werkzeug",
     "psycopg2-binary",
     "pymysql",
 ];
-const IMPORTS: &str =
-    "import flask, flask_sqlalchemy, flask_migrate, werkzeug.security, psycopg2, pymysql";
+const IMPORTS: &str = "import flask, flask_sqlalchemy, flask_migrate, flask_login, werkzeug.security, psycopg2, pymysql";
 
 fn imports_work(python: &Path) -> bool {
     Command::new(python)
