@@ -321,7 +321,7 @@ mod tests {
             b"\x1b[200~add\tuser \x1b[Aann\x1b]0;title\x07 a@x\x1b[2J\x03\x1aOK\x1bOP\x7f\x1b[201~";
         assert_eq!(
             cut(&[pasted]),
-            [Piece::PastedTail("add\tuser ann a@x OK".into())]
+            [Piece::PastedTail("add\tuser ann a@xOK".into())]
         );
     }
 
