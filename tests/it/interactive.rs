@@ -9,15 +9,15 @@ use std::time::Duration;
 use crate::util::{TestDir, open, rows};
 
 /// A terminal session: the command line for the shell (run by `sh` inside the pty), the keys.
-struct Terminal<'a> {
-    dir: &'a TestDir,
-    args: String,
-    env: Vec<(&'static str, String)>,
-    setup: &'static str,
+pub(crate) struct Terminal<'a> {
+    pub(crate) dir: &'a TestDir,
+    pub(crate) args: String,
+    pub(crate) env: Vec<(&'static str, String)>,
+    pub(crate) setup: &'static str,
 }
 
 impl<'a> Terminal<'a> {
-    fn new(dir: &'a TestDir) -> Self {
+    pub(crate) fn new(dir: &'a TestDir) -> Self {
         Terminal {
             dir,
             args: String::new(),
@@ -28,7 +28,7 @@ impl<'a> Terminal<'a> {
 
     /// A conversation: before typing each answer, waits until the terminal shows its prompt anew
     /// (as `expect` does), so nothing is typed ahead while the shell is busy. Returns the screen.
-    fn converse(&self, steps: &[(&str, &str)]) -> String {
+    pub(crate) fn converse(&self, steps: &[(&str, &str)]) -> String {
         let mut child = self.spawn();
         let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
         let mut stdout = child.stdout.take().unwrap();
@@ -95,7 +95,12 @@ impl<'a> Terminal<'a> {
 
     /// Types each key sequence after a pause (the line editor reads them as keystrokes) and returns
     /// everything the terminal showed.
-    fn type_keys(&self, keys: &[&str]) -> String {
+    pub(crate) fn type_keys(&self, keys: &[&str]) -> String {
+        without_escapes(&self.type_keys_raw(keys))
+    }
+
+    /// The same, with the terminal's escape sequences left in.
+    pub(crate) fn type_keys_raw(&self, keys: &[&str]) -> String {
         let mut child = self.spawn();
         let mut stdin = child.stdin.take().unwrap();
         std::thread::sleep(Duration::from_millis(400));
@@ -106,13 +111,28 @@ impl<'a> Terminal<'a> {
         }
         std::thread::sleep(Duration::from_millis(300));
         drop(stdin);
+        // A shell that never leaves (keys it lost) fails the test instead of hanging it.
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let pid = child.id().to_string();
+        let watchdog = std::thread::spawn(move || {
+            if finished.recv_timeout(Duration::from_secs(120)).is_err() {
+                let _ = Command::new("kill").args(["-9", &pid]).status();
+            }
+        });
         let output = child.wait_with_output().unwrap();
-        without_escapes(&String::from_utf8_lossy(&output.stdout))
+        let _ = done.send(());
+        watchdog.join().unwrap();
+        assert!(
+            output.status.code().is_some(),
+            "the terminal session did not end by itself: {}",
+            without_escapes(&String::from_utf8_lossy(&output.stdout))
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 }
 
 /// The screen's text without terminal escape sequences (colours, cursor moves).
-fn without_escapes(screen: &str) -> String {
+pub(crate) fn without_escapes(screen: &str) -> String {
     let mut out = String::new();
     let mut chars = screen.chars().peekable();
     while let Some(c) = chars.next() {
@@ -133,7 +153,7 @@ fn without_escapes(screen: &str) -> String {
     out
 }
 
-async fn query(dir: &TestDir, sql: &str) -> Vec<Vec<String>> {
+pub(crate) async fn query(dir: &TestDir, sql: &str) -> Vec<Vec<String>> {
     let db = open(&dir.sqlite_url("app.db")).await;
     rows(&db, sql).await
 }

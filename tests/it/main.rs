@@ -23,5 +23,6 @@ mod security;
 mod server_stream;
 mod shell;
 mod sqlite_reader;
+mod typed_ahead;
 mod urls;
 mod util;
