@@ -352,6 +352,11 @@ async fn an_open_quote_continues_on_the_next_line_and_timing_reports() {
         "exit\r",
     ]);
     assert!(screen.contains("Added post 1 by john"), "{screen}");
+    // The second line after a continuation prompt as wide as the prompt.
+    assert!(
+        screen.contains("      ...> second line\" by john"),
+        "{screen}"
+    );
     assert!(screen.contains("Time: "), "{screen}");
     assert_eq!(
         query(&dir, "SELECT body FROM post").await,

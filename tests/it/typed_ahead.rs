@@ -198,3 +198,28 @@ async fn ctrl_c_drops_the_rest_of_a_long_paste_and_says_how_many_lines() {
         "{screen}"
     );
 }
+
+#[tokio::test]
+async fn a_pager_that_reads_the_terminal_gets_its_keys_and_the_prompt_the_rest() {
+    let dir = migrated();
+    let adds: Vec<String> = (0..30)
+        .map(|i| format!("add user u{i} u{i}@example.com"))
+        .collect();
+    let mut args = Vec::new();
+    for add in &adds {
+        args.extend(["-c", add.as_str()]);
+    }
+    dir.run(&args).ok();
+    let mut terminal = Terminal::new(&dir);
+    terminal.setup = "stty rows 20 cols 100; ";
+    // A pager that reads a line from the terminal itself, as `less` reads its keys.
+    terminal.env.push((
+        "PAGER",
+        "sh -c 'cat > paged.txt; read answer < /dev/tty; echo \"$answer\" > key.txt'".to_string(),
+    ));
+    let screen = terminal.type_keys(&["users\r", "for the pager\r", "count users\r", "exit\r"]);
+    let key = std::fs::read_to_string(dir.join("key.txt")).expect("the pager read its key");
+    assert_eq!(key, "for the pager\n", "{screen}");
+    assert!(screen.contains("30 users"), "{screen}");
+    assert!(!screen.contains("unknown command"), "{screen}");
+}
