@@ -482,10 +482,13 @@ fn the_apps_pages_serve_what_the_shell_wrote() {
                 // Home: zoe's own post and susan's, whom the shell made zoe follow; not john's.
                 let home = pages.split("200 /index\n").nth(1).unwrap();
                 let home = home.split("200 /explore").next().unwrap();
+                // (In either order: MariaDB's DATETIME, as SQLAlchemy makes it there, keeps whole
+                // seconds, and the two may share one.)
                 let shown = posts_shown(home);
                 assert_eq!(shown.len(), 2, "{at}: {home}");
+                assert!(shown.contains(&zoes.as_str()), "{at}: {home}");
                 assert!(
-                    shown[0] == zoes && shown[1].ends_with("| hello from susan"),
+                    shown.iter().any(|l| l.ends_with("| hello from susan")),
                     "{at}: {home}"
                 );
             }
