@@ -153,6 +153,23 @@ pub(crate) fn without_escapes(screen: &str) -> String {
     out
 }
 
+/// `add user uN uN@example.com` for N from 0 below `count`.
+pub(crate) fn add_user_lines(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| format!("add user u{i} u{i}@example.com"))
+        .collect()
+}
+
+/// Users u0.. in the database, one `-c` each.
+pub(crate) fn add_users(dir: &TestDir, count: usize) {
+    let adds = add_user_lines(count);
+    let mut args = Vec::new();
+    for add in &adds {
+        args.extend(["-c", add.as_str()]);
+    }
+    dir.run(&args).ok();
+}
+
 pub(crate) async fn query(dir: &TestDir, sql: &str) -> Vec<Vec<String>> {
     let db = open(&dir.sqlite_url("app.db")).await;
     rows(&db, sql).await
@@ -367,14 +384,7 @@ async fn an_open_quote_continues_on_the_next_line_and_timing_reports() {
 #[test]
 fn long_results_go_through_the_pager() {
     let dir = TestDir::new();
-    let adds: Vec<String> = (0..30)
-        .map(|i| format!("add user u{i} u{i}@example.com"))
-        .collect();
-    let mut args = Vec::new();
-    for add in &adds {
-        args.extend(["-c", add.as_str()]);
-    }
-    dir.run(&args).ok();
+    add_users(&dir, 30);
     let mut terminal = Terminal::new(&dir);
     terminal.setup = "stty rows 20 cols 100; ";
     terminal

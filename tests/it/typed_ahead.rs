@@ -3,7 +3,7 @@
 //! after the prompt and remembered as if typed. The binary runs in a pseudo-terminal (`script`,
 //! as in `interactive`); the database is checked afterwards.
 
-use crate::interactive::{Terminal, query};
+use crate::interactive::{Terminal, add_user_lines, add_users, query};
 use crate::util::TestDir;
 
 /// A bracketed paste of `lines`, each ended by a newline.
@@ -164,9 +164,7 @@ async fn a_question_takes_the_next_pasted_line_and_the_rest_runs_after() {
 #[tokio::test]
 async fn ctrl_c_drops_the_rest_of_a_long_paste_and_says_how_many_lines() {
     let dir = migrated();
-    let lines: Vec<String> = (0..5000)
-        .map(|i| format!("add user u{i} u{i}@example.com"))
-        .collect();
+    let lines = add_user_lines(5000);
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let block = paste(&refs);
     let screen = Terminal::new(&dir).type_keys(&[&block, "\x03", "count users\r", "exit\r"]);
@@ -202,14 +200,7 @@ async fn ctrl_c_drops_the_rest_of_a_long_paste_and_says_how_many_lines() {
 #[tokio::test]
 async fn a_pager_that_reads_the_terminal_gets_its_keys_and_the_prompt_the_rest() {
     let dir = migrated();
-    let adds: Vec<String> = (0..30)
-        .map(|i| format!("add user u{i} u{i}@example.com"))
-        .collect();
-    let mut args = Vec::new();
-    for add in &adds {
-        args.extend(["-c", add.as_str()]);
-    }
-    dir.run(&args).ok();
+    add_users(&dir, 30);
     let mut terminal = Terminal::new(&dir);
     terminal.setup = "stty rows 20 cols 100; ";
     // A pager that reads a line from the terminal itself, as `less` reads its keys.
