@@ -78,6 +78,7 @@ async fn run(cli: Cli) -> Result<bool> {
                     settings.create_file = connect::CreateFile::Yes;
                 }
                 let db = connect::connect(&target, settings).await?;
+                refuse_on_standby(&db, &target, action).await?;
                 if missing_file && let Some(created) = connect::created_file(&target) {
                     eprintln!("{created}");
                 }
@@ -126,7 +127,13 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
             env!("CARGO_PKG_VERSION"),
             target.backend.name(),
             target.display(),
-            if cli.read_only { " (read-only)" } else { "" },
+            if session.standby().is_some() {
+                " (read-only: a standby)"
+            } else if cli.read_only {
+                " (read-only)"
+            } else {
+                ""
+            },
             if cli.sandbox {
                 " (sandbox: everything is rolled back when you leave)"
             } else {
@@ -180,6 +187,26 @@ fn load_dotenv() -> Result<()> {
         Ok(()) => Ok(()),
         Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::new(format!("cannot read .env: {e}"))),
+    }
+}
+
+/// A migration that writes, on a standby: refused in one line before anything is tried.
+async fn refuse_on_standby(
+    db: &sea_orm::DatabaseConnection,
+    target: &DatabaseTarget,
+    action: &MigrateCommand,
+) -> Result<()> {
+    if !action.writes() {
+        return Ok(());
+    }
+    match microblog_shell::db::replica::role(db, target.backend).await? {
+        microblog_shell::db::replica::Role::Primary => Ok(()),
+        microblog_shell::db::replica::Role::Standby(standby) => Err(Error::new(format!(
+            "refused (migrate): {} is {}, where the server refuses every write; nothing was tried \
+             (migrate the primary)",
+            target.display(),
+            standby.described()
+        ))),
     }
 }
 

@@ -170,6 +170,19 @@ impl MigrateCommand {
         }
     }
 
+    /// Whether it changes the database (its schema or the record of migrations): refused on a
+    /// standby. `status`, `check`, `history`, `current`, `show`, `--sql` and `generate` only read.
+    pub fn writes(&self) -> bool {
+        match self {
+            Self::Anywhere(action) => matches!(
+                action,
+                MigrateAction::Up { sql: None, .. } | MigrateAction::Down { sql: None, .. }
+            ),
+            Self::Fresh(_) | Self::Refresh(_) | Self::Reset(_) | Self::Stamp { .. } => true,
+            Self::Generate { .. } => false,
+        }
+    }
+
     /// `up` and `fresh` fill a database from nothing: a missing SQLite file is theirs to make.
     pub fn creates_the_database(&self) -> bool {
         match self {

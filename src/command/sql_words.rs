@@ -98,9 +98,59 @@ pub fn destructive(sql: &str) -> Option<String> {
     }
 }
 
+/// Whether a statement writes, by its words: its first keyword, or a data-modifying `WITH`. Used
+/// to refuse it on a standby before it is sent (the server's own refusal of one these words miss
+/// is told in the same terms).
+pub fn writes(sql: &str) -> bool {
+    let words = keywords(sql);
+    let first = words.first().map(String::as_str).unwrap_or("");
+    matches!(
+        first,
+        "insert"
+            | "update"
+            | "delete"
+            | "merge"
+            | "upsert"
+            | "replace"
+            | "create"
+            | "drop"
+            | "alter"
+            | "truncate"
+            | "rename"
+            | "grant"
+            | "revoke"
+            | "comment"
+            | "copy"
+            | "load"
+            | "vacuum"
+            | "analyze"
+            | "reindex"
+            | "cluster"
+            | "refresh"
+            | "lock"
+            | "call"
+            | "do"
+    ) || (first == "with"
+        && words
+            .iter()
+            .any(|w| matches!(w.as_str(), "insert" | "update" | "delete" | "merge")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_are_told_by_their_words_not_by_what_they_quote() {
+        assert!(writes("INSERT INTO post VALUES (1)"));
+        assert!(writes(
+            "with x as (delete from post returning id) select * from x"
+        ));
+        assert!(writes("  /* c */ drop table t"));
+        assert!(!writes("select 'insert' from t"));
+        assert!(!writes("WITH n AS (SELECT 1) SELECT * FROM n"));
+        assert!(!writes("explain select 1"));
+    }
 
     #[test]
     fn words_outside_literals_identifiers_and_comments() {

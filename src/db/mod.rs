@@ -39,6 +39,7 @@ pub mod password;
 pub mod queries;
 pub mod raw_sql;
 pub mod reconnect;
+pub mod replica;
 pub mod row;
 pub mod server_stream;
 pub mod session;

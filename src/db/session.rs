@@ -29,6 +29,7 @@ use super::fetch::{Fetch, cells_of, first_integer_of};
 use super::flask_sqlite::{self, FlaskCompat};
 use super::listing::{Listing, Source};
 use super::reconnect::Reconnecting;
+use super::replica::{self, Role, Standby};
 use super::server_stream::ServerStream;
 use super::sqlite_direct::Reader;
 use super::{changes, describe, follows, password, queries, raw_sql, tables};
@@ -87,6 +88,12 @@ pub struct Session {
     /// SQLite: the file's `PRAGMA schema_version` when the vocabulary was read, and when it was
     /// last compared, so a schema another program changed is read again.
     schema_seen: Option<(i64, Instant)>,
+    /// The database is a standby (`replica`): read-only by nature, writes refused before they
+    /// are tried; asked again before refusing, since it may have been promoted.
+    standby: Option<Standby>,
+    /// What the session has to say beside a command's outcome (a standby promoted meanwhile):
+    /// taken and shown by the prompt loop.
+    notes: Vec<String>,
 }
 
 /// How often, at most, an SQLite file's schema version is compared (a statement of its own):
@@ -148,6 +155,63 @@ impl Session {
             reader: OnceCell::new(),
             vocabulary: Vocabulary::default(),
             schema_seen: None,
+            standby: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Asks the server whether it is a standby (at start-up); a note says so when it is.
+    pub async fn learn_role(&mut self) -> Result<()> {
+        if self.target.backend == Backend::Sqlite {
+            return Ok(());
+        }
+        let role = replica::role(self.db().await?, self.target.backend).await?;
+        if let Role::Standby(standby) = role {
+            self.notes.push(format!(
+                "note: {} is {}: read-only, every write refused",
+                self.target.display(),
+                standby.described()
+            ));
+            self.standby = Some(standby);
+        }
+        Ok(())
+    }
+
+    /// The standby the session is on, if it is.
+    pub fn standby(&self) -> Option<&Standby> {
+        self.standby.as_ref()
+    }
+
+    /// What the session has to say, once.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// Refuses `what` (a write, `begin`, a migration) on a standby, in one line, before anything
+    /// is tried; lets it through (with a note) if the standby has been promoted since.
+    pub async fn refuse_on_standby(&mut self, what: &str) -> Result<()> {
+        if self.standby.is_none() {
+            return Ok(());
+        }
+        match replica::role(self.db().await?, self.target.backend).await? {
+            Role::Primary => {
+                self.standby = None;
+                self.notes.push(format!(
+                    "note: {} is a primary now (the standby was promoted): writes go through",
+                    self.target.display()
+                ));
+                Ok(())
+            }
+            Role::Standby(standby) => {
+                let refused = Error::new(format!(
+                    "refused ({what}): {} is {}, where the server refuses every write; nothing \
+                     was tried (write on the primary)",
+                    self.target.display(),
+                    standby.described()
+                ));
+                self.standby = Some(standby);
+                Err(refused)
+            }
         }
     }
 
@@ -256,6 +320,11 @@ impl Session {
     /// Opens the transaction that `--single-transaction` wraps around a whole script, or that
     /// `--sandbox` wraps around the session.
     pub async fn begin_locked(&mut self, lock: Lock) -> Result<()> {
+        self.refuse_on_standby(match lock {
+            Lock::Script => "--single-transaction",
+            Lock::Sandbox => "--sandbox",
+        })
+        .await?;
         self.transaction = Some(match lock {
             // A script's transaction is there to write: it takes the write lock first (see
             // `atomically`).
@@ -312,6 +381,7 @@ impl Session {
         }
         let message = match command {
             TransactionCommand::Begin => {
+                self.refuse_on_standby("begin").await?;
                 if self.transaction.is_some() {
                     return Err(Error::new(
                         "a transaction is already open: commit or rollback first",
@@ -416,9 +486,21 @@ impl Session {
         work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
     ) -> Result<T> {
         self.still_in_the_scripts_transaction()?;
+        self.refuse_on_standby("a write").await?;
         let started = Instant::now();
         let result = self.atomically(work).await;
         let result = self.explain_lock(result, started);
+        // A write these words missed, refused by the standby itself: said as the shell says it.
+        let result = match result {
+            Err(error)
+                if self.standby.is_some()
+                    && error.to_string().contains("read-only transaction") =>
+            {
+                let ours = self.refuse_on_standby("a statement that writes").await;
+                Err(ours.err().unwrap_or(error))
+            }
+            other => other,
+        };
         self.forget_lost_transaction(result)
     }
 
@@ -466,6 +548,9 @@ impl Session {
                  does not run here",
             ));
         }
+        if crate::command::sql_words::writes(statement) {
+            self.refuse_on_standby("a statement that writes").await?;
+        }
         let started = Instant::now();
         if self.describer.is_none() {
             // A read-only connection of its own, where statements are only prepared, never run.
@@ -484,6 +569,17 @@ impl Session {
             }
         };
         let result = self.explain_lock(result, started);
+        // A write these words missed, refused by the standby itself: said as the shell says it.
+        let result = match result {
+            Err(error)
+                if self.standby.is_some()
+                    && error.to_string().contains("read-only transaction") =>
+            {
+                let ours = self.refuse_on_standby("a statement that writes").await;
+                Err(ours.err().unwrap_or(error))
+            }
+            other => other,
+        };
         self.forget_lost_transaction(result)
     }
 
@@ -559,6 +655,7 @@ impl Session {
     /// returns their ids in order. On failure nothing of the batch remains.
     pub async fn insert_posts(&mut self, posts: &[PendingPost]) -> Result<Vec<i32>> {
         self.still_in_the_scripts_transaction()?;
+        self.refuse_on_standby("a write").await?;
         let result = self
             .atomically(async |db| insert_posts(db, posts).await)
             .await;
@@ -643,12 +740,25 @@ impl Session {
         let mut connection = Rows::new(&["setting", "value"]);
         connection.push(vec!["backend".into(), self.target.backend.name().into()]);
         connection.push(vec!["database".into(), self.target.display().into()]);
-        let access = if self.read_only {
+        let access = if self.standby.is_some() {
+            "read-only (a standby)"
+        } else if self.read_only {
             "read-only"
         } else {
             "read-write"
         };
         connection.push(vec!["access".into(), access.into()]);
+        if self.standby.is_some() {
+            // Asked now: how far behind changes by the second (a primary, as on every backend,
+            // has no row of its own).
+            let role = where_commands_run!(self, |db| replica::role(db, self.target.backend).await);
+            let role = match role {
+                Ok(Role::Standby(standby)) => standby.described(),
+                Ok(Role::Primary) => "a primary now (the standby was promoted)".to_string(),
+                Err(e) => format!("unknown ({e})"),
+            };
+            connection.push(vec!["replication".into(), role.into()]);
+        }
         let transaction = if self.in_transaction() {
             "open"
         } else {

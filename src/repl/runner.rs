@@ -157,7 +157,12 @@ pub async fn run(
         };
         runner.progress.line();
         let stop_here = runner.stops_at_a_failure();
-        match runner.step(&line).await {
+        let stepped = runner.step(&line).await;
+        for note in runner.session.take_notes() {
+            let _ = runner.out.flush();
+            eprintln!("{note}");
+        }
+        match stepped {
             Ok(Step::Continue) => {}
             Ok(Step::Exit) => break,
             Ok(Step::Failed) => {
@@ -539,6 +544,8 @@ impl Runner<'_> {
                     .await?
             }
             PromptCommand::SetPassword(user) => {
+                // Refused before the password is asked for.
+                self.session.refuse_on_standby("a write").await?;
                 let password = questions::new_password(self.input)?;
                 self.session
                     .write(&WriteCommand::SetPassword { user, password })
@@ -562,6 +569,9 @@ impl Runner<'_> {
             migrate::without_database(dialect, &action, &mut report).await?;
         } else {
             let command = MigrateCommand::Anywhere(action);
+            if command.writes() {
+                self.session.refuse_on_standby("migrate").await?;
+            }
             let db = self.session.outside_transaction().await?;
             // `down --drop-app-tables` at a terminal: the person is asked, the tables named.
             if command.drops_app_tables()

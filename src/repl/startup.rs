@@ -66,6 +66,11 @@ pub async fn open(
         .await
         .map_err(|e| connect::cannot_open(&target, e.message()))?;
     let mut session = Session::new(target, db);
+    // A standby is said first: read-only, whatever the migrations.
+    session.learn_role().await?;
+    for note in session.take_notes() {
+        writeln!(notes, "{note}")?;
+    }
     check_migrations(&session, registry, brand_new, notes).await?;
     session.load_vocabulary().await?;
     Ok(session)
@@ -121,9 +126,14 @@ async fn check_migrations(
     } else {
         writeln!(
             notes,
-            "warning: {pending} migration{} pending on {}: run `shell migrate up` (or `migrate up` here)",
+            "warning: {pending} migration{} pending on {}: run `shell migrate up` {}",
             if pending == 1 { " is" } else { "s are" },
-            target.display()
+            target.display(),
+            if session.standby().is_some() {
+                "on the primary"
+            } else {
+                "(or `migrate up` here)"
+            }
         )?;
     }
     Ok(())

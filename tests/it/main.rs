@@ -19,6 +19,7 @@ mod output;
 mod parser_props;
 mod passwords;
 mod queries;
+mod replicas;
 mod security;
 mod server_stream;
 mod shell;

@@ -2,6 +2,7 @@
 //! that read back what the binary wrote through a separate connection.
 
 pub mod backends;
+pub mod cluster;
 pub mod python;
 
 use std::io::{BufRead, BufReader, Write};
@@ -114,6 +115,19 @@ impl Run {
     pub fn ok(&self) -> &str {
         assert_eq!(self.code, Some(0), "expected success, got {self:#?}");
         &self.stdout
+    }
+
+    /// The same, beside the start-up's `note:` and `warning:` lines.
+    pub fn one_line_error_after_notes(&self) -> &str {
+        assert_eq!(self.code, Some(1), "expected exit 1, got {self:#?}");
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("note: ") && !l.starts_with("warning: "))
+            .collect();
+        assert_eq!(lines.len(), 1, "expected one error line, got {self:#?}");
+        assert!(lines[0].starts_with("error: "), "{self:#?}");
+        lines[0]
     }
 
     /// Asserts a failure with exit 1 and exactly one `error: ` line on stderr, and returns that line.

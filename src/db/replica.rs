@@ -1,0 +1,95 @@
+//! Whether the database is a standby: a PostgreSQL hot standby replaying from its primary, where
+//! every write would be refused by the server. The session asks at start-up and again before a
+//! write it would refuse (a standby may have been promoted meanwhile), so that a write is refused
+//! in the shell's own words before anything is attempted, and `context` can say how far behind
+//! the standby is.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use super::config::Backend;
+use crate::error::Result;
+
+/// What the server is to the shell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    /// Writes go through (or are refused only by `--read-only`).
+    Primary,
+    Standby(Standby),
+}
+
+/// A standby, as it tells of itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standby {
+    /// `HOST:PORT` of the primary it streams from, when it is streaming.
+    pub primary: Option<String>,
+    /// Seconds behind the primary: 0 when all it has received is replayed; `None` when it
+    /// cannot tell (nothing replayed yet).
+    pub lag_seconds: Option<f64>,
+}
+
+impl Standby {
+    /// `a standby replaying from 127.0.0.1:5432 (0.0 s behind)`.
+    pub fn described(&self) -> String {
+        let from = match &self.primary {
+            Some(primary) => format!("a standby replaying from the primary at {primary}"),
+            None => "a standby (not streaming from a primary now)".to_string(),
+        };
+        match self.lag_seconds {
+            Some(lag) => format!("{from}, {lag:.1} s behind"),
+            None => from,
+        }
+    }
+}
+
+const POSTGRES_ROLE: &str = "SELECT pg_is_in_recovery(), \
+     (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1), \
+     CASE WHEN NOT pg_is_in_recovery() THEN NULL \
+          WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0::float8 \
+          ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END";
+
+/// Asks the server what it is. SQLite is always its own primary; MySQL/MariaDB replicas are
+/// told by their server's `read_only` refusals.
+pub async fn role(db: &impl ConnectionTrait, backend: Backend) -> Result<Role> {
+    match backend {
+        Backend::Sqlite | Backend::MySql => Ok(Role::Primary),
+        Backend::Postgres => {
+            let statement = Statement::from_string(DbBackend::Postgres, POSTGRES_ROLE);
+            let Some(row) = db.query_one_raw(statement).await? else {
+                return Ok(Role::Primary);
+            };
+            let in_recovery: bool = row.try_get_by_index(0)?;
+            if !in_recovery {
+                return Ok(Role::Primary);
+            }
+            Ok(Role::Standby(Standby {
+                primary: row.try_get_by_index::<Option<String>>(1)?,
+                lag_seconds: row.try_get_by_index::<Option<f64>>(2)?,
+            }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_standby_says_where_it_replays_from_and_how_far_behind() {
+        let standby = Standby {
+            primary: Some("127.0.0.1:5432".into()),
+            lag_seconds: Some(0.0),
+        };
+        assert_eq!(
+            standby.described(),
+            "a standby replaying from the primary at 127.0.0.1:5432, 0.0 s behind"
+        );
+        let alone = Standby {
+            primary: None,
+            lag_seconds: None,
+        };
+        assert_eq!(
+            alone.described(),
+            "a standby (not streaming from a primary now)"
+        );
+    }
+}
