@@ -6,6 +6,7 @@ mod backends;
 mod bad_config;
 mod bulk;
 mod chapters;
+mod conflicts;
 mod entities;
 mod faults;
 mod flask;
