@@ -102,6 +102,26 @@ pub fn describe_sqlx_err(err: &sqlx::Error) -> String {
             "database is locked: another session holds a lock on what this command needs"
                 .to_string()
         }
+        // Another session's conflicting write came first: MySQL/MariaDB's deadlock victim (error
+        // 1213, also a Galera cluster's certification conflict, reported as one) loses its whole
+        // transaction; PostgreSQL's (40P01) and its serialization failures (40001) lose the
+        // statement, which the shell's savepoint undoes.
+        sqlx::Error::Database(db) if db.message().starts_with("Deadlock found") => {
+            "deadlock: another session's conflicting write came first (on a Galera cluster, one \
+             certified first on another node), and the server rolled back the whole transaction \
+             this ran in"
+                .to_string()
+        }
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01") => {
+            "deadlock: another session's conflicting write came first, and the server rolled \
+             this statement back"
+                .to_string()
+        }
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("40001") => {
+            "serialization failure: another session's concurrent write came first, and the \
+             server rolled this statement back"
+                .to_string()
+        }
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::Io(io) => io.to_string(),
         sqlx::Error::Tls(tls) => format!("TLS: {tls}"),

@@ -344,7 +344,18 @@ impl Session {
     pub async fn commit(&mut self) -> Result<bool> {
         match self.transaction.take() {
             Some(t) => {
-                t.commit().await?;
+                // The transaction is over either way: a commit the server refused (a deadlock
+                // victim, a Galera certification conflict) kept nothing.
+                t.commit().await.map_err(|e| {
+                    let error = Error::from(e);
+                    if error.is_connection_lost() {
+                        error
+                    } else {
+                        Error::transaction_lost(format!(
+                            "the commit failed ({error}): nothing in the transaction was written"
+                        ))
+                    }
+                })?;
                 Ok(true)
             }
             None => Ok(false),
@@ -612,7 +623,15 @@ impl Session {
             Ok(value) => match unit.commit().await {
                 Ok(()) => Ok(value),
                 Err(e) if nested => Err(transaction_gone(Error::from(e), None)),
-                Err(e) => Err(e.into()),
+                // A write's own transaction the server refused at commit: nothing of it stays.
+                Err(e) => {
+                    let error = Error::from(e);
+                    Err(if error.is_connection_lost() {
+                        error
+                    } else {
+                        Error::new(format!("{error}: nothing was written"))
+                    })
+                }
             },
             Err(error) => match unit.rollback().await {
                 // The savepoint is gone with the whole transaction: the database rolled it back

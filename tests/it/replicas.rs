@@ -119,3 +119,62 @@ fn a_standby_reads_refuses_every_write_in_one_line_and_takes_writes_once_promote
         "2 users\n"
     );
 }
+
+/// Lines from `shell` until one `done` accepts; that one.
+fn line_where(shell: &crate::util::LiveShell, done: impl Fn(&str) -> bool) -> String {
+    loop {
+        let line = shell.next_line();
+        if done(&line) {
+            return line;
+        }
+    }
+}
+
+#[test]
+fn a_galera_certification_conflict_is_said_and_leaves_a_true_prompt() {
+    let Some(cluster) = crate::util::cluster::Galera::start() else {
+        return;
+    };
+    let dir = TestDir::new();
+    let urls: Vec<String> = (0..3).map(|n| cluster.url(n, "microblog")).collect();
+    dir.run_on(&urls[0], &["--create-database", "migrate", "up"])
+        .ok();
+    dir.run_on(&urls[0], &["-c", "add user a a@example.com"])
+        .ok();
+    // Two shells on two nodes change the same row inside `begin`: locks are each node's own, so
+    // both get as far as their commit, and the cluster certifies the first one only.
+    let start = |url: &str| {
+        crate::util::LiveShell::start(&dir, &["--database-url", url, "--continue-on-error"])
+    };
+    let mut first = start(&urls[0]);
+    let mut second = start(&urls[1]);
+    for (shell, email) in [(&mut first, "first"), (&mut second, "second")] {
+        shell.send("begin");
+        shell.send(&format!("update user a set email = {email}@example.com"));
+        line_where(shell, |l| l.starts_with("Updated 1 user"));
+    }
+    first.send("commit");
+    line_where(&first, |l| l.to_lowercase().contains("commit"));
+    second.send("commit");
+    let error = line_where(&second, |l| l.starts_with("error: "));
+    assert!(
+        error.contains("the commit failed (deadlock")
+            && error.contains("Galera")
+            && error.contains("nothing in the transaction was written"),
+        "{error}"
+    );
+    // The prompt's state is the server's: no transaction; the next command works.
+    second.send("context");
+    let transaction = line_where(&second, |l| l.starts_with("| transaction"));
+    assert!(transaction.contains("none"), "{transaction}");
+    second.send("commit");
+    let commit = line_where(&second, |l| l.to_lowercase().contains("commit"));
+    assert!(commit.contains("no transaction is open"), "{commit}");
+    first.finish();
+    second.finish();
+    // The winner's change, on every node.
+    for url in &urls {
+        let shown = dir.run_on(url, &["--format", "csv", "-c", "get user a"]);
+        assert!(shown.ok().contains("first@example.com"), "{url}: {shown:?}");
+    }
+}
