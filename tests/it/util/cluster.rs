@@ -331,9 +331,8 @@ impl Galera {
                 ));
             }
         }
-        for node in 0..3 {
+        for (node, &g) in group.iter().enumerate() {
             let data = root.join(format!("n{node}"));
-            let g = group[node];
             let mut command = self.as_mysql("mariadbd");
             command
                 .arg("--no-defaults")
