@@ -122,6 +122,14 @@ pub fn describe_sqlx_err(err: &sqlx::Error) -> String {
              server rolled this statement back"
                 .to_string()
         }
+        // A Galera node that lost its cluster meanwhile (error 1047).
+        sqlx::Error::Database(db)
+            if db.message().starts_with("WSREP has not yet prepared node") =>
+        {
+            "this Galera node is not synced with its cluster (WSREP has not yet prepared node for \
+             application use): connect to a synced node"
+                .to_string()
+        }
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::Io(io) => io.to_string(),
         sqlx::Error::Tls(tls) => format!("TLS: {tls}"),

@@ -15,6 +15,12 @@ pub enum Role {
     /// Writes go through (or are refused only by `--read-only`).
     Primary,
     Standby(Standby),
+    /// A Galera node that is not synced with its cluster (`wsrep_ready` OFF): it takes no
+    /// commands, reads included.
+    NotSynced {
+        /// `wsrep_cluster_status`: `non-Primary` when it lost its quorum, `Disconnected`...
+        status: String,
+    },
 }
 
 /// A standby, as it tells of itself.
@@ -41,17 +47,45 @@ impl Standby {
     }
 }
 
+/// The one line for a Galera node that is not synced: it takes no commands at all.
+pub fn not_synced(database: &str, status: &str) -> crate::error::Error {
+    crate::error::Error::new(format!(
+        "{database} is a Galera node that is not synced with its cluster (wsrep_ready is OFF, \
+         cluster status {status}): it takes no commands, reads included; connect to a synced node"
+    ))
+}
+
 const POSTGRES_ROLE: &str = "SELECT pg_is_in_recovery(), \
      (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver LIMIT 1), \
      CASE WHEN NOT pg_is_in_recovery() THEN NULL \
           WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0::float8 \
           ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END";
 
-/// Asks the server what it is. SQLite is always its own primary; MySQL/MariaDB replicas are
-/// told by their server's `read_only` refusals.
+/// A Galera node's readiness; an error (MySQL has no `wsrep_on`) means no Galera.
+const GALERA_READY: &str = "SELECT CAST(@@global.wsrep_on AS SIGNED), \
+     (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_READY'), \
+     (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_CLUSTER_STATUS')";
+
+/// Asks the server what it is. SQLite is always its own primary; on MySQL/MariaDB a Galera node
+/// that is not synced is told apart (other replicas are told by their server's refusals).
 pub async fn role(db: &impl ConnectionTrait, backend: Backend) -> Result<Role> {
     match backend {
-        Backend::Sqlite | Backend::MySql => Ok(Role::Primary),
+        Backend::Sqlite => Ok(Role::Primary),
+        Backend::MySql => {
+            let statement = Statement::from_string(DbBackend::MySql, GALERA_READY);
+            let Ok(Some(row)) = db.query_one_raw(statement).await else {
+                return Ok(Role::Primary);
+            };
+            let wsrep_on: Option<i64> = row.try_get_by_index(0).ok().flatten();
+            let ready: Option<String> = row.try_get_by_index(1).ok().flatten();
+            let status: Option<String> = row.try_get_by_index(2).ok().flatten();
+            Ok(match (wsrep_on, ready.as_deref()) {
+                (Some(1), Some(ready)) if !ready.eq_ignore_ascii_case("ON") => Role::NotSynced {
+                    status: status.unwrap_or_else(|| "unknown".into()),
+                },
+                _ => Role::Primary,
+            })
+        }
         Backend::Postgres => {
             let statement = Statement::from_string(DbBackend::Postgres, POSTGRES_ROLE);
             let Some(row) = db.query_one_raw(statement).await? else {

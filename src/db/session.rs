@@ -166,6 +166,9 @@ impl Session {
             return Ok(());
         }
         let role = replica::role(self.db().await?, self.target.backend).await?;
+        if let Role::NotSynced { status } = &role {
+            return Err(replica::not_synced(&self.target.display(), status));
+        }
         if let Role::Standby(standby) = role {
             self.notes.push(format!(
                 "note: {} is {}: read-only, every write refused",
@@ -202,6 +205,7 @@ impl Session {
                 ));
                 Ok(())
             }
+            Role::NotSynced { status } => Err(replica::not_synced(&self.target.display(), &status)),
             Role::Standby(standby) => {
                 let refused = Error::new(format!(
                     "refused ({what}): {} is {}, where the server refuses every write; nothing \
@@ -773,6 +777,7 @@ impl Session {
             let role = where_commands_run!(self, |db| replica::role(db, self.target.backend).await);
             let role = match role {
                 Ok(Role::Standby(standby)) => standby.described(),
+                Ok(Role::NotSynced { status }) => format!("a Galera node not synced ({status})"),
                 Ok(Role::Primary) => "a primary now (the standby was promoted)".to_string(),
                 Err(e) => format!("unknown ({e})"),
             };

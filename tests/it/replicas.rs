@@ -177,4 +177,21 @@ fn a_galera_certification_conflict_is_said_and_leaves_a_true_prompt() {
         let shown = dir.run_on(url, &["--format", "csv", "-c", "get user a"]);
         assert!(shown.ok().contains("first@example.com"), "{url}: {shown:?}");
     }
+
+    // Two nodes crash: the last one has lost its quorum and takes no commands (the server refuses
+    // even `SELECT 1`). Said in one line at start-up, for reads too.
+    let mut cluster = cluster;
+    cluster.kill(1);
+    cluster.kill(2);
+    cluster.wait_until_ready_is(0, "OFF");
+    for args in [&["-c", "count users"][..], &["migrate", "status"]] {
+        let run = dir.run_on(&urls[0], args);
+        let error = run.one_line_error();
+        assert!(
+            error.contains("Galera node")
+                && error.contains("not synced with its cluster")
+                && error.contains("connect to a synced node"),
+            "{args:?}: {error}"
+        );
+    }
 }

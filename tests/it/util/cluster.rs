@@ -387,6 +387,34 @@ impl Galera {
         Err(format!("node {node} never became ready: {log}"))
     }
 
+    /// Kills node `node` at once, as a crash would.
+    pub fn kill(&mut self, node: usize) {
+        if let Ok(pid) = std::fs::read_to_string(self.dir.path().join(format!("n{node}.pid"))) {
+            let _ = Command::new("kill").args(["-9", pid.trim()]).output();
+        }
+    }
+
+    /// Waits until node `node` says `wsrep_ready` is `value` (bounded: 60 s).
+    pub fn wait_until_ready_is(&self, node: usize, value: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = Command::new("mariadb")
+                .args(["-h", "127.0.0.1", "-u", "root", "-N", "-e"])
+                .arg("SHOW STATUS LIKE 'wsrep_ready'")
+                .arg(format!("-P{}", self.ports[node]))
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).trim().ends_with(value) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node {node} never had wsrep_ready {value}"
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
     /// The URL of a database on node `node`.
     pub fn url(&self, node: usize, database: &str) -> String {
         format!("mysql://root@127.0.0.1:{}/{database}", self.ports[node])
@@ -404,7 +432,7 @@ impl Drop for Galera {
         // runuser's child is the server itself: by its pid file too.
         for n in 0..3 {
             if let Ok(pid) = std::fs::read_to_string(self.dir.path().join(format!("n{n}.pid"))) {
-                let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+                let _ = Command::new("kill").args(["-9", pid.trim()]).output();
             }
         }
     }
