@@ -426,7 +426,7 @@ impl Drop for Galera {
         for node in &mut self.nodes {
             let _ = Command::new("kill")
                 .args(["-9", &node.id().to_string()])
-                .status();
+                .output();
             let _ = node.wait();
         }
         // runuser's child is the server itself: by its pid file too.
