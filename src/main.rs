@@ -199,18 +199,9 @@ async fn refuse_on_standby(
     if !action.writes() {
         return Ok(());
     }
-    match microblog_shell::db::replica::role(db, target.backend).await? {
-        microblog_shell::db::replica::Role::Primary => Ok(()),
-        microblog_shell::db::replica::Role::NotSynced { status } => Err(
-            microblog_shell::db::replica::not_synced(&target.display(), &status),
-        ),
-        microblog_shell::db::replica::Role::Standby(standby) => Err(Error::new(format!(
-            "refused (migrate): {} is {}, where the server refuses every write; nothing was tried \
-             (migrate the primary)",
-            target.display(),
-            standby.described()
-        ))),
-    }
+    let role = microblog_shell::db::replica::role(db, target.backend).await?;
+    role.refusal(&target.display(), "migrate")
+        .map_or(Ok(()), Err)
 }
 
 /// `--drop-app-tables`: at a terminal the person is asked, the Flask app's tables named with their

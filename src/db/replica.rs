@@ -23,6 +23,22 @@ pub enum Role {
     },
 }
 
+impl Role {
+    /// What refuses `what` (a write, `begin`, `migrate`) on `database` in this role: nothing on a
+    /// primary; on a standby one line saying why, before anything was tried.
+    pub fn refusal(&self, database: &str, what: &str) -> Option<crate::error::Error> {
+        match self {
+            Role::Primary => None,
+            Role::NotSynced { status } => Some(not_synced(database, status)),
+            Role::Standby(standby) => Some(crate::error::Error::new(format!(
+                "refused ({what}): {database} is {}, where the server refuses every write; \
+                 nothing was tried (write on the primary)",
+                standby.described()
+            ))),
+        }
+    }
+}
+
 /// A standby, as it tells of itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standby {

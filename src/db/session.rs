@@ -166,8 +166,10 @@ impl Session {
             return Ok(());
         }
         let role = replica::role(self.db().await?, self.target.backend).await?;
-        if let Role::NotSynced { status } = &role {
-            return Err(replica::not_synced(&self.target.display(), status));
+        if let Role::NotSynced { .. } = role {
+            return role
+                .refusal(&self.target.display(), "commands")
+                .map_or(Ok(()), Err);
         }
         if let Role::Standby(standby) = role {
             self.notes.push(format!(
@@ -205,16 +207,12 @@ impl Session {
                 ));
                 Ok(())
             }
-            Role::NotSynced { status } => Err(replica::not_synced(&self.target.display(), &status)),
-            Role::Standby(standby) => {
-                let refused = Error::new(format!(
-                    "refused ({what}): {} is {}, where the server refuses every write; nothing \
-                     was tried (write on the primary)",
-                    self.target.display(),
-                    standby.described()
-                ));
-                self.standby = Some(standby);
-                Err(refused)
+            role => {
+                let refused = role.refusal(&self.target.display(), what);
+                if let Role::Standby(standby) = role {
+                    self.standby = Some(standby);
+                }
+                refused.map_or(Ok(()), Err)
             }
         }
     }
@@ -351,14 +349,11 @@ impl Session {
                 // The transaction is over either way: a commit the server refused (a deadlock
                 // victim, a Galera certification conflict) kept nothing.
                 t.commit().await.map_err(|e| {
-                    let error = Error::from(e);
-                    if error.is_connection_lost() {
-                        error
-                    } else {
+                    refused_commit(e, |error| {
                         Error::transaction_lost(format!(
                             "the commit failed ({error}): nothing in the transaction was written"
                         ))
-                    }
+                    })
                 })?;
                 Ok(true)
             }
@@ -617,14 +612,9 @@ impl Session {
                 Ok(()) => Ok(value),
                 Err(e) if nested => Err(transaction_gone(Error::from(e), None)),
                 // A write's own transaction the server refused at commit: nothing of it stays.
-                Err(e) => {
-                    let error = Error::from(e);
-                    Err(if error.is_connection_lost() {
-                        error
-                    } else {
-                        Error::new(format!("{error}: nothing was written"))
-                    })
-                }
+                Err(e) => Err(refused_commit(e, |error| {
+                    Error::new(format!("{error}: nothing was written"))
+                })),
             },
             Err(error) => match unit.rollback().await {
                 // The savepoint is gone with the whole transaction: the database rolled it back
@@ -851,6 +841,17 @@ impl Fetch for ReaderFirst<'_> {
             Ok(false)
         })?;
         Ok(first)
+    }
+}
+
+/// A commit the server refused (a deadlock victim, a Galera certification conflict): said with
+/// `kept_nothing`; a lost connection is said as it is (`forget_lost_transaction`).
+fn refused_commit(error: sea_orm::DbErr, kept_nothing: impl FnOnce(Error) -> Error) -> Error {
+    let error = Error::from(error);
+    if error.is_connection_lost() {
+        error
+    } else {
+        kept_nothing(error)
     }
 }
 

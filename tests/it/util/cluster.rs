@@ -26,17 +26,24 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn skip(why: &str) -> Option<PgCluster> {
-    let message = format!("a PostgreSQL primary and standby cannot be started: {why}");
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{message} (CI=true: a missing tool is a failure)");
+/// How the skip notices name each cluster.
+const POSTGRES_CLUSTER: (&str, &str) = ("POSTGRESQL CLUSTER", "a PostgreSQL primary and standby");
+const GALERA_CLUSTER: (&str, &str) = ("GALERA CLUSTER", "a Galera cluster");
+
+/// A cluster that cannot be started: a loud skip, a failure under CI.
+fn skip<T>(what: &str, cluster: &str, why: &str) -> Option<T> {
+    super::skipped(what, "tool", &format!("{cluster} cannot be started: {why}"))
+}
+
+/// `program` run as `user` (the servers refuse root), or as whoever runs the tests if not root.
+fn as_user(user: &str, program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", user, "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
     }
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!!! SKIPPED POSTGRESQL CLUSTER TESTS: {message} !!!!!\n"
-    );
-    None
 }
 
 /// A primary and its hot standby.
@@ -51,7 +58,11 @@ impl PgCluster {
     /// Starts both (a few seconds); `None` after a loud notice when they cannot be.
     pub fn start() -> Option<PgCluster> {
         let Some(bin) = postgres_bin() else {
-            return skip("no /usr/lib/postgresql/*/bin/initdb");
+            return skip(
+                POSTGRES_CLUSTER.0,
+                POSTGRES_CLUSTER.1,
+                "no /usr/lib/postgresql/*/bin/initdb",
+            );
         };
         let dir = tempfile::Builder::new()
             .prefix("pg-cluster-")
@@ -65,7 +76,7 @@ impl PgCluster {
         };
         match cluster.set_up() {
             Ok(()) => Some(cluster),
-            Err(why) => skip(&why),
+            Err(why) => skip(POSTGRES_CLUSTER.0, POSTGRES_CLUSTER.1, &why),
         }
     }
 
@@ -76,14 +87,7 @@ impl PgCluster {
     /// Runs a server program as `postgres` (initdb refuses root).
     fn as_postgres(&self, program: &str, args: &[&str]) -> Result<(), String> {
         let program = self.bin.join(program);
-        let mut command = if nix_is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&program);
-            c
-        } else {
-            Command::new(&program)
-        };
-        let out = command
+        let out = as_user("postgres", &program)
             .args(args)
             .current_dir(self.dir.path())
             .output()
@@ -102,7 +106,7 @@ impl PgCluster {
 
     fn set_up(&self) -> Result<(), String> {
         let root = self.dir.path();
-        if nix_is_root() {
+        if is_root() {
             let chown = Command::new("chown")
                 .args(["postgres:postgres"])
                 .arg(root)
@@ -240,7 +244,7 @@ fn append(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn nix_is_root() -> bool {
+fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -257,30 +261,21 @@ pub struct Galera {
 
 const GALERA_PROVIDER: &str = "/usr/lib/galera/libgalera_smm.so";
 
-fn skip_galera(why: &str) -> Option<Galera> {
-    let message = format!("a Galera cluster cannot be started: {why}");
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{message} (CI=true: a missing tool is a failure)");
-    }
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!!! SKIPPED GALERA CLUSTER TESTS: {message} !!!!!\n"
-    );
-    None
-}
-
 impl Galera {
     /// Starts the three nodes and waits until all are synced (bounded: 60 s).
     pub fn start() -> Option<Galera> {
         if !Path::new(GALERA_PROVIDER).is_file() {
-            return skip_galera(&format!("no {GALERA_PROVIDER} (Debian's galera-4)"));
+            return skip(
+                GALERA_CLUSTER.0,
+                GALERA_CLUSTER.1,
+                &format!("no {GALERA_PROVIDER} (Debian's galera-4)"),
+            );
         }
         let dir = tempfile::Builder::new()
             .prefix("galera-")
             .tempdir()
             .unwrap();
-        if nix_is_root() {
+        if is_root() {
             let _ = Command::new("chown")
                 .arg("mysql:mysql")
                 .arg(dir.path())
@@ -295,17 +290,7 @@ impl Galera {
         let group: Vec<u16> = (0..3).map(|_| free_port()).collect();
         match galera.set_up(&group) {
             Ok(()) => Some(galera),
-            Err(why) => skip_galera(&why),
-        }
-    }
-
-    fn as_mysql(&self, program: &str) -> Command {
-        if nix_is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "mysql", "--", program]);
-            c
-        } else {
-            Command::new(program)
+            Err(why) => skip(GALERA_CLUSTER.0, GALERA_CLUSTER.1, &why),
         }
     }
 
@@ -318,8 +303,7 @@ impl Galera {
             .join(",");
         for node in 0..3 {
             let data = root.join(format!("n{node}"));
-            let out = self
-                .as_mysql("mariadb-install-db")
+            let out = as_user("mysql", Path::new("mariadb-install-db"))
                 .args(["--no-defaults", "--auth-root-authentication-method=normal"])
                 .arg(format!("--datadir={}", data.display()))
                 .output()
@@ -333,7 +317,7 @@ impl Galera {
         }
         for (node, &g) in group.iter().enumerate() {
             let data = root.join(format!("n{node}"));
-            let mut command = self.as_mysql("mariadbd");
+            let mut command = as_user("mysql", Path::new("mariadbd"));
             command
                 .arg("--no-defaults")
                 .arg(format!("--datadir={}", data.display()))
@@ -369,18 +353,35 @@ impl Galera {
         Ok(())
     }
 
-    fn wait_ready(&self, node: usize) -> Result<(), String> {
+    /// Node `node`'s `wsrep_ready` (`ON`, `OFF`), or empty while it does not answer.
+    fn wsrep_ready(&self, node: usize) -> String {
+        Command::new("mariadb")
+            .args(["-h", "127.0.0.1", "-u", "root", "-N", "-e"])
+            .arg("SHOW STATUS LIKE 'wsrep_ready'")
+            .arg(format!("-P{}", self.ports[node]))
+            .output()
+            .map(|o| {
+                let out = String::from_utf8_lossy(&o.stdout).into_owned();
+                out.split_whitespace().nth(1).unwrap_or("").to_string()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits until node `node` has `wsrep_ready` `value` (bounded: 60 s); `false` if it never did.
+    fn ready_becomes(&self, node: usize, value: &str) -> bool {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            let out = Command::new("mariadb")
-                .args(["-h", "127.0.0.1", "-u", "root", "-N", "-e"])
-                .arg("SHOW STATUS LIKE 'wsrep_ready'")
-                .arg(format!("-P{}", self.ports[node]))
-                .output();
-            if out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("ON")) {
-                return Ok(());
+        while self.wsrep_ready(node) != value {
+            if Instant::now() >= deadline {
+                return false;
             }
             std::thread::sleep(Duration::from_millis(250));
+        }
+        true
+    }
+
+    fn wait_ready(&self, node: usize) -> Result<(), String> {
+        if self.ready_becomes(node, "ON") {
+            return Ok(());
         }
         let log = std::fs::read_to_string(self.dir.path().join(format!("n{node}.err")))
             .unwrap_or_default();
@@ -396,23 +397,10 @@ impl Galera {
 
     /// Waits until node `node` says `wsrep_ready` is `value` (bounded: 60 s).
     pub fn wait_until_ready_is(&self, node: usize, value: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let out = Command::new("mariadb")
-                .args(["-h", "127.0.0.1", "-u", "root", "-N", "-e"])
-                .arg("SHOW STATUS LIKE 'wsrep_ready'")
-                .arg(format!("-P{}", self.ports[node]))
-                .output()
-                .unwrap();
-            if String::from_utf8_lossy(&out.stdout).trim().ends_with(value) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "node {node} never had wsrep_ready {value}"
-            );
-            std::thread::sleep(Duration::from_millis(250));
-        }
+        assert!(
+            self.ready_becomes(node, value),
+            "node {node} never had wsrep_ready {value}"
+        );
     }
 
     /// The URL of a database on node `node`.
