@@ -7,6 +7,10 @@
 //! `sqlite:///app.db` is relative to the current folder and `sqlite:////srv/app.db` absolute
 //! (`sqlite://app.db` and `sqlite:app.db`, sqlx's forms, are relative too). `?mode=rwc` says the
 //! file may be created; whether one is created is decided when connecting (`connect::CreateFile`).
+//!
+//! A server URL may name several hosts, comma-separated, as libpq and MariaDB Connector/J accept
+//! (`mysql://root@10.0.0.1:3306,10.0.0.2:3306/microblog`): the nodes of a cluster, tried in order
+//! (see `session::Session::fail_over`). Each node gets a URL of its own for the driver.
 
 use std::path::PathBuf;
 
@@ -55,6 +59,18 @@ pub struct DatabaseTarget {
     /// SQLite: the URL's path began with one `/` after `sqlite://`, SQLAlchemy's relative form
     /// (worth a word to someone who meant it as sqlx's absolute path).
     three_slashes: bool,
+    /// The servers' hosts (`HOST:PORT` as written), with the URL the driver is handed for each;
+    /// one for a URL that names one host, none for SQLite.
+    nodes: Vec<Node>,
+    /// The node `connect_url` is for.
+    node: usize,
+}
+
+/// One host of a server URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Node {
+    host: String,
+    connect_url: String,
 }
 
 impl DatabaseTarget {
@@ -109,11 +125,51 @@ impl DatabaseTarget {
             sqlite_file: None,
             asks_to_create: false,
             three_slashes: false,
+            nodes: Vec::new(),
+            node: 0,
         };
         if backend == Backend::Sqlite {
             target.read_sqlite_url(rest)?;
+        } else {
+            target.nodes = nodes_of(scheme, &rest[2..]);
+            if target.nodes.len() > 1 && target.nodes.iter().any(|n| n.host.is_empty()) {
+                return Err(Error::new(format!(
+                    "malformed {} database URL: an empty host in the list of hosts (write \
+                     {scheme}://USER@HOST1:PORT,HOST2:PORT/DATABASE)",
+                    backend.name()
+                )));
+            }
+            target.connect_url = target.nodes[0].connect_url.clone();
         }
         Ok(target)
+    }
+
+    /// How many hosts the URL names (1 for SQLite and for a URL with one host).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len().max(1)
+    }
+
+    /// The node the driver is handed now (0 for a URL with one host).
+    pub fn node(&self) -> usize {
+        self.node
+    }
+
+    /// `HOST:PORT` of a node, as the URL writes it (the whole URL, masked, for SQLite).
+    pub fn node_name(&self, node: usize) -> String {
+        match self.nodes.get(node) {
+            Some(node) => node.host.clone(),
+            None => self.display(),
+        }
+    }
+
+    /// The same database on another of the URL's hosts.
+    pub fn on_node(&self, node: usize) -> DatabaseTarget {
+        let mut target = self.clone();
+        if let Some(chosen) = self.nodes.get(node) {
+            target.connect_url = chosen.connect_url.clone();
+            target.node = node;
+        }
+        target
     }
 
     /// `rest` is what follows `sqlite:`; sets the file and the URL sqlx is handed (its own forms:
@@ -202,6 +258,24 @@ impl DatabaseTarget {
             _ => message.to_string(),
         }
     }
+}
+
+/// The hosts of `scheme://[USER[:PASSWORD]@]HOST[:PORT][,HOST[:PORT]...][/DATABASE][?...]` (what
+/// follows `scheme://` is `after`), each with a URL of its own naming that host alone.
+fn nodes_of(scheme: &str, after: &str) -> Vec<Node> {
+    let authority_len = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, tail) = after.split_at(authority_len);
+    let (userinfo, hosts) = match authority.rfind('@') {
+        Some(at) => (&authority[..=at], &authority[at + 1..]),
+        None => ("", authority),
+    };
+    hosts
+        .split(',')
+        .map(|host| Node {
+            host: host.to_string(),
+            connect_url: format!("{scheme}://{userinfo}{host}{tail}"),
+        })
+        .collect()
 }
 
 /// The byte range of the password inside `scheme://user:password@host...`, if there is one.
@@ -361,6 +435,38 @@ mod tests {
             "postgres://me:***@h:notaport/db?x=1"
         );
         assert_eq!(mask_password("sqlite://app.db"), "sqlite://app.db");
+    }
+
+    #[test]
+    fn a_comma_list_of_hosts_is_one_node_each_in_order() {
+        let t = DatabaseTarget::parse(
+            "mysql://root:pw@127.0.0.1:4001,127.0.0.1:4002,[::1]:4003/microblog?ssl-mode=disabled",
+            Source::Flag,
+        )
+        .unwrap();
+        assert_eq!(t.node_count(), 3);
+        assert_eq!(
+            t.connect_url(),
+            "mysql://root:pw@127.0.0.1:4001/microblog?ssl-mode=disabled"
+        );
+        let third = t.on_node(2);
+        assert_eq!(
+            (third.node(), third.node_name(2), third.connect_url()),
+            (
+                2,
+                "[::1]:4003".to_string(),
+                "mysql://root:pw@[::1]:4003/microblog?ssl-mode=disabled"
+            )
+        );
+        assert_eq!(
+            t.display(),
+            "mysql://root:***@127.0.0.1:4001,127.0.0.1:4002,[::1]:4003/microblog?ssl-mode=disabled"
+        );
+        let one = DatabaseTarget::parse("postgres://u@h/db", Source::Flag).unwrap();
+        assert_eq!((one.node_count(), one.node_name(0)), (1, "h".to_string()));
+        assert_eq!(sqlite("sqlite://app.db").node_count(), 1);
+        let e = DatabaseTarget::parse("mysql://root@a:1,,b:2/db", Source::Flag).unwrap_err();
+        assert!(e.message().contains("an empty host"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Opening the database: one connection, checked as it opens (an SQLite file by a first read), and
 //! any failure reported as one line that names the backend, the database (password masked) and the
-//! reason.
+//! reason. A URL that names several hosts (a cluster's nodes) is opened on the first that answers
+//! and is synced, trying them in order from the one the target is on.
 
 use std::time::Duration;
 
@@ -12,6 +13,11 @@ use crate::error::{Error, Result};
 
 /// How long to wait for a server that does not answer before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The same for each node of a URL that names several: another node may answer at once, and a
+/// command after a node stopped waits this long before the next is tried (libpq's
+/// `connect_timeout` applies per host too).
+const NODE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long a command waits for another writer's lock before giving up, unless `--lock-wait` says
 /// otherwise: SQLite's busy timeout, PostgreSQL's `lock_timeout`, MySQL/MariaDB's lock wait timeouts.
@@ -85,6 +91,69 @@ pub enum Missing {
 }
 
 pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<DatabaseConnection> {
+    Ok(open_node(target, settings).await?.db)
+}
+
+/// A connection on one node of the URL, and what was found on the others tried before it.
+pub struct Opened {
+    pub db: DatabaseConnection,
+    /// The target, on the node that answered.
+    pub target: DatabaseTarget,
+    /// One line for each node passed over, with why (`HOST:PORT: connection refused`).
+    pub passed_over: Vec<String>,
+}
+
+/// Opens the target's node, or, for a URL that names several hosts, the first from it on (in the
+/// URL's order, wrapping round) that answers and is synced with its cluster.
+pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Opened> {
+    let count = target.node_count();
+    if count == 1 {
+        let db = connect_node(target, settings, CONNECT_TIMEOUT).await?;
+        let target = target.clone();
+        return Ok(Opened {
+            db,
+            target,
+            passed_over: Vec::new(),
+        });
+    }
+    let mut passed_over = Vec::new();
+    for node in (0..count).map(|i| (target.node() + i) % count) {
+        let on_node = target.on_node(node);
+        let name = target.node_name(node);
+        let reason = match connect_node(&on_node, settings, NODE_TIMEOUT).await {
+            Ok(db) => match super::replica::role(&db, target.backend).await {
+                Ok(super::replica::Role::NotSynced { status }) => {
+                    let _ = db.close().await;
+                    format!("not synced with its cluster (wsrep_ready OFF, status {status})")
+                }
+                Ok(_) => {
+                    return Ok(Opened {
+                        db,
+                        target: on_node,
+                        passed_over,
+                    });
+                }
+                Err(error) => error.to_string(),
+            },
+            // The reason without the prefix naming the whole URL.
+            Err(error) => error
+                .message()
+                .rsplit_once(&format!("{}: ", on_node.display()))
+                .map_or_else(|| error.to_string(), |(_, reason)| reason.to_string()),
+        };
+        passed_over.push(format!("{name}: {reason}"));
+    }
+    Err(cannot_open(
+        target,
+        &format!("no host answers ({})", passed_over.join("; ")),
+    ))
+}
+
+async fn connect_node(
+    target: &DatabaseTarget,
+    settings: Settings,
+    timeout: Duration,
+) -> Result<DatabaseConnection> {
     let missing = settings.missing;
     let fail = |reason: String| cannot_open(target, &reason);
     match target.backend {
@@ -103,7 +172,7 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
                 }
             }
         }
-        Backend::Postgres | Backend::MySql => match probe_server(target).await {
+        Backend::Postgres | Backend::MySql => match probe_server(target, timeout).await {
             Ok(()) => {}
             Err(Probe::UnknownDatabase(reason)) if missing == Missing::Create => {
                 create_database(target)
@@ -125,14 +194,16 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
         .sqlx_logging(false)
         // A shell is one user: a single connection keeps `begin`..`commit` on the same session.
         .max_connections(1)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .acquire_timeout(CONNECT_TIMEOUT);
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout);
     // No ping before each command (sqlx's default): on SQLite it cost about a sixth of a small
     // query's time, on the servers one round trip of three. A server session that ended while
     // the shell sat idle is found by the next statement instead, and reads are then sent again
     // on a new connection (`reconnect`).
     options.test_before_acquire(false);
-    if target.backend != Backend::Sqlite {
+    // With several hosts the session pings an idle connection itself (`Session::ready`), so
+    // that a node that stopped is left at once instead of being dialled again until the timeout.
+    if target.backend != Backend::Sqlite && target.node_count() == 1 {
         // After a pause (a person thinking, not a script running) a ping costs nothing anyone
         // notices and finds a session the server ended meanwhile (MariaDB's `wait_timeout`)
         // before a statement that is not sent twice (`sql` outside a transaction) meets it.
@@ -225,7 +296,10 @@ fn sqlx_reason(error: sqlx::Error) -> String {
 
 /// One direct connection before the pool is built: sqlx's pool retries a refused connection until its
 /// timeout and then only says "timed out", where the user needs "connection refused" at once.
-async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), Probe> {
+async fn probe_server(
+    target: &DatabaseTarget,
+    timeout: Duration,
+) -> std::result::Result<(), Probe> {
     use sea_orm::sqlx::{Connection, mysql::MySqlConnection, postgres::PgConnection};
     let url = target.connect_url();
     let attempt = async {
@@ -234,13 +308,13 @@ async fn probe_server(target: &DatabaseTarget) -> std::result::Result<(), Probe>
             _ => MySqlConnection::connect(url).await?.close().await,
         }
     };
-    let error = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+    let error = match tokio::time::timeout(timeout, attempt).await {
         Ok(Ok(())) => return Ok(()),
         Ok(Err(e)) => e,
         Err(_) => {
             return Err(Probe::Failed(format!(
                 "no answer within {} seconds",
-                CONNECT_TIMEOUT.as_secs()
+                timeout.as_secs()
             )));
         }
     };

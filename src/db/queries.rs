@@ -391,13 +391,14 @@ pub fn taken_in_a_race(error: DbErr, username: &str, email: &str) -> Error {
     }
 }
 
+/// Adds a post, giving back its id with what the user is told.
 pub async fn add_post<C: ConnectionTrait>(
     db: &C,
     body: &str,
     author: &UserRef,
     with: &[Assignment],
     vocabulary: &Vocabulary,
-) -> Result<Outcome> {
+) -> Result<(i32, Outcome)> {
     ensure_required_given(EntityKind::Post, with, vocabulary)?;
     let author = find_user(db, author).await?;
     // The timestamp is the entity's default: now, in UTC.
@@ -410,10 +411,8 @@ pub async fn add_post<C: ConnectionTrait>(
         true => model.insert(db).await?.id,
         false => insert_with(db, model, POST_TABLE, with).await?,
     };
-    Ok(Outcome::Message(format!(
-        "Added post {id} by {}",
-        author.username
-    )))
+    let added = Outcome::Message(format!("Added post {id} by {}", author.username));
+    Ok((id, added))
 }
 
 pub async fn delete_user<C: ConnectionTrait>(

@@ -94,7 +94,13 @@ pub struct Session {
     /// What the session has to say beside a command's outcome (a standby promoted meanwhile):
     /// taken and shown by the prompt loop.
     notes: Vec<String>,
+    /// When the connection last answered: a URL with several hosts checks one idle for longer
+    /// than [`IDLE_CHECK`] before a command (see `ready`).
+    last_used: Instant,
 }
+
+/// How long a connection to one of several nodes may sit idle before a command checks it first.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
 
 /// How often, at most, an SQLite file's schema version is compared (a statement of its own):
 /// a script of 100,000 lines must not pay for it on every line.
@@ -157,6 +163,7 @@ impl Session {
             schema_seen: None,
             standby: None,
             notes: Vec::new(),
+            last_used: Instant::now(),
         }
     }
 
@@ -391,6 +398,7 @@ impl Session {
         }
         let message = match command {
             TransactionCommand::Begin => {
+                self.ready().await;
                 self.refuse_on_standby("begin").await?;
                 if self.transaction.is_some() {
                     return Err(Error::new(
@@ -442,6 +450,23 @@ impl Session {
 
     pub async fn read(&mut self, command: &ReadCommand) -> Result<Answer> {
         self.still_in_the_scripts_transaction()?;
+        self.ready().await;
+        let (node, in_transaction) = (self.target.node(), self.transaction.is_some());
+        match self.read_here(command).await {
+            // A read changes nothing: sent again on the node the session moved to.
+            Err(error)
+                if error.is_connection_lost()
+                    && !in_transaction
+                    && self.target.node() != node
+                    && self.db.get().is_some() =>
+            {
+                self.read_here(command).await
+            }
+            done => done,
+        }
+    }
+
+    async fn read_here(&mut self, command: &ReadCommand) -> Result<Answer> {
         let vocabulary = &self.vocabulary.clone();
         let result = match &self.transaction {
             // A read outside a transaction is one statement (or a lookup and a statement), atomic
@@ -468,13 +493,18 @@ impl Session {
                     .await
             }
         };
-        self.forget_lost_transaction(result)
+        self.settle(result).await
     }
 
     pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
         let vocabulary = &self.vocabulary.clone();
-        self.writing(async |db| write(db, command, vocabulary).await)
-            .await
+        let written = self
+            .writing(
+                async |db| write(db, command, vocabulary).await,
+                |(_, made)| *made,
+            )
+            .await?;
+        Ok(written.0)
     }
 
     /// `add user`, giving back the user it made (a script's next `add post` lines need not look
@@ -486,21 +516,67 @@ impl Session {
         with: &[crate::command::Assignment],
     ) -> Result<entities::user::Model> {
         let vocabulary = &self.vocabulary.clone();
-        self.writing(async |db| queries::add_user(db, username, email, with, vocabulary).await)
-            .await
+        self.writing(
+            async |db| queries::add_user(db, username, email, with, vocabulary).await,
+            |user| Some(MadeRow::User(user.id)),
+        )
+        .await
     }
 
-    /// A write, atomically, its lock wait explained and a transaction the database ended forgotten.
+    /// A write, atomically, its lock wait explained and a transaction the database ended
+    /// forgotten. A commit whose answer never came (the connection lost as it was sent) is told
+    /// apart by the row `made` names, read again once the session has a connection.
     async fn writing<T>(
         &mut self,
         work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
+        made: impl FnOnce(&T) -> Option<MadeRow>,
     ) -> Result<T> {
         self.still_in_the_scripts_transaction()?;
+        self.ready().await;
         self.refuse_on_standby("a write").await?;
         let started = Instant::now();
-        let result = self.atomically(work).await;
+        let result = match self.atomically_unsure(work).await {
+            Ok(Committed::Yes(value)) => Ok(value),
+            Ok(Committed::Unsure(value, lost)) => {
+                let row = made(&value);
+                // The connection first (with several hosts, the next node's).
+                let settled: Result<()> = self.settle(Err(lost.clone())).await;
+                let lost = settled.unwrap_err();
+                return match row {
+                    Some(row) => self.find_out(row, lost).await.map(|()| value),
+                    None => Err(unsure(&lost, None)),
+                };
+            }
+            Err(error) => Err(error),
+        };
         let result = self.explain_lock(result, started);
-        self.forget_lost_transaction(result)
+        self.settle(result).await
+    }
+
+    /// Whether a commit whose answer was lost happened, read from the row it made: told as
+    /// written (a note beside the outcome) or as not written (the command's failure).
+    async fn find_out(&mut self, row: MadeRow, lost: Error) -> Result<()> {
+        self.ready().await;
+        let node = self.target.node_name(self.target.node());
+        let read = match self.db.get() {
+            Some(db) => row.is_there(db).await,
+            None => return Err(unsure(&lost, Some(row))),
+        };
+        self.last_used = Instant::now();
+        match read {
+            Ok(true) => {
+                self.notes.push(format!(
+                    "note: the connection was lost as the commit was sent ({lost}), and {row} is \
+                     in the database (read on {node}): it was written"
+                ));
+                Ok(())
+            }
+            Ok(false) => Err(Error::connection_lost(format!(
+                "the connection was lost as the commit was sent ({lost}), and {row} is not in \
+                 the database (read on {node}): nothing was written"
+            ))),
+            Err(_) => Err(unsure(&lost, Some(row))),
+        }
     }
 
     /// "database is locked", told truly: how long the shell waited, or why it could not wait
@@ -547,6 +623,7 @@ impl Session {
                  does not run here",
             ));
         }
+        self.ready().await;
         if crate::command::sql_words::writes(statement) {
             self.refuse_on_standby("a statement that writes").await?;
         }
@@ -579,7 +656,7 @@ impl Session {
             }
             other => other,
         };
-        self.forget_lost_transaction(result)
+        self.settle(result).await
     }
 
     /// A transaction on the connection, begun on a new one if the server ended the idle one: BEGIN
@@ -599,6 +676,17 @@ impl Session {
         &self,
         work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
     ) -> Result<T> {
+        match self.atomically_unsure(work).await? {
+            Committed::Yes(value) => Ok(value),
+            Committed::Unsure(_, lost) => Err(unsure(&lost, None)),
+        }
+    }
+
+    /// `atomically`, with a commit whose answer never came handed back as such.
+    async fn atomically_unsure<T>(
+        &self,
+        work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
+    ) -> Result<Committed<T>> {
         let unit = match &self.transaction {
             Some(open) => open.begin().await?,
             // Only writes open a unit of their own: on SQLite they take the write lock at BEGIN,
@@ -609,8 +697,12 @@ impl Session {
         let nested = self.transaction.is_some();
         match work(&FlaskCompat(&unit)).await {
             Ok(value) => match unit.commit().await {
-                Ok(()) => Ok(value),
+                Ok(()) => Ok(Committed::Yes(value)),
                 Err(e) if nested => Err(transaction_gone(Error::from(e), None)),
+                // COMMIT was sent and no answer came: the server may have committed it.
+                Err(e) if Error::from(e.clone()).is_connection_lost() => {
+                    Ok(Committed::Unsure(value, Error::from(e)))
+                }
                 // A write's own transaction the server refused at commit: nothing of it stays.
                 Err(e) => Err(refused_commit(e, |error| {
                     Error::new(format!("{error}: nothing was written"))
@@ -625,6 +717,87 @@ impl Session {
                 }
                 _ => Err(error),
             },
+        }
+    }
+
+    /// A command's result, once the session has caught up with it: a transaction the database
+    /// ended is forgotten (`forget_lost_transaction`), and with several hosts a node that stopped
+    /// answering is left for the next that answers, with a note (`fail_over`).
+    async fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
+        let result = self.forget_lost_transaction(result);
+        match &result {
+            Err(error) if error.is_connection_lost() && self.target.node_count() > 1 => {
+                let lost = error.to_string();
+                self.fail_over(&lost).await;
+            }
+            _ => self.last_used = Instant::now(),
+        }
+        result
+    }
+
+    /// Several hosts, outside a transaction: a connection idle for a while is checked before a
+    /// command is sent on it, so a node that stopped meanwhile is left before anything is tried.
+    async fn ready(&mut self) {
+        if self.target.node_count() == 1 || self.transaction.is_some() {
+            return;
+        }
+        let lost = match self.db.get() {
+            None => "no connection".to_string(),
+            Some(_) if self.last_used.elapsed() < IDLE_CHECK => return,
+            Some(db) => match db.ping().await {
+                Ok(()) => {
+                    self.last_used = Instant::now();
+                    return;
+                }
+                Err(error) => Error::from(error).to_string(),
+            },
+        };
+        self.fail_over(&lost).await;
+    }
+
+    /// Leaves the node the session is on for the next of the URL's hosts that answers and is
+    /// synced (this one last), and says so; if none does, says that, and the next command tries
+    /// again from the next node.
+    async fn fail_over(&mut self, lost: &str) {
+        let was = self.target.node_name(self.target.node());
+        // Dropped, not closed: closing would wait on a server that is not there.
+        self.db = OnceCell::new();
+        self.describer = None;
+        let settings = Settings {
+            read_only: self.read_only,
+            lock_wait: self.lock_wait,
+            ..self.settings
+        };
+        let next = self
+            .target
+            .on_node((self.target.node() + 1) % self.target.node_count());
+        match connect::open_node(&next, settings).await {
+            Ok(opened) => {
+                let now = opened.target.node_name(opened.target.node());
+                self.target = opened.target;
+                self.db = OnceCell::from(opened.db);
+                self.last_used = Instant::now();
+                let passed = match opened.passed_over.as_slice() {
+                    [] => String::new(),
+                    over => format!(" (passed over {})", over.join("; ")),
+                };
+                self.notes.push(format!(
+                    "note: the connection to {was} was lost ({lost}): now on {now}, the next \
+                     host of the URL that answers{passed}"
+                ));
+                // The node taken over may be a standby (or no longer one).
+                self.standby = None;
+                if let Err(error) = self.learn_role().await {
+                    self.notes.push(format!("note: {error}"));
+                }
+            }
+            Err(error) => {
+                self.target = next;
+                self.notes.push(format!(
+                    "note: the connection to {was} was lost ({lost}), and {error}; the next \
+                     command tries again"
+                ));
+            }
         }
     }
 
@@ -650,18 +823,19 @@ impl Session {
     /// A user, looked up in the open transaction if there is one (for `bulk`'s author cache).
     pub async fn find_user(&mut self, user: &UserRef) -> Result<entities::user::Model> {
         let result = where_commands_run!(self, |db| queries::find_user(db, user).await);
-        self.forget_lost_transaction(result)
+        self.settle(result).await
     }
 
     /// Inserts a batch of posts in one statement, in a savepoint of the open transaction, and
     /// returns their ids in order. On failure nothing of the batch remains.
     pub async fn insert_posts(&mut self, posts: &[PendingPost]) -> Result<Vec<i32>> {
         self.still_in_the_scripts_transaction()?;
+        self.ready().await;
         self.refuse_on_standby("a write").await?;
         let result = self
             .atomically(async |db| insert_posts(db, posts).await)
             .await;
-        self.forget_lost_transaction(result)
+        self.settle(result).await
     }
 
     /// `explain COMMAND`: the read runs (its first page, for a listing) with its statements kept,
@@ -697,7 +871,7 @@ impl Session {
                 ..statement.clone()
             };
             let plan = where_commands_run!(self, |db| db.query_all_raw(explain).await);
-            let plan = self.forget_lost_transaction(plan.map_err(Error::from))?;
+            let plan = self.settle(plan.map_err(Error::from)).await?;
             sections.push((echo::shown(&statement), raw_sql::to_rows(&plan)));
         }
         Ok(Outcome::Sections(sections))
@@ -714,7 +888,7 @@ impl Session {
         let result = where_commands_run!(self, |db| {
             changes::how_many(db, counted, &self.vocabulary).await
         });
-        self.forget_lost_transaction(result)
+        self.settle(result).await
     }
 
     /// How many rows an `update` or `delete` with this condition would change (asked first).
@@ -742,6 +916,12 @@ impl Session {
         let mut connection = Rows::new(&["setting", "value"]);
         connection.push(vec!["backend".into(), self.target.backend.name().into()]);
         connection.push(vec!["database".into(), self.target.display().into()]);
+        // Only with several hosts (a row every other session would carry for nothing).
+        let (node, nodes) = (self.target.node(), self.target.node_count());
+        if nodes > 1 {
+            let on = format!("{} (host {} of {nodes})", self.target.node_name(node), node + 1);
+            connection.push(vec!["connected to".into(), on.into()]);
+        }
         let access = if self.standby.is_some() {
             "read-only (a standby)"
         } else if self.read_only {
@@ -845,14 +1025,69 @@ impl Fetch for ReaderFirst<'_> {
 }
 
 /// A commit the server refused (a deadlock victim, a Galera certification conflict): said with
-/// `kept_nothing`; a lost connection is said as it is (`forget_lost_transaction`).
+/// `kept_nothing`; a connection lost as it was sent leaves the outcome unknown, and says so.
 fn refused_commit(error: sea_orm::DbErr, kept_nothing: impl FnOnce(Error) -> Error) -> Error {
     let error = Error::from(error);
     if error.is_connection_lost() {
-        error
+        unsure(&error, None)
     } else {
         kept_nothing(error)
     }
+}
+
+/// A write's own transaction at its end.
+enum Committed<T> {
+    Yes(T),
+    /// COMMIT was sent and the connection was lost before the answer came.
+    Unsure(T, Error),
+}
+
+/// A row a write made, by which a commit whose answer was lost is told to have happened or not.
+#[derive(Debug, Clone, Copy)]
+pub enum MadeRow {
+    User(i32),
+    Post(i32),
+}
+
+impl MadeRow {
+    async fn is_there(self, db: &DatabaseConnection) -> Result<bool> {
+        use sea_orm::PaginatorTrait;
+        // A Galera node other than the one that took the commit applies it a moment later: the
+        // read waits for every write the node has received (an error elsewhere: not Galera).
+        if db.get_database_backend() == DbBackend::MySql {
+            let _ = db.execute_unprepared("SET SESSION wsrep_sync_wait = 1").await;
+        }
+        let found = match self {
+            MadeRow::User(id) => entities::user::Entity::find_by_id(id).count(db).await,
+            MadeRow::Post(id) => post::Entity::find_by_id(id).count(db).await,
+        };
+        if db.get_database_backend() == DbBackend::MySql {
+            let _ = db.execute_unprepared("SET SESSION wsrep_sync_wait = 0").await;
+        }
+        Ok(found? == 1)
+    }
+}
+
+impl std::fmt::Display for MadeRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MadeRow::User(id) => write!(f, "user {id}"),
+            MadeRow::Post(id) => write!(f, "post {id}"),
+        }
+    }
+}
+
+/// A commit whose answer was lost, and could not be checked: said as unknown, with how to look.
+fn unsure(lost: &Error, row: Option<MadeRow>) -> Error {
+    let look = match row {
+        Some(MadeRow::User(id)) => format!("`get user {id}` tells"),
+        Some(MadeRow::Post(id)) => format!("`get post {id}` tells"),
+        None => "look before running it again".to_string(),
+    };
+    Error::connection_lost(format!(
+        "the connection was lost as the commit was sent ({lost}): whether it was written is \
+         unknown; {look}"
+    ))
 }
 
 /// The error of a command after which the open transaction turned out to be gone.
@@ -973,17 +1208,19 @@ async fn write<C: ConnectionTrait>(
     db: &C,
     command: &WriteCommand,
     vocabulary: &Vocabulary,
-) -> Result<Outcome> {
-    match command {
+) -> Result<(Outcome, Option<MadeRow>)> {
+    let outcome = match command {
         WriteCommand::AddUser {
             username,
             email,
             with,
-        } => queries::add_user(db, username, email, with, vocabulary)
-            .await
-            .map(|user| queries::user_added(&user)),
+        } => {
+            let user = queries::add_user(db, username, email, with, vocabulary).await?;
+            return Ok((queries::user_added(&user), Some(MadeRow::User(user.id))));
+        }
         WriteCommand::AddPost { body, author, with } => {
-            queries::add_post(db, body, author, with, vocabulary).await
+            let (id, added) = queries::add_post(db, body, author, with, vocabulary).await?;
+            return Ok((added, Some(MadeRow::Post(id))));
         }
         WriteCommand::Follow { followed, follower } => {
             follows::follow(db, vocabulary, followed, follower).await
@@ -1025,7 +1262,8 @@ async fn write<C: ConnectionTrait>(
             let hash = password::hash(&password.0)?;
             queries::store_password_hash(db, user, hash).await
         }
-    }
+    };
+    outcome.map(|outcome| (outcome, None))
 }
 
 /// One multi-row INSERT. SQLite and PostgreSQL return the new ids; MySQL/MariaDB hand out the ids

@@ -60,12 +60,20 @@ pub async fn open(
         create_file,
         ..settings
     };
-    let db = connect::connect(&target, settings).await?;
+    let opened = connect::open_node(&target, settings).await?;
     // A file that is not a database is told as `connect` tells it.
-    let registry = migrate::registry(&db)
+    let registry = migrate::registry(&opened.db)
         .await
         .map_err(|e| connect::cannot_open(&target, e.message()))?;
-    let mut session = Session::new(target, db);
+    // Several hosts: the nodes passed over, and the one the shell is on, are said.
+    for passed in &opened.passed_over {
+        writeln!(notes, "note: passed over {passed}")?;
+    }
+    if !opened.passed_over.is_empty() {
+        let target = &opened.target;
+        writeln!(notes, "note: connected to {}", target.node_name(target.node()))?;
+    }
+    let mut session = Session::new(opened.target, opened.db);
     // A standby is said first: read-only, whatever the migrations.
     session.learn_role().await?;
     for note in session.take_notes() {
