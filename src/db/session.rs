@@ -547,6 +547,13 @@ impl Session {
                     None => Err(unsure(&lost, None)),
                 };
             }
+            // Its own transaction, lost before COMMIT was sent: the server rolls back a
+            // transaction whose connection ends, so nothing of it stays.
+            Err(error) if error.is_connection_lost() && self.transaction.is_none() => {
+                Err(Error::connection_lost(format!(
+                    "the connection was lost before the commit ({error}): nothing was written"
+                )))
+            }
             Err(error) => Err(error),
         };
         let result = self.explain_lock(result, started);

@@ -8,6 +8,7 @@ mod bulk;
 mod chapters;
 mod conflicts;
 mod entities;
+mod failover;
 mod faults;
 mod flask;
 mod generate;

@@ -256,6 +256,8 @@ fn is_root() -> bool {
 pub struct Galera {
     dir: tempfile::TempDir,
     pub ports: [u16; 3],
+    /// The group communication port of each node.
+    group: Vec<u16>,
     nodes: Vec<std::process::Child>,
 }
 
@@ -285,22 +287,17 @@ impl Galera {
         let mut galera = Galera {
             dir,
             ports: [free_port(), free_port(), free_port()],
+            group: (0..3).map(|_| free_port()).collect(),
             nodes: Vec::new(),
         };
-        let group: Vec<u16> = (0..3).map(|_| free_port()).collect();
-        match galera.set_up(&group) {
+        match galera.set_up() {
             Ok(()) => Some(galera),
             Err(why) => skip(GALERA_CLUSTER.0, GALERA_CLUSTER.1, &why),
         }
     }
 
-    fn set_up(&mut self, group: &[u16]) -> Result<(), String> {
+    fn set_up(&mut self) -> Result<(), String> {
         let root = self.dir.path().to_path_buf();
-        let address = group
-            .iter()
-            .map(|p| format!("127.0.0.1:{p}"))
-            .collect::<Vec<_>>()
-            .join(",");
         for node in 0..3 {
             let data = root.join(format!("n{node}"));
             let out = as_user("mysql", Path::new("mariadb-install-db"))
@@ -315,42 +312,70 @@ impl Galera {
                 ));
             }
         }
-        for (node, &g) in group.iter().enumerate() {
-            let data = root.join(format!("n{node}"));
-            let mut command = as_user("mysql", Path::new("mariadbd"));
-            command
-                .arg("--no-defaults")
-                .arg(format!("--datadir={}", data.display()))
-                .arg(format!("--port={}", self.ports[node]))
-                .arg("--bind-address=127.0.0.1")
-                .arg(format!("--socket={}/n{node}.sock", root.display()))
-                .arg(format!("--pid-file={}/n{node}.pid", root.display()))
-                .arg(format!("--log-error={}/n{node}.err", root.display()))
-                .args([
-                    "--binlog-format=ROW",
-                    "--innodb-autoinc-lock-mode=2",
-                    "--innodb-flush-log-at-trx-commit=0",
-                    "--wsrep-on=ON",
-                    "--wsrep-sst-method=rsync",
-                ])
-                .arg(format!("--wsrep-provider={GALERA_PROVIDER}"))
-                .arg(format!("--wsrep-cluster-address=gcomm://{address}"))
-                .arg(format!("--wsrep-node-address=127.0.0.1:{g}"))
-                .arg(format!(
-                    "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{g};ist.recv_addr=127.0.0.1:{}",
-                    free_port()
-                ))
-                .arg(format!("--wsrep-sst-receive-address=127.0.0.1:{}", free_port()))
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null());
-            if node == 0 {
-                command.arg("--wsrep-new-cluster");
-            }
-            self.nodes
-                .push(command.spawn().map_err(|e| format!("mariadbd: {e}"))?);
-            self.wait_ready(node)?;
+        for node in 0..3 {
+            self.spawn_node(node, None)?;
         }
         Ok(())
+    }
+
+    /// Starts node `node` (the first bootstraps the cluster; a later one joins it, its state
+    /// sent by `donor` if named) and waits until it is synced.
+    fn spawn_node(&mut self, node: usize, donor: Option<usize>) -> Result<(), String> {
+        let root = self.dir.path().to_path_buf();
+        let address = self
+            .group
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let data = root.join(format!("n{node}"));
+        let mut command = as_user("mysql", Path::new("mariadbd"));
+        command
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--port={}", self.ports[node]))
+            .arg("--bind-address=127.0.0.1")
+            .arg(format!("--socket={}/n{node}.sock", root.display()))
+            .arg(format!("--pid-file={}/n{node}.pid", root.display()))
+            .arg(format!("--log-error={}/n{node}.err", root.display()))
+            .args([
+                "--binlog-format=ROW",
+                "--innodb-autoinc-lock-mode=2",
+                "--innodb-flush-log-at-trx-commit=0",
+                "--wsrep-on=ON",
+                "--wsrep-sst-method=rsync",
+            ])
+            .arg(format!("--wsrep-node-name=n{node}"))
+            .arg(format!("--wsrep-provider={GALERA_PROVIDER}"))
+            .arg(format!("--wsrep-cluster-address=gcomm://{address}"))
+            .arg(format!("--wsrep-node-address=127.0.0.1:{}", self.group[node]))
+            .arg(format!(
+                "--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{};ist.recv_addr=127.0.0.1:{}",
+                self.group[node],
+                free_port()
+            ))
+            .arg(format!("--wsrep-sst-receive-address=127.0.0.1:{}", free_port()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if self.nodes.is_empty() {
+            command.arg("--wsrep-new-cluster");
+        }
+        if let Some(donor) = donor {
+            command.arg(format!("--wsrep-sst-donor=n{donor}"));
+        }
+        self.nodes
+            .push(command.spawn().map_err(|e| format!("mariadbd: {e}"))?);
+        self.wait_ready(node)
+    }
+
+    /// Starts node `node` again after `kill`, its state sent by node `donor`, and waits until it
+    /// is synced (bounded: 60 s).
+    pub fn restart(&mut self, node: usize, donor: usize) {
+        // Its pid file is left by the crash; the new server writes its own.
+        let _ = std::fs::remove_file(self.dir.path().join(format!("n{node}.pid")));
+        if let Err(why) = self.spawn_node(node, Some(donor)) {
+            panic!("node {node} did not come back: {why}");
+        }
     }
 
     /// Node `node`'s `wsrep_ready` (`ON`, `OFF`), or empty while it does not answer.
@@ -406,6 +431,15 @@ impl Galera {
     /// The URL of a database on node `node`.
     pub fn url(&self, node: usize, database: &str) -> String {
         format!("mysql://root@127.0.0.1:{}/{database}", self.ports[node])
+    }
+
+    /// The URL of a database on several nodes, tried in this order.
+    pub fn url_of_nodes(&self, nodes: &[usize], database: &str) -> String {
+        let hosts: Vec<String> = nodes
+            .iter()
+            .map(|&n| format!("127.0.0.1:{}", self.ports[n]))
+            .collect();
+        format!("mysql://root@{}/{database}", hosts.join(","))
     }
 }
 

@@ -254,6 +254,12 @@ impl LiveShell {
             .expect("the shell printed nothing")
     }
 
+    /// The next output line if one has arrived; `Disconnected` once the shell has exited and
+    /// every line was taken.
+    pub fn try_next_line(&self) -> Result<String, std::sync::mpsc::TryRecvError> {
+        self.lines.try_recv()
+    }
+
     pub fn finish(self) -> Option<i32> {
         drop(self.stdin);
         let mut child = self.child;
