@@ -733,9 +733,9 @@ impl Session {
     async fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
         let result = self.forget_lost_transaction(result);
         match &result {
+            // The command's error says how it was lost.
             Err(error) if error.is_connection_lost() && self.target.node_count() > 1 => {
-                let lost = error.to_string();
-                self.fail_over(&lost).await;
+                self.fail_over(None).await;
             }
             _ => self.last_used = Instant::now(),
         }
@@ -759,14 +759,15 @@ impl Session {
                 Err(error) => Error::from(error).to_string(),
             },
         };
-        self.fail_over(&lost).await;
+        self.fail_over(Some(&lost)).await;
     }
 
     /// Leaves the node the session is on for the next of the URL's hosts that answers and is
     /// synced (this one last), and says so; if none does, says that, and the next command tries
     /// again from the next node.
-    async fn fail_over(&mut self, lost: &str) {
+    async fn fail_over(&mut self, why: Option<&str>) {
         let was = self.target.node_name(self.target.node());
+        let lost = why.map_or_else(String::new, |why| format!(" ({why})"));
         // Dropped, not closed: closing would wait on a server that is not there.
         self.db = OnceCell::new();
         self.describer = None;
@@ -789,8 +790,8 @@ impl Session {
                     over => format!(" (passed over {})", over.join("; ")),
                 };
                 self.notes.push(format!(
-                    "note: the connection to {was} was lost ({lost}): now on {now}, the next \
-                     host of the URL that answers{passed}"
+                    "note: the connection to {was} was lost{lost}: now on {now}, the next host \
+                     of the URL that answers{passed}"
                 ));
                 // The node taken over may be a standby (or no longer one).
                 self.standby = None;
@@ -801,7 +802,7 @@ impl Session {
             Err(error) => {
                 self.target = next;
                 self.notes.push(format!(
-                    "note: the connection to {was} was lost ({lost}), and {error}; the next \
+                    "note: the connection to {was} was lost{lost}, and {error}; the next \
                      command tries again"
                 ));
             }
@@ -926,7 +927,11 @@ impl Session {
         // Only with several hosts (a row every other session would carry for nothing).
         let (node, nodes) = (self.target.node(), self.target.node_count());
         if nodes > 1 {
-            let on = format!("{} (host {} of {nodes})", self.target.node_name(node), node + 1);
+            let on = format!(
+                "{} (host {} of {nodes})",
+                self.target.node_name(node),
+                node + 1
+            );
             connection.push(vec!["connected to".into(), on.into()]);
         }
         let access = if self.standby.is_some() {
@@ -1062,14 +1067,18 @@ impl MadeRow {
         // A Galera node other than the one that took the commit applies it a moment later: the
         // read waits for every write the node has received (an error elsewhere: not Galera).
         if db.get_database_backend() == DbBackend::MySql {
-            let _ = db.execute_unprepared("SET SESSION wsrep_sync_wait = 1").await;
+            let _ = db
+                .execute_unprepared("SET SESSION wsrep_sync_wait = 1")
+                .await;
         }
         let found = match self {
             MadeRow::User(id) => entities::user::Entity::find_by_id(id).count(db).await,
             MadeRow::Post(id) => post::Entity::find_by_id(id).count(db).await,
         };
         if db.get_database_backend() == DbBackend::MySql {
-            let _ = db.execute_unprepared("SET SESSION wsrep_sync_wait = 0").await;
+            let _ = db
+                .execute_unprepared("SET SESSION wsrep_sync_wait = 0")
+                .await;
         }
         Ok(found? == 1)
     }

@@ -71,7 +71,11 @@ pub async fn open(
     }
     if !opened.passed_over.is_empty() {
         let target = &opened.target;
-        writeln!(notes, "note: connected to {}", target.node_name(target.node()))?;
+        writeln!(
+            notes,
+            "note: connected to {}",
+            target.node_name(target.node())
+        )?;
     }
     let mut session = Session::new(opened.target, opened.db);
     // A standby is said first: read-only, whatever the migrations.

@@ -60,7 +60,16 @@ fn script(dir: &TestDir, name: &str) -> String {
 /// `body -> how many posts have it`, read on `port` once it has applied everything it received.
 fn posts_on(port: u16) -> BTreeMap<String, usize> {
     let out = std::process::Command::new("mariadb")
-        .args(["-h", "127.0.0.1", "-u", "root", "-N", "-B", "microblog", "-e"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "-N",
+            "-B",
+            "microblog",
+            "-e",
+        ])
         .arg("SET SESSION wsrep_sync_wait = 1; SELECT body, COUNT(*) FROM post GROUP BY body")
         .arg(format!("-P{port}"))
         .output()
@@ -225,8 +234,9 @@ fn a_node_killed_mid_script_is_left_for_the_next_and_nothing_reported_is_lost_or
     );
     let seen = idle_said;
     assert!(
-        seen.iter().any(|l| l.starts_with("note: the connection to 127.0.0.1:")
-            && l.contains(&format!("now on 127.0.0.1:{b_port}"))),
+        seen.iter()
+            .any(|l| l.starts_with("note: the connection to 127.0.0.1:")
+                && l.contains(&format!("now on 127.0.0.1:{b_port}"))),
         "{seen:?}"
     );
     assert!(!seen.iter().any(|l| l.starts_with("error")), "{seen:?}");
@@ -237,6 +247,9 @@ fn a_node_killed_mid_script_is_left_for_the_next_and_nothing_reported_is_lost_or
             break line;
         }
     };
-    assert!(on.contains(&format!("127.0.0.1:{b_port} (host 2 of 2)")), "{on}");
+    assert!(
+        on.contains(&format!("127.0.0.1:{b_port} (host 2 of 2)")),
+        "{on}"
+    );
     assert_eq!(idle.finish(), Some(0));
 }
