@@ -9,8 +9,8 @@ use clap::Parser;
 use microblog_shell::cli::{Cli, Command};
 use microblog_shell::command::Format;
 use microblog_shell::command::{MigrateCommand, Needs};
-use microblog_shell::db::config::DatabaseTarget;
-use microblog_shell::db::connect;
+use microblog_shell::db::connection::config::DatabaseTarget;
+use microblog_shell::db::connection::connect;
 use microblog_shell::error::{Error, Result};
 use microblog_shell::migrate::{self, Report};
 use microblog_shell::repl::helper::ShellHelper;
@@ -143,7 +143,7 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
     }
 
     if cli.echo_sql {
-        microblog_shell::db::echo::start();
+        microblog_shell::db::sql::echo::start();
     }
     session.read_only = cli.read_only;
     session.lock_wait = cli.lock_wait;
@@ -199,7 +199,7 @@ async fn refuse_on_standby(
     if !action.writes() {
         return Ok(());
     }
-    let role = microblog_shell::db::replica::role(db, target.backend).await?;
+    let role = microblog_shell::db::connection::replica::role(db, target.backend).await?;
     role.refusal(&target.display(), "migrate")
         .map_or(Ok(()), Err)
 }

@@ -20,24 +20,27 @@ use sea_orm::{
     Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, TryIntoModel,
 };
 
-use super::bulk::{self, PendingPost};
-use super::config::{Backend, DatabaseTarget};
-use super::connect::{self, CreateFile, LOCK_WAIT, Settings};
-use super::echo;
-use super::error::{is_locked, lost_in_use};
-use super::fetch::{Fetch, cells_of, first_integer_of};
-use super::flask_sqlite::{self, FlaskCompat};
-use super::listing::{Listing, Source};
-use super::reconnect::Reconnecting;
-use super::replica::{self, Role, Standby};
-use super::server_stream::ServerStream;
-use super::sqlite_direct::Reader;
-use super::{changes, describe, follows, password, queries, raw_sql, tables};
 use crate::command::clause::shown_name;
 use crate::command::vocabulary::ColumnKind;
 use crate::command::{
     Condition, EntityKind, Format, ReadCommand, TransactionCommand, UserRef, Vocabulary,
     WriteCommand,
+};
+use crate::db::commands::bulk::{self, PendingPost};
+use crate::db::connection::config::{Backend, DatabaseTarget};
+use crate::db::connection::connect::{self, CreateFile, LOCK_WAIT, Settings};
+use crate::db::connection::error::{is_locked, lost_in_use};
+use crate::db::connection::reconnect::Reconnecting;
+use crate::db::connection::replica::{self, Role, Standby};
+use crate::db::sql::echo;
+use crate::db::sql::fetch::{Fetch, cells_of, first_integer_of};
+use crate::db::sql::listing::{Listing, Source};
+use crate::db::sql::server_stream::ServerStream;
+use crate::db::sqlite::flask_sqlite::{self, FlaskCompat};
+use crate::db::sqlite::sqlite_direct::Reader;
+use crate::db::{
+    commands::changes, commands::describe, commands::follows, commands::password,
+    commands::queries, commands::raw_sql, commands::tables,
 };
 use crate::entities::{self, post};
 use crate::error::{Error, Result};
@@ -1265,8 +1268,9 @@ async fn write<C: ConnectionTrait>(
             format,
             keep_going,
         } => {
-            let format = super::import::format_of(path, *format)?;
-            super::import::import(db, *entity, path, format, *keep_going, vocabulary).await
+            let format = crate::db::commands::import::format_of(path, *format)?;
+            crate::db::commands::import::import(db, *entity, path, format, *keep_going, vocabulary)
+                .await
         }
         WriteCommand::SetPassword { user, password } => {
             if password.0.is_empty() {

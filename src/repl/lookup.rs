@@ -12,9 +12,9 @@ use std::time::Duration;
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::db::case_insensitive::prefix_ranges;
-use crate::db::config::DatabaseTarget;
-use crate::db::connect::{self, Settings};
+use crate::db::connection::config::DatabaseTarget;
+use crate::db::connection::connect::{self, Settings};
+use crate::db::sql::case_insensitive::prefix_ranges;
 use crate::entities::{Post, User, post, user};
 
 /// At most this many suggestions: enough to choose from, bounded on a million rows.

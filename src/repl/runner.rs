@@ -22,10 +22,10 @@ use crate::command::{
     UserRef, WriteCommand, help,
 };
 use crate::command::{Existing, OutputFile, SqlCommand, TransactionCommand, sql_words};
-use crate::db::bulk::{BATCH_ROWS, PendingPost, PostBatch};
-use crate::db::changes::rows_of;
+use crate::db::commands::bulk::{BATCH_ROWS, PendingPost, PostBatch};
+use crate::db::commands::changes::rows_of;
 use crate::db::session::{Answer, Lock, Session};
-use crate::db::{echo, queries};
+use crate::db::{commands::queries, sql::echo};
 use crate::entities::{self, post::now_utc};
 use crate::error::{Error, Result, quoted};
 use crate::migrate::{self, Report};
@@ -320,7 +320,7 @@ impl Runner<'_> {
                     // A long import shows its rows going by (while the write runs).
                     // (Scripts have their own progress line.)
                     let _progress = (matches!(write, WriteCommand::Import { .. }) && self.asks())
-                        .then(|| RowsProgress::start(&crate::db::import::ROWS_READ))
+                        .then(|| RowsProgress::start(&crate::db::commands::import::ROWS_READ))
                         .flatten();
                     Answer::Done(match &write {
                         WriteCommand::AddUser {
@@ -349,7 +349,7 @@ impl Runner<'_> {
                     let outcome = self.session.sql(&sql.statement).await;
                     // A statement may have changed the schema: what the commands know follows
                     // (a catalog that cannot be read now is read again later).
-                    if crate::db::raw_sql::may_change_schema(&sql.statement) {
+                    if crate::db::commands::raw_sql::may_change_schema(&sql.statement) {
                         let _ = self.session.load_vocabulary().await;
                     }
                     Answer::Done(outcome?)
@@ -565,7 +565,7 @@ impl Runner<'_> {
         let mut report = Report::default();
         if action.needs() == Needs::Nothing {
             // `show`, `--sql FROM:TO`: the dialect alone, fine in a transaction or a sandbox.
-            let dialect = crate::db::connect::dialect(self.session.target.backend);
+            let dialect = crate::db::connection::connect::dialect(self.session.target.backend);
             migrate::without_database(dialect, &action, &mut report).await?;
         } else {
             let command = MigrateCommand::Anywhere(action);

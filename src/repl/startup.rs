@@ -11,11 +11,11 @@
 use std::io::Write;
 
 use crate::command::{MigrateAction, MigrateCommand};
-use crate::db::config::{DatabaseTarget, Source};
-use crate::db::connect::{self, CreateFile, Settings};
-use crate::db::error::is_locked;
+use crate::db::connection::config::{DatabaseTarget, Source};
+use crate::db::connection::connect::{self, CreateFile, Settings};
+use crate::db::connection::error::is_locked;
 use crate::db::session::Session;
-use crate::db::sqlite_direct::Reader;
+use crate::db::sqlite::sqlite_direct::Reader;
 use crate::error::Result;
 use crate::migrate::{self, Registry, Report};
 

@@ -3,7 +3,7 @@
 
 use crate::util::{TestDir, open, rows};
 use chrono::{NaiveDateTime, Utc};
-use microblog_shell::db::flask_sqlite::FlaskCompat;
+use microblog_shell::db::sqlite::flask_sqlite::FlaskCompat;
 use microblog_shell::entities::{Post, User, post, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, ModelTrait};
 

@@ -480,8 +480,8 @@ async fn settle() {
 #[tokio::test]
 async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing_and_write() {
     use microblog_shell::command::{Command, parse};
-    use microblog_shell::db::config::{DatabaseTarget, Source};
-    use microblog_shell::db::connect::{Settings, connect};
+    use microblog_shell::db::connection::config::{DatabaseTarget, Source};
+    use microblog_shell::db::connection::connect::{Settings, connect};
     use microblog_shell::db::session::{Answer, Session};
     use microblog_shell::render::{Outcome, PageSource};
 

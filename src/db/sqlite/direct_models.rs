@@ -13,7 +13,7 @@ use rusqlite::types::ValueRef;
 use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, Iterable, TryIntoModel};
 
-use super::sqlite_direct::timestamp_text;
+use crate::db::sqlite::sqlite_direct::timestamp_text;
 
 /// The model of entity `E` in `row` (its columns by name), or `None` where sqlx should read it.
 pub fn model_of<E>(row: &rusqlite::Row<'_>) -> Option<E::Model>

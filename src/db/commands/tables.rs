@@ -5,8 +5,8 @@
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, Func, Query};
 
-use super::row::integer;
 use crate::command::vocabulary::{LiveTable, Vocabulary};
+use crate::db::sql::row::integer;
 use crate::error::Result;
 use crate::render::{Cell, Outcome, Rows};
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, sqlx};
 
-use super::config::{Backend, DatabaseTarget};
-use super::error::{describe_db_err, describe_sqlx_err};
+use crate::db::connection::config::{Backend, DatabaseTarget};
+use crate::db::connection::error::{describe_db_err, describe_sqlx_err};
 use crate::error::{Error, Result};
 
 /// How long to wait for a server that does not answer before giving up.
@@ -121,8 +121,8 @@ pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Op
         let on_node = target.on_node(node);
         let name = target.node_name(node);
         let reason = match connect_node(&on_node, settings, NODE_TIMEOUT).await {
-            Ok(db) => match super::replica::role(&db, target.backend).await {
-                Ok(super::replica::Role::NotSynced { status }) => {
+            Ok(db) => match crate::db::connection::replica::role(&db, target.backend).await {
+                Ok(crate::db::connection::replica::Role::NotSynced { status }) => {
                     let _ = db.close().await;
                     format!("not synced with its cluster (wsrep_ready OFF, status {status})")
                 }
@@ -219,7 +219,7 @@ async fn connect_node(
             .busy_timeout(lock_wait)
             // `contains` and `starts with` ignore case beyond ASCII there (see `filter`).
             .with_regexp()
-            .row_buffer_size(super::listing::PAGE_ROWS as usize);
+            .row_buffer_size(crate::db::sql::listing::PAGE_ROWS as usize);
         if read_only {
             o.read_only(true).create_if_missing(false)
         } else {

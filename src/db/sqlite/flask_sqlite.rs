@@ -25,7 +25,7 @@ pub fn adapted(mut stmt: Statement) -> Statement {
     {
         values.iter_mut().for_each(to_flask_text);
     }
-    super::echo::record(&stmt);
+    crate::db::sql::echo::record(&stmt);
     stmt
 }
 

@@ -17,9 +17,9 @@ use sea_orm::sqlx::{self, Executor, Row};
 use sea_orm::{DatabaseConnection, Statement, Values};
 use sea_query_sqlx::SqlxValues;
 
-use super::config::Backend;
-use super::row::{RowRead, at_its_width, server_cell};
 use crate::command::vocabulary::ColumnKind;
+use crate::db::connection::config::Backend;
+use crate::db::sql::row::{RowRead, at_its_width, server_cell};
 use crate::error::{Error, Result};
 use crate::render::Cell;
 
@@ -122,7 +122,7 @@ where
     SqlxValues: sqlx::IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    let statement = super::flask_sqlite::adapted(statement);
+    let statement = crate::db::sqlite::flask_sqlite::adapted(statement);
     Box::pin(async_stream::try_stream! {
         let mut held = CloseUnlessDone {
             connection: pool.acquire().await.map_err(Error::from)?,

@@ -18,13 +18,13 @@ use sea_orm::sea_query::{
     Alias, Condition as SqlCondition, Expr, ExprTrait, Func, Query, SelectStatement,
 };
 
-use super::case_insensitive::prefix_ranges;
 use crate::command::UserRef;
 use crate::command::query::{
     Comparison, Condition, Field, FieldType, FollowSide, Literal, PostColumn, PostField, Test,
     UserColumn, UserField,
 };
 use crate::command::vocabulary::{ColumnKind, Follows, LiveColumn};
+use crate::db::sql::case_insensitive::prefix_ranges;
 use crate::entities::{post, user};
 use crate::error::{Error, Result};
 

@@ -8,8 +8,8 @@ use sea_orm::{
     ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Select, Statement, TryIntoModel,
 };
 
-use super::row::{RowRead, integer};
 use crate::command::vocabulary::ColumnKind;
+use crate::db::sql::row::{RowRead, integer};
 use crate::error::Result;
 use crate::render::Cell;
 

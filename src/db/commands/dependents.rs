@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 
-use super::row::integer;
 use crate::command::clause::shown_name;
 use crate::command::vocabulary::{POST_TABLE, USER_TABLE, Vocabulary};
+use crate::db::sql::row::integer;
 use crate::entities::post;
 use crate::error::Result;
 

@@ -25,9 +25,9 @@ use sea_orm::Statement;
 use sea_orm::sea_query::Value;
 use sea_orm::sqlx::{self, SqlitePool};
 
-use super::error::{describe_sqlite_message, describe_sqlx_err};
-use super::row::{RowRead, Stored, null_where};
 use crate::command::vocabulary::ColumnKind;
+use crate::db::connection::error::{describe_sqlite_message, describe_sqlx_err};
+use crate::db::sql::row::{RowRead, Stored, null_where};
 use crate::error::{Error, Result};
 use crate::render::Cell;
 
@@ -200,7 +200,7 @@ impl Reader {
         let mut models = Vec::new();
         let mut declined = false;
         self.each_row(statement, |row| {
-            match super::direct_models::model_of::<E>(row.row) {
+            match crate::db::sqlite::direct_models::model_of::<E>(row.row) {
                 Some(model) => models.push(model),
                 None => declined = true,
             }

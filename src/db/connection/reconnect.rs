@@ -11,7 +11,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
 
-use super::error::lost_in_use;
+use crate::db::connection::error::lost_in_use;
 
 /// The session's connection outside a transaction, with its reads retried once on a lost session.
 pub struct Reconnecting<'a>(pub &'a DatabaseConnection);

@@ -15,12 +15,12 @@ use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Alias, DynIden, Expr, IntoIden, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Statement};
 
-use super::filter::Sql;
-use super::queries::find_user;
 use crate::command::clause::{assigned, shown_name, timestamp};
 use crate::command::query::{Field, Literal, PostField, UserField};
 use crate::command::vocabulary::{ColumnKind, LiveColumn, Vocabulary};
 use crate::command::{EntityKind, ImportFormat, UserRef, validate};
+use crate::db::commands::queries::find_user;
+use crate::db::sql::filter::Sql;
 use crate::entities::post::now_utc;
 use crate::entities::{User, post, user};
 use crate::error::{Error, Result, quoted};
@@ -275,7 +275,7 @@ pub async fn import<C: ConnectionTrait>(
     };
     let mut text = format!(
         "Imported {} from {path}",
-        super::changes::rows_of(entity, imported as u64)
+        crate::db::commands::changes::rows_of(entity, imported as u64)
     );
     if !refused.is_empty() {
         text.push_str(&format!("; {} refused:", refused.len()));

@@ -5,11 +5,11 @@
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
 
-use super::listing::no_follows;
-use super::queries::find_user;
-use super::row::integer;
 use crate::command::UserRef;
 use crate::command::vocabulary::{Follows, Vocabulary};
+use crate::db::commands::queries::find_user;
+use crate::db::sql::listing::no_follows;
+use crate::db::sql::row::integer;
 use crate::entities::user;
 use crate::error::{Error, Result};
 use crate::render::Outcome;

@@ -6,7 +6,7 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use super::config::Backend;
+use crate::db::connection::config::Backend;
 use crate::error::Result;
 
 /// What the server is to the shell.

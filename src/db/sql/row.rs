@@ -31,7 +31,7 @@ impl Stored<'_> {
             (Stored::Real(f), _) => Cell::Float(*f),
             (Stored::Text(t), ColumnKind::Timestamp) => {
                 let text = String::from_utf8_lossy(t);
-                match super::sqlite_direct::timestamp_text(&text) {
+                match crate::db::sqlite::sqlite_direct::timestamp_text(&text) {
                     Some(time) => Cell::Timestamp(time),
                     None => Cell::Text(text.into_owned()),
                 }

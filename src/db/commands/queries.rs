@@ -9,15 +9,15 @@ use sea_orm::{
     QueryFilter, QueryOrder, SqlErr,
 };
 
-use super::case_insensitive::{same_ignoring_case, same_text_ignoring_case};
-use super::dependents;
-use super::fetch::Fetch;
-use super::filter::{Sql, read_live_column};
-use super::row::integer;
 use crate::command::clause::shown_name;
 use crate::command::query::{Assignment, Field, Literal, UserField};
 use crate::command::vocabulary::{ColumnKind, POST_TABLE, USER_TABLE, Vocabulary};
 use crate::command::{EntityKind, UserRef};
+use crate::db::commands::dependents;
+use crate::db::sql::case_insensitive::{same_ignoring_case, same_text_ignoring_case};
+use crate::db::sql::fetch::Fetch;
+use crate::db::sql::filter::{Sql, read_live_column};
+use crate::db::sql::row::integer;
 use crate::entities::{Post, User, post, user};
 use crate::error::{Error, Result, quoted};
 use crate::render::{Cell, Outcome, Rows};
@@ -483,7 +483,7 @@ pub async fn check_password<C: ConnectionTrait>(
             quoted(&found.username)
         )));
     };
-    if super::password::verify(&stored, password)? {
+    if crate::db::commands::password::verify(&stored, password)? {
         Ok(Outcome::Message(format!(
             "Password is correct for {}",
             found.username

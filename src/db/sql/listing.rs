@@ -15,22 +15,22 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use super::fetch::Fetch;
-use super::filter::{
-    AuthorAccess, Sql, follow_columns, follow_count, named_authors, ordered_text, post_count,
-    read_live_column,
-};
-use super::flask_sqlite::adapted;
-use super::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
-use super::row::RowRead;
-use super::server_stream::ServerStream;
-use super::sqlite_direct;
 use crate::command::query::Owner;
 use crate::command::query::{
     Field, FieldType, FollowSide, PostColumn, PostField, Sort, TableField, UserColumn, UserField,
 };
 use crate::command::vocabulary::{ColumnKind, LiveColumn, LiveTable, Vocabulary};
 use crate::command::{EntityKind, Query as ListQuery, TableQuery, UserRef};
+use crate::db::commands::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
+use crate::db::sql::fetch::Fetch;
+use crate::db::sql::filter::{
+    AuthorAccess, Sql, follow_columns, follow_count, named_authors, ordered_text, post_count,
+    read_live_column,
+};
+use crate::db::sql::row::RowRead;
+use crate::db::sql::server_stream::ServerStream;
+use crate::db::sqlite::flask_sqlite::adapted;
+use crate::db::sqlite::sqlite_direct;
 use crate::entities::{post, user};
 use crate::error::{Error, Result};
 use crate::render::Cell;

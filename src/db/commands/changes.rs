@@ -9,19 +9,19 @@ use sea_orm::sea_query::{
 
 use sea_orm::sea_query::Alias;
 
-use super::dependents;
-use super::fetch::Fetch;
-use super::filter::{AuthorAccess, Sql, post_column, user_column};
-use super::listing::{
-    case_twin_of, related_by_follows, selection, table_selection, written_by_exactly,
-};
-use super::queries::{ensure_available, find_user, taken_in_a_race};
-use super::row::integer;
 use crate::command::query::{
     Assignment, Field, FollowSide, Literal, PostField, UserColumn, UserField,
 };
 use crate::command::vocabulary::{POST_TABLE, Vocabulary};
 use crate::command::{Condition, EntityKind, TableQuery, Targets, UserRef};
+use crate::db::commands::dependents;
+use crate::db::commands::queries::{ensure_available, find_user, taken_in_a_race};
+use crate::db::sql::fetch::Fetch;
+use crate::db::sql::filter::{AuthorAccess, Sql, post_column, user_column};
+use crate::db::sql::listing::{
+    case_twin_of, related_by_follows, selection, table_selection, written_by_exactly,
+};
+use crate::db::sql::row::integer;
 use crate::entities::{post, user};
 use crate::error::{Error, Result};
 use crate::render::{CountOf, Outcome};

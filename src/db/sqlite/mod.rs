@@ -1,0 +1,7 @@
+//! SQLite's own ways: listings and single reads on the shell's thread through a read-only
+//! connection of its own (`sqlite_direct`), entity models from its rows (`direct_models`), and
+//! timestamps stored as the Flask app stores them (`flask_sqlite`).
+
+pub mod direct_models;
+pub mod flask_sqlite;
+pub mod sqlite_direct;
