@@ -1,6 +1,6 @@
 //! The shell's error: its `Display` is exactly the one line a user sees after `error: `, so every
 //! failure (configuration, connection, database, input) ends as a readable sentence, never a dump.
-//! It knows no driver: the database layer (`src/db/error.rs`) turns the database's failures into one of these.
+//! It knows no driver: the database layer (`src/db/connection/error.rs`) turns the database's failures into one of these.
 
 use std::fmt;
 

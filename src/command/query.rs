@@ -3,7 +3,7 @@
 //! columns of the tables the shell does not declare, the operators, and what a parsed `where`,
 //! `order by` and `set` hold. Each field and operator is declared here once; parsing, errors,
 //! completion and help read these tables. The declared columns must match the SeaORM entities',
-//! which a test in `src/db/filter.rs` checks.
+//! which a test in `src/db/sql/filter.rs` checks.
 
 use std::sync::Arc;
 

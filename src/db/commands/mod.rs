@@ -3,13 +3,13 @@
 //! of a user (`dependents`), `describe` and `tables`, `import`, Werkzeug's password hashes
 //! (`password`), raw `sql`, and the multi-row inserts of a script's posts (`bulk`).
 
-pub mod bulk;
-pub mod changes;
-pub mod dependents;
-pub mod describe;
-pub mod follows;
-pub mod import;
-pub mod password;
-pub mod queries;
-pub mod raw_sql;
-pub mod tables;
+pub(crate) mod bulk;
+pub(crate) mod changes;
+pub(super) mod dependents;
+pub(super) mod describe;
+pub(super) mod follows;
+pub(crate) mod import;
+pub(super) mod password;
+pub(crate) mod queries;
+pub(crate) mod raw_sql;
+pub(super) mod tables;

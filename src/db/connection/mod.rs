@@ -6,5 +6,5 @@
 pub mod config;
 pub mod connect;
 pub mod error;
-pub mod reconnect;
+pub(super) mod reconnect;
 pub mod replica;

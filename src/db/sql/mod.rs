@@ -4,10 +4,10 @@
 //! once for SeaORM and the SQLite reader (`fetch`), case-insensitive lookups that still use the
 //! indexes (`case_insensitive`), and the statements kept for `echo sql` and `explain` (`echo`).
 
-pub mod case_insensitive;
+pub(crate) mod case_insensitive;
 pub mod echo;
-pub mod fetch;
-pub mod filter;
-pub mod listing;
-pub mod row;
-pub mod server_stream;
+pub(super) mod fetch;
+pub(super) mod filter;
+pub(super) mod listing;
+pub(super) mod row;
+pub(super) mod server_stream;

@@ -2,6 +2,6 @@
 //! connection of its own (`sqlite_direct`), entity models from its rows (`direct_models`), and
 //! timestamps stored as the Flask app stores them (`flask_sqlite`).
 
-pub mod direct_models;
+pub(super) mod direct_models;
 pub mod flask_sqlite;
-pub mod sqlite_direct;
+pub(crate) mod sqlite_direct;
