@@ -11,8 +11,10 @@ use microblog_shell::command::Format;
 use microblog_shell::command::{MigrateCommand, Needs};
 use microblog_shell::db::connection::config::DatabaseTarget;
 use microblog_shell::db::connection::connect;
+use microblog_shell::db::migrating::{self, Migrated, Person};
+use microblog_shell::db::session::Session;
 use microblog_shell::error::{Error, Result};
-use microblog_shell::migrate::{self, Report};
+use microblog_shell::migrate::Report;
 use microblog_shell::repl::helper::ShellHelper;
 use microblog_shell::repl::input::{ArgsInput, Input, Interactive, ScriptInput};
 use microblog_shell::repl::lookup::Lookup;
@@ -55,43 +57,17 @@ async fn run(cli: Cli) -> Result<bool> {
         return Ok(true);
     }
     if let Some(Command::Migrate { action }) = &cli.command {
-        confirm_destructive(action, &target)?;
         let mut report = Report::default();
-        let missing_file = target.sqlite_path().is_some_and(|path| !path.exists());
-        let result = match action {
-            // `show`, `--sql FROM:TO`, and `--sql` on an SQLite file not made yet: the dialect
-            // alone, no connection (nothing is created).
-            MigrateCommand::Anywhere(anywhere)
-                if anywhere.needs() == Needs::Nothing
-                    || (anywhere.needs() == Needs::ToRead && missing_file) =>
-            {
-                migrate::without_database(connect::dialect(target.backend), anywhere, &mut report)
-                    .await
-            }
-            _ => {
-                let mut settings = connect_settings(&cli);
-                // `--sql` only reads which migrations the database has.
-                settings.read_only |=
-                    matches!(action, MigrateCommand::Anywhere(a) if a.needs() == Needs::ToRead);
-                // `up` and `fresh` make the file they are to fill; the others need it there.
-                if action.creates_the_database() {
-                    settings.create_file = connect::CreateFile::Yes;
-                }
-                let db = connect::connect(&target, settings).await?;
-                refuse_on_standby(&db, &target, action).await?;
-                if missing_file && let Some(created) = connect::created_file(&target) {
-                    eprintln!("{created}");
-                }
-                confirm_dropping_app_tables(&db, action).await?;
-                migrate::run(&db, action, &mut report).await
-            }
-        };
+        let result = migrate_from_the_command_line(&cli, &target, action, &mut report).await;
         // What was done before a failure is reported too.
         let mut out = std::io::stdout().lock();
         for line in &report.lines {
             writeln!(out, "{line}")?;
         }
-        return result.map(|()| report.passed);
+        return match result? {
+            Migrated::Done => Ok(report.passed),
+            Migrated::Cancelled => Err(Error::new("cancelled: nothing was changed")),
+        };
     }
     shell(cli, target).await
 }
@@ -190,59 +166,63 @@ fn load_dotenv() -> Result<()> {
     }
 }
 
-/// A migration that writes, on a standby: refused in one line before anything is tried.
-async fn refuse_on_standby(
-    db: &sea_orm::DatabaseConnection,
+/// `shell migrate ...`: the database opened as the action needs it (read-only for `--sql`, the
+/// file created for `up` and `fresh`, none at all for what needs only the dialect), then carried
+/// out by the session as at the prompt.
+async fn migrate_from_the_command_line(
+    cli: &Cli,
     target: &DatabaseTarget,
     action: &MigrateCommand,
-) -> Result<()> {
-    if !action.writes() {
-        return Ok(());
+    report: &mut Report,
+) -> Result<Migrated> {
+    let missing_file = target.sqlite_path().is_some_and(|path| !path.exists());
+    if let MigrateCommand::Anywhere(anywhere) = action
+        && (anywhere.needs() == Needs::Nothing
+            || (anywhere.needs() == Needs::ToRead && missing_file))
+    {
+        // `--sql` on an SQLite file not made yet: nothing is created.
+        migrating::without_database(target.backend, anywhere, report).await?;
+        return Ok(Migrated::Done);
     }
-    let role = microblog_shell::db::connection::replica::role(db, target.backend).await?;
-    role.refusal(&target.display(), "migrate")
-        .map_or(Ok(()), Err)
+    let mut settings = connect_settings(cli);
+    // `--sql` only reads which migrations the database has.
+    settings.read_only |=
+        matches!(action, MigrateCommand::Anywhere(a) if a.needs() == Needs::ToRead);
+    // `up` and `fresh` make the file they are to fill; the others need it there.
+    if action.creates_the_database() {
+        settings.create_file = connect::CreateFile::Yes;
+    }
+    let opened = connect::open_node(target, settings).await?;
+    for passed in &opened.passed_over {
+        eprintln!("note: passed over {passed}");
+    }
+    let mut session = Session::new(opened.target, opened.db);
+    // A standby (or a Galera node not synced) is said, and refuses what writes.
+    let role = session.learn_role().await;
+    for note in session.take_notes() {
+        eprintln!("{note}");
+    }
+    role?;
+    if missing_file && let Some(created) = connect::created_file(target) {
+        eprintln!("{created}");
+    }
+    session.migrate(action, &mut AtTheTerminal, report).await
 }
 
-/// `--drop-app-tables`: at a terminal the person is asked, the Flask app's tables named with their
-/// rows (whatever `--yes` said: that answers the question about the shell's own data).
-async fn confirm_dropping_app_tables(
-    db: &sea_orm::DatabaseConnection,
-    action: &MigrateCommand,
-) -> Result<()> {
-    let Some(reverting) = migrate::Reverting::of(action) else {
-        return Ok(());
-    };
-    if !action.drops_app_tables() || !std::io::stdin().is_terminal() {
-        return Ok(());
-    }
-    let at_risk = migrate::app_tables_at_risk(db, &reverting).await?;
-    if at_risk.is_empty() {
-        return Ok(());
-    }
-    agreed(&format!(
-        "This drops {}, which the Flask app made.",
-        migrate::tables_with_rows(&at_risk)
-    ))
-}
+/// The person at the terminal the command line was typed at; no one when stdin is not one.
+struct AtTheTerminal;
 
-/// Asks `question` with `Continue? [y/N]` on the terminal; anything but yes cancels.
-fn agreed(question: &str) -> Result<()> {
-    eprint!("{question} Continue? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-        Ok(())
-    } else {
-        Err(Error::new("cancelled: nothing was changed"))
+impl Person for AtTheTerminal {
+    fn is_there(&self) -> bool {
+        std::io::stdin().is_terminal()
     }
-}
 
-/// `fresh`, `refresh` and `reset` delete every row: a person at a terminal is asked first.
-fn confirm_destructive(action: &MigrateCommand, target: &DatabaseTarget) -> Result<()> {
-    if !action.destroys_data() || action.confirmed() || !std::io::stdin().is_terminal() {
-        return Ok(());
+    /// `question` with `[y/N]`; anything but yes is no.
+    fn agrees(&mut self, question: &str) -> Result<bool> {
+        eprint!("{question} [y/N] ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
     }
-    agreed(&format!("This deletes all data in {}.", target.display()))
 }

@@ -11,10 +11,12 @@
 //!   rows, timestamps stored as the Flask app stores them;
 //! - [`commands`]: what each data command does in the database;
 //! - [`session`]: the connection, the user's open transaction, and atomic execution of commands,
-//!   the one thing the prompt loop calls.
+//!   the one thing the prompt loop calls; [`migrating`]: `migrate ...` carried out by it, for the
+//!   command line, the prompt and start-up alike.
 
 pub mod commands;
 pub mod connection;
+pub mod migrating;
 pub mod session;
 pub mod sql;
 pub mod sqlite;

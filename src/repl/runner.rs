@@ -18,17 +18,18 @@ use super::pager::Output;
 use super::progress::{Progress, RowsProgress};
 use super::{interrupt, questions};
 use crate::command::{
-    self, Command, Format, MigrateAction, MigrateCommand, Needs, PromptCommand, ReadCommand,
-    UserRef, WriteCommand, help,
+    self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
+    WriteCommand, help,
 };
 use crate::command::{Existing, OutputFile, SqlCommand, TransactionCommand, sql_words};
 use crate::db::commands::bulk::{BATCH_ROWS, PendingPost, PostBatch};
 use crate::db::commands::changes::rows_of;
+use crate::db::migrating::{Migrated, Person};
 use crate::db::session::{Answer, Lock, Session};
 use crate::db::{commands::queries, sql::echo};
 use crate::entities::{self, post::now_utc};
 use crate::error::{Error, Result, quoted};
-use crate::migrate::{self, Report};
+use crate::migrate::Report;
 use crate::render::visible::visible;
 use crate::render::{Halt, Outcome, Renderer, Rows};
 
@@ -560,41 +561,25 @@ impl Runner<'_> {
         Ok(Some(Answer::Done(outcome)))
     }
 
-    /// `migrate ...` at the prompt: outside any transaction, reported as one block.
+    /// `migrate ...` at the prompt: carried out by the session (as on the command line),
+    /// reported as one block.
     async fn migrate(&mut self, action: MigrateAction) -> Result<Outcome> {
         let mut report = Report::default();
-        if action.needs() == Needs::Nothing {
-            // `show`, `--sql FROM:TO`: the dialect alone, fine in a transaction or a sandbox.
-            let dialect = crate::db::connection::connect::dialect(self.session.target.backend);
-            migrate::without_database(dialect, &action, &mut report).await?;
-        } else {
-            let command = MigrateCommand::Anywhere(action);
-            if command.writes() {
-                self.session.refuse_on_standby("migrate").await?;
-            }
-            let db = self.session.outside_transaction().await?;
-            // `down --drop-app-tables` at a terminal: the person is asked, the tables named.
-            if command.drops_app_tables()
-                && self.asks()
-                && let Some(reverting) = migrate::Reverting::of(&command)
-            {
-                let at_risk = migrate::app_tables_at_risk(db, &reverting).await?;
-                let question = format!(
-                    "This drops {}, which the Flask app made. Continue?",
-                    migrate::tables_with_rows(&at_risk)
-                );
-                if !at_risk.is_empty() && !questions::agrees(self.input, &question)? {
-                    return Ok(Outcome::Message(
-                        "Cancelled: nothing was changed".to_string(),
-                    ));
-                }
-            }
-            let db = self.session.outside_transaction().await?;
-            migrate::run(db, &command, &mut report).await?;
-        }
-        Ok(Outcome::Report {
-            text: report.text(),
-            passed: report.passed,
+        let command = MigrateCommand::Anywhere(action);
+        let mut person = AtThePrompt {
+            there: self.asks(),
+            input: &mut *self.input,
+        };
+        let migrated = self
+            .session
+            .migrate(&command, &mut person, &mut report)
+            .await?;
+        Ok(match migrated {
+            Migrated::Cancelled => Outcome::Message("Cancelled: nothing was changed".to_string()),
+            Migrated::Done => Outcome::Report {
+                text: report.text(),
+                passed: report.passed,
+            },
         })
     }
 
@@ -865,6 +850,22 @@ impl Runner<'_> {
         let body = questions::post_body(*input, &mut echo)?;
         let author = questions::post_author(*input, &mut echo)?;
         Ok((body, author))
+    }
+}
+
+/// The person at the prompt, asked through its input (a terminal's; never in a script).
+struct AtThePrompt<'a> {
+    there: bool,
+    input: &'a mut dyn Input,
+}
+
+impl Person for AtThePrompt<'_> {
+    fn is_there(&self) -> bool {
+        self.there
+    }
+
+    fn agrees(&mut self, question: &str) -> Result<bool> {
+        questions::agrees(self.input, question)
     }
 }
 

@@ -14,6 +14,7 @@ use crate::command::{MigrateAction, MigrateCommand};
 use crate::db::connection::config::{DatabaseTarget, Source};
 use crate::db::connection::connect::{self, CreateFile, Settings};
 use crate::db::connection::error::is_locked;
+use crate::db::migrating::NoOne;
 use crate::db::session::Session;
 use crate::db::sqlite::sqlite_direct::Reader;
 use crate::error::Result;
@@ -33,8 +34,13 @@ pub async fn open(
         match reader.applied_migrations(&migrate::table_name()) {
             Ok(applied) => {
                 let mut session = Session::reading_through(target, reader, settings);
-                check_migrations(&session, Registry::read(applied.as_deref()), false, notes)
-                    .await?;
+                check_migrations(
+                    &mut session,
+                    Registry::read(applied.as_deref()),
+                    false,
+                    notes,
+                )
+                .await?;
                 session.load_vocabulary().await?;
                 return Ok(session);
             }
@@ -83,18 +89,18 @@ pub async fn open(
     for note in session.take_notes() {
         writeln!(notes, "{note}")?;
     }
-    check_migrations(&session, registry, brand_new, notes).await?;
+    check_migrations(&mut session, registry, brand_new, notes).await?;
     session.load_vocabulary().await?;
     Ok(session)
 }
 
 async fn check_migrations(
-    session: &Session,
+    session: &mut Session,
     registry: Registry,
     brand_new: bool,
     notes: &mut dyn Write,
 ) -> Result<()> {
-    let target = &session.target;
+    let target = &session.target.clone();
     let created = connect::created_file(target).filter(|_| brand_new);
     // Two branches' migrations in no chosen order, or one applied that this shell lacks: said
     // here, and every migration action refuses until it is put right; commands still work.
@@ -127,8 +133,9 @@ async fn check_migrations(
             to: None,
             sql: None,
         });
-        let db = session.outside_transaction().await?;
-        migrate::run(db, &up, &mut Report::default()).await?;
+        session
+            .migrate(&up, &mut NoOne, &mut Report::default())
+            .await?;
         writeln!(
             notes,
             "{} and applied {pending} migration{}",
