@@ -4,34 +4,13 @@
 //! row go, then the run itself. How the database was opened for it is the caller's business (the
 //! command line opens it read-only for `--sql`, or creates the file for `up`).
 
+use super::asking::Person;
 use super::connection::config::Backend;
 use super::connection::connect::dialect;
 use super::session::Session;
 use crate::command::{MigrateAction, MigrateCommand, Needs};
 use crate::error::Result;
 use crate::migrate::{self, Report};
-
-/// Someone who may be asked before something is lost: the prompt's reader, the command line's
-/// terminal, or no one (a script, start-up).
-pub trait Person {
-    /// Whether there is anyone to ask (a terminal, not a script or `-c`).
-    fn is_there(&self) -> bool;
-    /// `question` (a sentence ending in `Continue?`) answered yes.
-    fn agrees(&mut self, question: &str) -> Result<bool>;
-}
-
-/// No one to ask: a script, or start-up.
-pub struct NoOne;
-
-impl Person for NoOne {
-    fn is_there(&self) -> bool {
-        false
-    }
-
-    fn agrees(&mut self, _: &str) -> Result<bool> {
-        Ok(false)
-    }
-}
 
 /// How a migrate command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +75,10 @@ impl Session {
             }
         }
         let db = self.outside_transaction().await?;
-        migrate::run(db, command, report).await?;
-        Ok(Migrated::Done)
+        let ran = migrate::run(db, command, report).await;
+        // What the commands know follows the schema (a catalog that cannot be read now is read
+        // again later).
+        let _ = self.load_vocabulary().await;
+        ran.map(|()| Migrated::Done)
     }
 }

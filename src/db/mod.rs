@@ -12,8 +12,10 @@
 //! - [`commands`]: what each data command does in the database;
 //! - [`session`]: the connection, the user's open transaction, and atomic execution of commands,
 //!   the one thing the prompt loop calls; [`migrating`]: `migrate ...` carried out by it, for the
-//!   command line, the prompt and start-up alike.
+//!   command line, the prompt and start-up alike; [`asking`]: what is asked of a person first,
+//!   through a trait the caller implements.
 
+pub mod asking;
 pub mod commands;
 pub mod connection;
 pub mod migrating;

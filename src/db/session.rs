@@ -23,9 +23,10 @@ use sea_orm::{
 use crate::command::clause::shown_name;
 use crate::command::vocabulary::ColumnKind;
 use crate::command::{
-    Condition, EntityKind, Format, ReadCommand, TransactionCommand, UserRef, Vocabulary,
-    WriteCommand,
+    Condition, EntityKind, Format, ReadCommand, SqlCommand, TransactionCommand, UserRef,
+    Vocabulary, WriteCommand,
 };
+use crate::db::asking::Person;
 use crate::db::commands::bulk::{self, PendingPost};
 use crate::db::connection::config::{Backend, DatabaseTarget};
 use crate::db::connection::connect::{self, CreateFile, LOCK_WAIT, Settings};
@@ -420,6 +421,10 @@ impl Session {
                 false => return Err(Error::new("no transaction is open: nothing to roll back")),
             },
         };
+        // A rollback takes back what `sql` changed of the schema inside the transaction.
+        if command != TransactionCommand::Begin {
+            let _ = self.load_vocabulary().await;
+        }
         Ok(Outcome::Message(message.to_string()))
     }
 
@@ -622,7 +627,23 @@ impl Session {
 
     /// Raw SQL. Outside a transaction it runs as typed: one statement is atomic by itself, and some
     /// (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
-    pub async fn sql(&mut self, statement: &str) -> Result<Outcome> {
+    /// `sql ...` as typed: asked first of a person there if it destroys rows, run, and the
+    /// vocabulary read again if it may have changed the schema.
+    pub async fn run_sql(&mut self, sql: &SqlCommand, person: &mut dyn Person) -> Result<Outcome> {
+        if !self.agreed_to_sql(sql, person)? {
+            return Ok(Outcome::Message(
+                "Cancelled: nothing was changed".to_string(),
+            ));
+        }
+        let outcome = self.sql(&sql.statement).await;
+        // What the commands know follows (a catalog that cannot be read now is read again later).
+        if raw_sql::may_change_schema(&sql.statement) {
+            let _ = self.load_vocabulary().await;
+        }
+        outcome
+    }
+
+    async fn sql(&mut self, statement: &str) -> Result<Outcome> {
         self.still_in_the_scripts_transaction()?;
         if self.sandboxed()
             && self.target.backend == Backend::MySql
@@ -889,7 +910,7 @@ impl Session {
     }
 
     /// How many posts a user has (asked before `delete user ... cascade`).
-    pub async fn count_posts_of(&mut self, user: &UserRef) -> Result<u64> {
+    pub(super) async fn count_posts_of(&mut self, user: &UserRef) -> Result<u64> {
         let counted = changes::Counted {
             entity: EntityKind::Post,
             of: Some(user),
@@ -903,7 +924,11 @@ impl Session {
     }
 
     /// How many rows an `update` or `delete` with this condition would change (asked first).
-    pub async fn count_matching(&self, entity: EntityKind, filter: &Condition) -> Result<u64> {
+    pub(super) async fn count_matching(
+        &self,
+        entity: EntityKind,
+        filter: &Condition,
+    ) -> Result<u64> {
         where_commands_run!(self, |db| {
             changes::count_matching(&FlaskCompat(db), entity, filter, &self.vocabulary).await
         })

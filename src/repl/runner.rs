@@ -21,10 +21,10 @@ use crate::command::{
     self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
     WriteCommand, help,
 };
-use crate::command::{Existing, OutputFile, SqlCommand, TransactionCommand, sql_words};
+use crate::command::{Existing, OutputFile};
+use crate::db::asking::Person;
 use crate::db::commands::bulk::{BATCH_ROWS, PendingPost, PostBatch};
-use crate::db::commands::changes::rows_of;
-use crate::db::migrating::{Migrated, Person};
+use crate::db::migrating::Migrated;
 use crate::db::session::{Answer, Lock, Session};
 use crate::db::{commands::queries, sql::echo};
 use crate::entities::{self, post::now_utc};
@@ -32,6 +32,17 @@ use crate::error::{Error, Result, quoted};
 use crate::migrate::Report;
 use crate::render::visible::visible;
 use crate::render::{Halt, Outcome, Renderer, Rows};
+
+/// Whom the session asks: the person at the prompt, if one is there (written out, not a method,
+/// so that the session can be borrowed beside it).
+macro_rules! person {
+    ($runner:expr) => {
+        &mut AtThePrompt {
+            there: $runner.asks(),
+            input: &mut *$runner.input,
+        }
+    };
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -307,63 +318,42 @@ impl Runner<'_> {
                 Some(answer) => answer,
                 None => return Ok(Step::Exit),
             },
-            Command::Transaction(t) => {
-                let outcome = self.session.transaction_command(t).await?;
-                // A rollback takes back what `sql` changed of the schema inside the transaction.
-                if t != TransactionCommand::Begin {
-                    let _ = self.session.load_vocabulary().await;
-                }
-                Answer::Done(outcome)
-            }
+            Command::Transaction(t) => Answer::Done(self.session.transaction_command(t).await?),
             Command::Read(read) => self.session.read(&read).await?,
-            Command::Write(write) => match self.confirmed(&write).await? {
-                true => {
-                    // A long import shows its rows going by (while the write runs).
-                    // (Scripts have their own progress line.)
-                    let _progress = (matches!(write, WriteCommand::Import { .. }) && self.asks())
+            Command::Write(write) => {
+                match self.session.agreed_to_write(&write, person!(self)).await? {
+                    true => {
+                        // A long import shows its rows going by (while the write runs).
+                        // (Scripts have their own progress line.)
+                        let _progress = (matches!(write, WriteCommand::Import { .. })
+                            && self.asks())
                         .then(|| RowsProgress::start(&crate::db::commands::import::ROWS_READ))
                         .flatten();
-                    Answer::Done(match &write {
-                        WriteCommand::AddUser {
-                            username,
-                            email,
-                            with,
-                        } => {
-                            let user = self.session.add_user(username, email, with).await?;
-                            // The next `add post ... by NAME` lines need not look it up.
-                            self.batch.remember(
-                                UserRef::Username(user.username.clone()),
-                                user.id,
-                                user.username.clone(),
-                            );
-                            queries::user_added(&user)
-                        }
-                        _ => self.session.write(&write).await?,
-                    })
-                }
-                false => Answer::Done(Outcome::Message(
-                    "Cancelled: nothing was changed".to_string(),
-                )),
-            },
-            Command::Sql(sql) => match self.destroys_confirmed(&sql).await? {
-                true => {
-                    let outcome = self.session.sql(&sql.statement).await;
-                    // A statement may have changed the schema: what the commands know follows
-                    // (a catalog that cannot be read now is read again later).
-                    if crate::db::commands::raw_sql::may_change_schema(&sql.statement) {
-                        let _ = self.session.load_vocabulary().await;
+                        Answer::Done(match &write {
+                            WriteCommand::AddUser {
+                                username,
+                                email,
+                                with,
+                            } => {
+                                let user = self.session.add_user(username, email, with).await?;
+                                // The next `add post ... by NAME` lines need not look it up.
+                                self.batch.remember(
+                                    UserRef::Username(user.username.clone()),
+                                    user.id,
+                                    user.username.clone(),
+                                );
+                                queries::user_added(&user)
+                            }
+                            _ => self.session.write(&write).await?,
+                        })
                     }
-                    Answer::Done(outcome?)
+                    false => Answer::Done(Outcome::Message(
+                        "Cancelled: nothing was changed".to_string(),
+                    )),
                 }
-                false => Answer::Done(Outcome::Message(
-                    "Cancelled: nothing was changed".to_string(),
-                )),
-            },
-            Command::Migrate(action) => {
-                let outcome = self.migrate(action).await;
-                let _ = self.session.load_vocabulary().await;
-                Answer::Done(outcome?)
             }
+            Command::Sql(sql) => Answer::Done(self.session.run_sql(&sql, person!(self)).await?),
+            Command::Migrate(action) => Answer::Done(self.migrate(action).await?),
         };
         let passed = self.show(answer, started).await?;
         Ok(if passed { Step::Continue } else { Step::Failed })
@@ -451,48 +441,6 @@ impl Runner<'_> {
         self.input.is_interactive() && self.terminal
     }
 
-    /// `sql` that deletes or changes every row, or drops or empties a table: said, and asked
-    /// first at a terminal (`sql --yes ...` does not ask).
-    async fn destroys_confirmed(&mut self, sql: &SqlCommand) -> Result<bool> {
-        match sql_words::destructive(&sql.statement) {
-            Some(what) if !sql.confirmed && self.asks() => {
-                questions::agrees(self.input, &format!("{what}. Run it?"))
-            }
-            _ => Ok(true),
-        }
-    }
-
-    /// At a terminal, a change of more than one row says how many and asks first (`--yes` does
-    /// not ask); scripts and `-c` never ask.
-    async fn confirmed(&mut self, write: &WriteCommand) -> Result<bool> {
-        if let WriteCommand::DeleteUser {
-            user,
-            cascade: true,
-            confirmed: false,
-        } = write
-            && self.asks()
-        {
-            let posts = self.session.count_posts_of(user).await?;
-            if posts > 1 {
-                let question = format!("Delete {user} and their {posts} posts?");
-                return questions::agrees(self.input, &question);
-            }
-            return Ok(true);
-        }
-        let Some((verb, entity, filter)) = write.unconfirmed() else {
-            return Ok(true);
-        };
-        if !self.asks() {
-            return Ok(true);
-        }
-        let rows = self.session.count_matching(entity, filter).await?;
-        if rows <= 1 {
-            return Ok(true);
-        }
-        let question = format!("{verb} {}?", rows_of(entity, rows));
-        questions::agrees(self.input, &question)
-    }
-
     /// The commands the prompt carries out itself, or after asking its questions; `None` to leave.
     async fn prompt_command(&mut self, command: PromptCommand) -> Result<Option<Answer>> {
         let outcome = match command {
@@ -566,13 +514,9 @@ impl Runner<'_> {
     async fn migrate(&mut self, action: MigrateAction) -> Result<Outcome> {
         let mut report = Report::default();
         let command = MigrateCommand::Anywhere(action);
-        let mut person = AtThePrompt {
-            there: self.asks(),
-            input: &mut *self.input,
-        };
         let migrated = self
             .session
-            .migrate(&command, &mut person, &mut report)
+            .migrate(&command, person!(self), &mut report)
             .await?;
         Ok(match migrated {
             Migrated::Cancelled => Outcome::Message("Cancelled: nothing was changed".to_string()),

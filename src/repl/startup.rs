@@ -11,10 +11,10 @@
 use std::io::Write;
 
 use crate::command::{MigrateAction, MigrateCommand};
+use crate::db::asking::NoOne;
 use crate::db::connection::config::{DatabaseTarget, Source};
 use crate::db::connection::connect::{self, CreateFile, Settings};
 use crate::db::connection::error::is_locked;
-use crate::db::migrating::NoOne;
 use crate::db::session::Session;
 use crate::db::sqlite::sqlite_direct::Reader;
 use crate::error::Result;
