@@ -193,12 +193,9 @@ async fn migrate_from_the_command_line(
     if action.creates_the_database() {
         settings.create_file = connect::CreateFile::Yes;
     }
-    let opened = connect::open_node(target, settings).await?;
-    for passed in &opened.passed_over {
-        eprintln!("note: passed over {passed}");
-    }
-    let mut session = Session::new(opened.target, opened.db);
-    // A standby (or a Galera node not synced) is said, and refuses what writes.
+    let mut session = Session::opened(connect::open_node(target, settings).await?);
+    // The hosts passed over and a standby (or a Galera node not synced) are said; a standby
+    // refuses what writes.
     let role = session.learn_role().await;
     for note in session.take_notes() {
         eprintln!("{note}");

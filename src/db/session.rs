@@ -134,6 +134,20 @@ impl Session {
         }
     }
 
+    /// A session on the node `connect::open_node` opened, with a note for each host it passed
+    /// over and the one it is on (only when it passed one over).
+    pub fn opened(opened: connect::Opened) -> Self {
+        let mut session = Session::new(opened.target, opened.db);
+        for passed in &opened.passed_over {
+            session.notes.push(format!("note: passed over {passed}"));
+        }
+        if !opened.passed_over.is_empty() {
+            let on = session.target.node_name(session.target.node());
+            session.notes.push(format!("note: connected to {on}"));
+        }
+        session
+    }
+
     /// A session on an SQLite file that `reader` has already read: sqlx's connection is opened
     /// with `settings` when a command first needs it.
     pub fn reading_through(target: DatabaseTarget, reader: Reader, settings: Settings) -> Self {
@@ -358,13 +372,13 @@ impl Session {
         match self.transaction.take() {
             Some(t) => {
                 // The transaction is over either way: a commit the server refused (a deadlock
-                // victim, a Galera certification conflict) kept nothing.
-                t.commit().await.map_err(|e| {
-                    refused_commit(e, |error| {
-                        Error::transaction_lost(format!(
-                            "the commit failed ({error}): nothing in the transaction was written"
-                        ))
-                    })
+                // victim, a Galera certification conflict) kept nothing; one whose answer never
+                // came may have been made.
+                t.commit().await.map_err(|e| match Error::from(e) {
+                    lost if lost.is_connection_lost() => unsure(&lost, None),
+                    refused => Error::transaction_lost(format!(
+                        "the commit failed ({refused}): nothing in the transaction was written"
+                    )),
                 })?;
                 Ok(true)
             }
@@ -548,8 +562,7 @@ impl Session {
             Ok(Committed::Unsure(value, lost)) => {
                 let row = made(&value);
                 // The connection first (with several hosts, the next node's).
-                let settled: Result<()> = self.settle(Err(lost.clone())).await;
-                let lost = settled.unwrap_err();
+                self.leave_a_lost_node().await;
                 return match row {
                     Some(row) => self.find_out(row, lost).await.map(|()| value),
                     None => Err(unsure(&lost, None)),
@@ -730,14 +743,12 @@ impl Session {
             Ok(value) => match unit.commit().await {
                 Ok(()) => Ok(Committed::Yes(value)),
                 Err(e) if nested => Err(transaction_gone(Error::from(e), None)),
-                // COMMIT was sent and no answer came: the server may have committed it.
-                Err(e) if Error::from(e.clone()).is_connection_lost() => {
-                    Ok(Committed::Unsure(value, Error::from(e)))
-                }
-                // A write's own transaction the server refused at commit: nothing of it stays.
-                Err(e) => Err(refused_commit(e, |error| {
-                    Error::new(format!("{error}: nothing was written"))
-                })),
+                Err(e) => match Error::from(e) {
+                    // COMMIT was sent and no answer came: the server may have committed it.
+                    lost if lost.is_connection_lost() => Ok(Committed::Unsure(value, lost)),
+                    // A write's own transaction the server refused at commit: nothing stays.
+                    refused => Err(Error::new(format!("{refused}: nothing was written"))),
+                },
             },
             Err(error) => match unit.rollback().await {
                 // The savepoint is gone with the whole transaction: the database rolled it back
@@ -757,13 +768,18 @@ impl Session {
     async fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
         let result = self.forget_lost_transaction(result);
         match &result {
-            // The command's error says how it was lost.
-            Err(error) if error.is_connection_lost() && self.target.node_count() > 1 => {
-                self.fail_over(None).await;
-            }
+            Err(error) if error.is_connection_lost() => self.leave_a_lost_node().await,
             _ => self.last_used = Instant::now(),
         }
         result
+    }
+
+    /// With several hosts, the node whose connection was lost is left for the next that answers
+    /// (the command's error says how it was lost); with one, the pool reconnects by itself.
+    async fn leave_a_lost_node(&mut self) {
+        if self.target.node_count() > 1 {
+            self.fail_over(None).await;
+        }
     }
 
     /// Several hosts, outside a transaction: a connection idle for a while is checked before a
@@ -1061,17 +1077,6 @@ impl Fetch for ReaderFirst<'_> {
             Ok(false)
         })?;
         Ok(first)
-    }
-}
-
-/// A commit the server refused (a deadlock victim, a Galera certification conflict): said with
-/// `kept_nothing`; a connection lost as it was sent leaves the outcome unknown, and says so.
-fn refused_commit(error: sea_orm::DbErr, kept_nothing: impl FnOnce(Error) -> Error) -> Error {
-    let error = Error::from(error);
-    if error.is_connection_lost() {
-        unsure(&error, None)
-    } else {
-        kept_nothing(error)
     }
 }
 

@@ -71,24 +71,14 @@ pub async fn open(
     let registry = migrate::registry(&opened.db)
         .await
         .map_err(|e| connect::cannot_open(&target, e.message()))?;
-    // Several hosts: the nodes passed over, and the one the shell is on, are said.
-    for passed in &opened.passed_over {
-        writeln!(notes, "note: passed over {passed}")?;
-    }
-    if !opened.passed_over.is_empty() {
-        let target = &opened.target;
-        writeln!(
-            notes,
-            "note: connected to {}",
-            target.node_name(target.node())
-        )?;
-    }
-    let mut session = Session::new(opened.target, opened.db);
-    // A standby is said first: read-only, whatever the migrations.
-    session.learn_role().await?;
+    // The hosts passed over (several in the URL), then a standby: read-only, whatever the
+    // migrations.
+    let mut session = Session::opened(opened);
+    let role = session.learn_role().await;
     for note in session.take_notes() {
         writeln!(notes, "{note}")?;
     }
+    role?;
     check_migrations(&mut session, registry, brand_new, notes).await?;
     session.load_vocabulary().await?;
     Ok(session)

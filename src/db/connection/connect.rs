@@ -108,7 +108,9 @@ pub struct Opened {
 pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Opened> {
     let count = target.node_count();
     if count == 1 {
-        let db = connect_node(target, settings, CONNECT_TIMEOUT).await?;
+        let db = connect_node(target, settings, CONNECT_TIMEOUT)
+            .await
+            .map_err(|reason| cannot_open(target, &reason))?;
         let target = target.clone();
         return Ok(Opened {
             db,
@@ -135,11 +137,7 @@ pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Op
                 }
                 Err(error) => error.to_string(),
             },
-            // The reason without the prefix naming the whole URL.
-            Err(error) => error
-                .message()
-                .rsplit_once(&format!("{}: ", on_node.display()))
-                .map_or_else(|| error.to_string(), |(_, reason)| reason.to_string()),
+            Err(reason) => reason,
         };
         passed_over.push(format!("{name}: {reason}"));
     }
@@ -149,13 +147,14 @@ pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Op
     ))
 }
 
+/// One host's connection, or why there is none (said by the caller with the whole URL).
 async fn connect_node(
     target: &DatabaseTarget,
     settings: Settings,
     timeout: Duration,
-) -> Result<DatabaseConnection> {
+) -> std::result::Result<DatabaseConnection, String> {
     let missing = settings.missing;
-    let fail = |reason: String| cannot_open(target, &reason);
+    let fail = |reason: String| target.scrub(&reason);
     match target.backend {
         Backend::Sqlite => {
             if let Some(path) = target.sqlite_path() {
