@@ -18,7 +18,8 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILT = os.path.join(ROOT, "target", "release", "shell")
+# `BENCH_SHELL=PATH`: another build of the shell (an earlier commit's, to compare before and after).
+BUILT = os.environ.get("BENCH_SHELL", os.path.join(ROOT, "target", "release", "shell"))
 # The binary is run as installed (copied, as `cargo install` copies it: see `install`), like the
 # reference CLIs that the package manager installed. A file just written by the linker sits in the
 # page cache in small pieces, and mapping it at start-up cost a fifth more (measured: 2.00 ms for

@@ -20,7 +20,7 @@ use microblog_shell::repl::helper::ShellHelper;
 use microblog_shell::repl::input::{ArgsInput, Input, Interactive, ScriptInput};
 use microblog_shell::repl::lookup::Lookup;
 use microblog_shell::repl::runner::{self, RunOptions};
-use microblog_shell::repl::{history, interrupt, startup};
+use microblog_shell::repl::{history, interrupt};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -96,7 +96,9 @@ async fn shell(cli: Cli, target: DatabaseTarget) -> Result<bool> {
         Box::new(ScriptInput::new(std::io::stdin()).from_regular_file(regular))
     };
 
-    let mut session = startup::open(target, connect_settings(&cli), &mut std::io::stderr()).await?;
+    let mut session =
+        microblog_shell::db::open::open(target, connect_settings(&cli), &mut std::io::stderr())
+            .await?;
     let target = &session.target;
     if input.is_interactive() {
         println!(

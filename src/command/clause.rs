@@ -912,7 +912,7 @@ pub fn comparison(symbol: &str) -> Option<Comparison> {
 mod tests {
     use super::*;
     use crate::command::query::{PostColumn, PostField, UserColumn, UserField};
-    use crate::command::{Command, Query, ReadCommand, UserRef, parse};
+    use crate::command::{Command, DataCommand, Query, ReadCommand, UserRef, parse};
 
     /// The forms, exactly as written there.
     const FORMS: [&str; 15] = [
@@ -935,9 +935,10 @@ mod tests {
 
     fn filter(line: &str) -> Condition {
         match parse(line) {
-            Ok(Some(Command::Read(ReadCommand::List(Query {
-                filter: Some(f), ..
-            })))) => f,
+            Ok(Some(Command::Data(DataCommand::Read(ReadCommand::List(Query {
+                filter: Some(f),
+                ..
+            }))))) => f,
             other => panic!("{line}: {other:?}"),
         }
     }

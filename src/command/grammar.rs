@@ -10,8 +10,9 @@ use super::error::{ParseError, ParseResult, alternatives, quoted};
 use super::query::{Assignment, Condition, FollowSide, Owner, Query, Sort, TableQuery};
 use super::vocabulary::{LiveTable, Vocabulary};
 use super::{
-    Command, EntityKind, Existing, Format, ImportFormat, MigrateAction, OutputFile, Page,
-    PromptCommand, ReadCommand, SqlCommand, Targets, TransactionCommand, UserRef, WriteCommand,
+    Command, DataCommand, EntityKind, Existing, Format, ImportFormat, MigrateAction, OutputFile,
+    Page, PromptCommand, ReadCommand, SqlCommand, Targets, TransactionCommand, UserRef,
+    WriteCommand,
 };
 
 pub struct CommandSpec {
@@ -413,11 +414,11 @@ fn prompt(command: PromptCommand) -> ParseResult<Command> {
 }
 
 fn read(command: ReadCommand) -> ParseResult<Command> {
-    Ok(Command::Read(command))
+    Ok(Command::Data(DataCommand::Read(command)))
 }
 
 fn write(command: WriteCommand) -> ParseResult<Command> {
-    Ok(Command::Write(command))
+    Ok(Command::Data(DataCommand::Write(command)))
 }
 
 pub const COMMANDS: &[CommandSpec] = &[
@@ -950,10 +951,10 @@ pub const COMMANDS: &[CommandSpec] = &[
                         "missing argument: usage: sql [--yes] STATEMENT",
                     ));
                 }
-                Ok(Command::Sql(SqlCommand {
+                Ok(Command::Data(DataCommand::Sql(SqlCommand {
                     statement: statement.to_string(),
                     confirmed,
-                }))
+                })))
             }
         )],
     },
@@ -962,27 +963,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         summary: "open a transaction: commands run in it until commit or rollback",
         examples: &["begin"],
-        forms: &[form!(&[], |_| Ok(Command::Transaction(
+        forms: &[form!(&[], |_| Ok(Command::Data(DataCommand::Transaction(
             TransactionCommand::Begin
-        )))],
+        ))))],
     },
     CommandSpec {
         name: "commit",
         aliases: &[],
         summary: "make the open transaction's changes permanent",
         examples: &["commit"],
-        forms: &[form!(&[], |_| Ok(Command::Transaction(
+        forms: &[form!(&[], |_| Ok(Command::Data(DataCommand::Transaction(
             TransactionCommand::Commit
-        )))],
+        ))))],
     },
     CommandSpec {
         name: "rollback",
         aliases: &[],
         summary: "throw away the open transaction's changes",
         examples: &["rollback"],
-        forms: &[form!(&[], |_| Ok(Command::Transaction(
+        forms: &[form!(&[], |_| Ok(Command::Data(DataCommand::Transaction(
             TransactionCommand::Rollback
-        )))],
+        ))))],
     },
     CommandSpec {
         name: "format",
@@ -1009,8 +1010,8 @@ pub const COMMANDS: &[CommandSpec] = &[
             "migrate down --sql",
             "migrate show timeline",
         ],
-        forms: &[form!(&[Part::MigrateAction], |c| Ok(Command::Migrate(
-            c.migrate()?
+        forms: &[form!(&[Part::MigrateAction], |c| Ok(Command::Data(
+            DataCommand::Migrate(c.migrate()?)
         )))],
     },
     CommandSpec {
@@ -1119,10 +1120,8 @@ pub const COMMANDS: &[CommandSpec] = &[
             }],
             |c| {
                 let line = c.text()?;
-                match super::parse_in(&line, c.vocabulary())? {
-                    Some(Command::Read(command)) => {
-                        prompt(PromptCommand::Explain(Box::new(command)))
-                    }
+                match super::parse_in(&line, c.vocabulary())?.and_then(Command::into_read) {
+                    Some(command) => prompt(PromptCommand::Explain(Box::new(command))),
                     _ => Err(ParseError::new(format!(
                         "explain shows the plans of commands that only read (users, posts, get, \
                          count, ...), not {}",
@@ -1154,8 +1153,8 @@ pub const COMMANDS: &[CommandSpec] = &[
             |c| {
                 let every = if c.present()? { c.id()? as u64 } else { 2 };
                 let line = c.text()?;
-                match super::parse_in(&line, c.vocabulary())? {
-                    Some(Command::Read(command)) => prompt(PromptCommand::Watch {
+                match super::parse_in(&line, c.vocabulary())?.and_then(Command::into_read) {
+                    Some(command) => prompt(PromptCommand::Watch {
                         every,
                         line,
                         command: Box::new(command),
@@ -1340,7 +1339,12 @@ pub fn nearest(word: &str) -> Option<&'static str> {
 pub fn read_command_words() -> Vec<&'static str> {
     COMMANDS
         .iter()
-        .filter(|spec| matches!(super::parse(spec.examples[0]), Ok(Some(Command::Read(_)))))
+        .filter(|spec| {
+            matches!(
+                super::parse(spec.examples[0]),
+                Ok(Some(Command::Data(DataCommand::Read(_))))
+            )
+        })
         .map(|spec| spec.name)
         .collect()
 }

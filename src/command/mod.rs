@@ -137,11 +137,18 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// One parsed line, by who carries it out.
+/// One parsed line, by who carries it out: the prompt itself, or the database session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// The prompt itself: help, settings, history, and commands that must ask questions first.
     Prompt(PromptCommand),
+    /// The database session (`db::session::Session::execute`), and no one else.
+    Data(DataCommand),
+}
+
+/// What the database session carries out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataCommand {
     /// `begin`, `commit`, `rollback`: they manage the transaction rather than run inside one.
     Transaction(TransactionCommand),
     /// Never writes: outside a transaction one atomic statement, inside one a savepoint.
@@ -152,6 +159,16 @@ pub enum Command {
     Sql(SqlCommand),
     /// Migrations, outside any transaction.
     Migrate(MigrateAction),
+}
+
+impl Command {
+    /// The read command this line is, if it only reads (what `explain` and `watch` take).
+    pub fn into_read(self) -> Option<ReadCommand> {
+        match self {
+            Command::Data(DataCommand::Read(read)) => Some(read),
+            Command::Data(_) | Command::Prompt(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -538,8 +538,8 @@ mod tests {
     use super::*;
     use crate::command::query::FollowSide;
     use crate::command::{
-        EntityKind, Format, MigrateAction, PromptCommand, Query, ReadCommand, TableQuery,
-        TransactionCommand, WriteCommand,
+        DataCommand, EntityKind, Format, MigrateAction, PromptCommand, Query, ReadCommand,
+        TableQuery, TransactionCommand, WriteCommand,
     };
 
     fn ok(line: &str) -> Command {
@@ -557,11 +557,11 @@ mod tests {
     }
 
     fn read(command: ReadCommand) -> Command {
-        Command::Read(command)
+        Command::Data(DataCommand::Read(command))
     }
 
     fn write(command: WriteCommand) -> Command {
-        Command::Write(command)
+        Command::Data(DataCommand::Write(command))
     }
 
     fn prompt(command: PromptCommand) -> Command {
@@ -573,7 +573,7 @@ mod tests {
         let grown = crate::command::vocabulary::tests::chapter_8();
         let ok = |line: &str| parse_in(line, &grown).unwrap().unwrap();
         let err = |line: &str| parse_in(line, &grown).unwrap_err().to_string();
-        let Command::Write(WriteCommand::AddUser { with, .. }) =
+        let Command::Data(DataCommand::Write(WriteCommand::AddUser { with, .. })) =
             ok("add user ida ida@example.com with about_me = \"hi there\", last_seen = 2024-01-02")
         else {
             panic!("not add user");
@@ -615,21 +615,24 @@ mod tests {
         assert!(plain("add user a a@example.com with x = 1").contains("there are none"));
         assert!(matches!(
             ok("rows of message for john where body contains hi order by timestamp desc limit 2"),
-            Command::Read(ReadCommand::Rows(TableQuery { of: Some(_), .. }))
+            Command::Data(DataCommand::Read(ReadCommand::Rows(TableQuery {
+                of: Some(_),
+                ..
+            })))
         ));
         assert!(matches!(
             ok("count rows of message for post 3 where body contains hi"),
-            Command::Read(ReadCommand::CountRows(TableQuery {
+            Command::Data(DataCommand::Read(ReadCommand::CountRows(TableQuery {
                 of: Some(crate::command::query::Owner::Post(3)),
                 ..
-            }))
+            })))
         ));
         assert!(matches!(
             ok("followers of john where username starts with s"),
-            Command::Read(ReadCommand::List(Query {
+            Command::Data(DataCommand::Read(ReadCommand::List(Query {
                 follows: Some((FollowSide::Followers, _)),
                 ..
-            }))
+            })))
         ));
     }
 
@@ -815,14 +818,17 @@ mod tests {
             err("format yaml"),
             "unknown format \"yaml\": use table, json, csv, vertical or auto"
         );
-        assert_eq!(ok("BEGIN"), Command::Transaction(TransactionCommand::Begin));
+        assert_eq!(
+            ok("BEGIN"),
+            Command::Data(DataCommand::Transaction(TransactionCommand::Begin))
+        );
         assert_eq!(
             ok("commit"),
-            Command::Transaction(TransactionCommand::Commit)
+            Command::Data(DataCommand::Transaction(TransactionCommand::Commit))
         );
         assert_eq!(
             ok("rollback"),
-            Command::Transaction(TransactionCommand::Rollback)
+            Command::Data(DataCommand::Transaction(TransactionCommand::Rollback))
         );
         assert_eq!(ok("quit"), prompt(PromptCommand::Exit));
         // Found by the grammar's consistency test: shell quoting used to turn `\q` into `q`.
@@ -833,19 +839,19 @@ mod tests {
     fn sql_keeps_the_statement_verbatim() {
         assert_eq!(
             ok("sql SELECT 'a  b' AS \"x\" FROM user;"),
-            Command::Sql(crate::command::SqlCommand {
+            Command::Data(DataCommand::Sql(crate::command::SqlCommand {
                 statement: "SELECT 'a  b' AS \"x\" FROM user".into(),
                 confirmed: false
-            })
+            }))
         );
         assert!(err("sql").contains("missing argument: usage: sql [--yes] STATEMENT"));
         assert!(err("sql --yes").contains("missing argument: usage: sql [--yes] STATEMENT"));
         assert_eq!(
             ok("sql --yes DELETE FROM post"),
-            Command::Sql(crate::command::SqlCommand {
+            Command::Data(DataCommand::Sql(crate::command::SqlCommand {
                 statement: "DELETE FROM post".into(),
                 confirmed: true
-            })
+            }))
         );
         assert!(err("sql   ;").contains("missing argument"));
     }
@@ -884,24 +890,24 @@ mod tests {
     fn migrate_inside_the_shell() {
         assert_eq!(
             ok("migrate up"),
-            Command::Migrate(MigrateAction::Up {
+            Command::Data(DataCommand::Migrate(MigrateAction::Up {
                 steps: None,
                 to: None,
                 sql: None
-            })
+            }))
         );
         assert_eq!(
             ok("migrate down -n 2"),
-            Command::Migrate(MigrateAction::Down {
+            Command::Data(DataCommand::Migrate(MigrateAction::Down {
                 steps: 2,
                 to: None,
                 sql: None,
                 drop_app_tables: false
-            })
+            }))
         );
         assert_eq!(
             ok("MIGRATE Status"),
-            Command::Migrate(MigrateAction::Status)
+            Command::Data(DataCommand::Migrate(MigrateAction::Status))
         );
         assert!(err("migrate fresh").contains("only from the command line"));
         assert!(err("migrate frobnicate").contains("unknown migrate action \"frobnicate\""));

@@ -10,15 +10,22 @@
 //! - [`sqlite`]: SQLite's own ways: the read-only reader on this thread, entity models from its
 //!   rows, timestamps stored as the Flask app stores them;
 //! - [`commands`]: what each data command does in the database;
-//! - [`session`]: the connection, the user's open transaction, and atomic execution of commands,
-//!   the one thing the prompt loop calls; [`migrating`]: `migrate ...` carried out by it, for the
-//!   command line, the prompt and start-up alike; [`asking`]: what is asked of a person first,
-//!   through a trait the caller implements.
+//! - [`session`]: the connection, the user's open transaction, savepoints, a lost node left for
+//!   the next; [`execute`]: the one door a data command comes in by, and its answer;
+//!   [`route`]: where a read goes (the transaction, the connection, the SQLite reader) and a
+//!   listing's pages along it; [`queued`]: a script's `add post` lines inserted together;
+//!   [`migrating`]: `migrate ...` for the command line, the prompt and start-up alike;
+//!   [`asking`]: what is asked of a person first, through a trait the caller implements;
+//!   [`open`]: which drivers open the database, and what is read at start-up.
 
 pub mod asking;
-pub mod commands;
+pub(crate) mod commands;
 pub mod connection;
+pub mod execute;
 pub mod migrating;
+pub mod open;
+pub mod queued;
+pub mod route;
 pub mod session;
 pub mod sql;
 pub mod sqlite;

@@ -1,67 +1,42 @@
 //! The shell context, like `flask shell`'s app context: the open connection, the transaction a
 //! user began (if any), and what the database has beyond the entities (the vocabulary read from
-//! its catalog). It carries out the commands that touch the database and hands back plain
-//! outcomes, or a [`Listing`] to be read a page at a time.
+//! its catalog). Data commands come in through `execute` (`db::execute`); this module keeps
+//! what they run on: the connection, transactions and savepoints, a lost node left for the next.
 //!
 //! Every command runs atomically: a write in its own transaction or in a savepoint of the user's
 //! open transaction, so a failing command writes nothing and leaves an open transaction usable; a
 //! read outside a transaction is one atomic statement by itself.
 //!
-//! On an SQLite file, reads outside a transaction that can be (listings, `get user`, `count`) go
-//! through the shell's own read-only reader (`sqlite_direct`), and sqlx's connection is opened by
-//! the first command that needs it, never in place of a file that has gone since.
+//! On an SQLite file, reads outside a transaction go through the shell's own read-only reader
+//! where they can (`route`), and sqlx's connection is opened by the first command that needs it,
+//! never in place of a file that has gone since.
 
 use std::cell::OnceCell;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryTrait,
-    Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, TryIntoModel,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
-use crate::command::clause::shown_name;
-use crate::command::vocabulary::ColumnKind;
 use crate::command::{
-    Condition, EntityKind, Format, ReadCommand, SqlCommand, TransactionCommand, UserRef,
-    Vocabulary, WriteCommand,
+    Condition, EntityKind, Format, ReadCommand, SqlCommand, TransactionCommand, UserRef, Vocabulary,
 };
 use crate::db::asking::Person;
-use crate::db::commands::bulk::{self, PendingPost};
 use crate::db::connection::config::{Backend, DatabaseTarget};
 use crate::db::connection::connect::{self, CreateFile, LOCK_WAIT, Settings};
 use crate::db::connection::error::{is_locked, lost_in_use};
-use crate::db::connection::reconnect::Reconnecting;
 use crate::db::connection::replica::{self, Role, Standby};
+use crate::db::execute::Read;
+use crate::db::queued::Queue;
+use crate::db::sql::conn::Conn;
 use crate::db::sql::echo;
-use crate::db::sql::fetch::{Fetch, cells_of, first_integer_of};
-use crate::db::sql::listing::{Listing, Source};
-use crate::db::sql::server_stream::ServerStream;
-use crate::db::sqlite::flask_sqlite::{self, FlaskCompat};
 use crate::db::sqlite::sqlite_direct::Reader;
-use crate::db::{
-    commands::changes, commands::describe, commands::follows, commands::password,
-    commands::queries, commands::raw_sql, commands::tables,
-};
+use crate::db::{commands::changes, commands::queries, commands::raw_sql, commands::tables};
 use crate::entities::{self, post};
 use crate::error::{Error, Result};
 use crate::migrate::schema::{BOOKKEEPING_TABLES, live};
-use crate::render::{Cell, CountOf, Outcome, PageSource, Rows};
-use std::time::Duration;
-
-/// `$work` with `$db` bound to where commands run now: the open transaction if there is one, else
-/// the connection (two types, so each arm is written out).
-macro_rules! where_commands_run {
-    ($session:expr, |$db:ident| $work:expr) => {
-        match &$session.transaction {
-            Some($db) => $work,
-            None => {
-                let $db = &Reconnecting($session.db().await?);
-                $work
-            }
-        }
-    };
-}
+use crate::render::{Outcome, PageSource, Rows};
 
 pub struct Session {
     pub target: DatabaseTarget,
@@ -80,15 +55,14 @@ pub struct Session {
     /// (`--single-transaction`) or the sandbox's (`--sandbox`).
     locked: Option<Lock>,
     /// Where `sql` statements are prepared to learn whether they return rows: connected on the
-    /// first `sql` (`Some(None)` if that failed: then the statement's words decide).
-    describer: Option<Option<DatabaseConnection>>,
-    /// SQLite: the read-only connection that listings and lookups are read through outside a
-    /// transaction (see `sqlite_direct`), opened at start-up or on first use; `None` inside if
-    /// it cannot be had.
-    reader: OnceCell<Option<Reader>>,
+    /// first `sql` (if that failed, the statement's words decide).
+    describer: OnceCell<Tried<DatabaseConnection>>,
+    /// SQLite: the read-only connection that reads outside a transaction go through (see
+    /// `route` and `sqlite_direct`), opened at start-up or on first use.
+    reader: OnceCell<Tried<Reader>>,
     /// What the database has beyond the entities (columns, tables, the follow relation), read
     /// from the catalog at start-up and again after a schema change.
-    vocabulary: Vocabulary,
+    pub(super) vocabulary: Vocabulary,
     /// SQLite: the file's `PRAGMA schema_version` when the vocabulary was read, and when it was
     /// last compared, so a schema another program changed is read again.
     schema_seen: Option<(i64, Instant)>,
@@ -101,6 +75,28 @@ pub struct Session {
     /// When the connection last answered: a URL with several hosts checks one idle for longer
     /// than [`IDLE_CHECK`] before a command (see `ready`).
     last_used: Instant,
+    /// A script's `add post` lines waiting to go in together (`queued`).
+    pub(super) queue: Queue,
+}
+
+/// A connection of the session's own beside sqlx's, once it was tried: open, or not to be had
+/// (an in-memory database has no reader; a server that refuses a second connection no describer).
+enum Tried<T> {
+    Open(T),
+    Unavailable,
+}
+
+impl<T> Tried<T> {
+    fn open(&self) -> Option<&T> {
+        match self {
+            Tried::Open(open) => Some(open),
+            Tried::Unavailable => None,
+        }
+    }
+
+    fn of(result: Option<T>) -> Self {
+        result.map_or(Tried::Unavailable, Tried::Open)
+    }
 }
 
 /// How long a connection to one of several nodes may sit idle before a command checks it first.
@@ -117,12 +113,6 @@ pub enum Lock {
     Script,
     /// `--sandbox`: always rolled back at the end.
     Sandbox,
-}
-
-/// What a read gives: an outcome, or a list to stream.
-pub enum Answer {
-    Done(Outcome),
-    Listing(Box<Listing>),
 }
 
 impl Session {
@@ -161,7 +151,7 @@ impl Session {
                 ..settings
             },
             lock_wait: settings.lock_wait,
-            reader: OnceCell::from(Some(reader)),
+            reader: OnceCell::from(Tried::Open(reader)),
             ..Session::new_unconnected(target)
         }
     }
@@ -175,13 +165,14 @@ impl Session {
             read_only: false,
             lock_wait: LOCK_WAIT,
             locked: None,
-            describer: None,
+            describer: OnceCell::new(),
             reader: OnceCell::new(),
             vocabulary: Vocabulary::default(),
             schema_seen: None,
             standby: None,
             notes: Vec::new(),
             last_used: Instant::now(),
+            queue: Queue::default(),
         }
     }
 
@@ -190,7 +181,7 @@ impl Session {
         if self.target.backend == Backend::Sqlite {
             return Ok(());
         }
-        let role = replica::role(self.db().await?, self.target.backend).await?;
+        let role = replica::role(self.connection().await?, self.target.backend).await?;
         if let Role::NotSynced { .. } = role {
             return role
                 .refusal(&self.target.display(), "commands")
@@ -223,7 +214,7 @@ impl Session {
         if self.standby.is_none() {
             return Ok(());
         }
-        match replica::role(self.db().await?, self.target.backend).await? {
+        match replica::role(self.connection().await?, self.target.backend).await? {
             Role::Primary => {
                 self.standby = None;
                 self.notes.push(format!(
@@ -246,8 +237,8 @@ impl Session {
     /// SQLite reader when there is one and no transaction is open (start-up needs no sqlx),
     /// else where commands run. A database with nothing readable yet has nothing beyond them.
     pub async fn load_vocabulary(&mut self) -> Result<()> {
-        let tables = match (&self.transaction, self.reader.get()) {
-            (None, Some(Some(reader))) => {
+        let tables = match (&self.transaction, self.reader.get().and_then(Tried::open)) {
+            (None, Some(reader)) => {
                 self.schema_seen = reader.schema_version().ok().map(|v| (v, Instant::now()));
                 match reader.declared_only(&live::declared_tables(), &BOOKKEEPING_TABLES) {
                     Ok(true) => Ok(Vec::new()),
@@ -256,7 +247,7 @@ impl Session {
             }
             // In a savepoint of an open transaction: a catalog read that fails must not abort it.
             (Some(_), _) => self.atomically(async |db| live::tables(db).await).await,
-            (None, _) => live::tables(&Reconnecting(self.db().await?)).await,
+            (None, _) => live::tables(&Conn::connection(self.connection().await?)).await,
         };
         match tables {
             Ok(tables) => {
@@ -272,9 +263,11 @@ impl Session {
     /// What the database has beyond the entities, now: on SQLite, read again if another program
     /// changed the schema since (compared at most every quarter second).
     pub async fn vocabulary(&mut self) -> Vocabulary {
-        if let (Some((seen, checked)), None, Some(Some(reader))) =
-            (self.schema_seen, &self.transaction, self.reader.get())
-            && checked.elapsed() >= SCHEMA_CHECK_EVERY
+        if let (Some((seen, checked)), None, Some(reader)) = (
+            self.schema_seen,
+            &self.transaction,
+            self.reader.get().and_then(Tried::open),
+        ) && checked.elapsed() >= SCHEMA_CHECK_EVERY
         {
             match reader.schema_version() {
                 Ok(now) if now != seen => {
@@ -287,12 +280,12 @@ impl Session {
     }
 
     /// sqlx's connection, opened now if it is not yet.
-    async fn db(&self) -> Result<&DatabaseConnection> {
+    pub(super) async fn connection(&self) -> Result<&DatabaseConnection> {
         if let Some(db) = self.db.get() {
             return Ok(db);
         }
         // What the reader read and what would be written must be the same file.
-        if let Some(Some(reader)) = self.reader.get()
+        if let Some(Tried::Open(reader)) = self.reader.get()
             && !reader.still_at_its_path()
         {
             return Err(connect::cannot_open(
@@ -311,33 +304,34 @@ impl Session {
 
     /// The SQLite reader, opened on first use; `None` on the servers, for an in-memory database,
     /// or if it could not be opened (then listings go through sqlx as everything else does).
-    async fn reader(&self) -> Option<&Reader> {
+    pub(super) async fn reader(&self) -> Option<&Reader> {
         if self.target.backend != Backend::Sqlite {
             return None;
         }
         if self.reader.get().is_none() {
-            let Ok(db) = self.db().await else {
+            let Ok(db) = self.connection().await else {
                 return None;
             };
             let pool = db.get_sqlite_connection_pool();
             let reader = Reader::beside(pool, self.lock_wait).await.ok().flatten();
-            let _ = self.reader.set(reader);
+            let _ = self.reader.set(Tried::of(reader));
         }
-        self.reader.get().and_then(Option::as_ref)
+        self.reader.get().and_then(Tried::open)
     }
 
-    /// The reader (sqlx as its fallback), for the reads it answers itself outside a transaction.
-    async fn lookup_reader(&self, command: &ReadCommand) -> Option<ReaderFirst<'_>> {
-        let reader = match command {
-            ReadCommand::GetUser(_) | ReadCommand::Count { .. } | ReadCommand::CountRows(_) => {
-                self.reader().await?
-            }
-            _ => return None,
-        };
-        Some(ReaderFirst {
-            reader,
-            session: self,
-        })
+    /// Whether sqlx's connection is open.
+    pub(super) fn is_connected(&self) -> bool {
+        self.db.get().is_some()
+    }
+
+    /// The transaction the user (or the script, or the sandbox) has open.
+    pub(super) fn open_transaction(&self) -> Option<&DatabaseTransaction> {
+        self.transaction.as_ref()
+    }
+
+    /// Who holds the open transaction, if the user may not end it.
+    pub(super) fn locked(&self) -> Option<Lock> {
+        self.locked
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -454,13 +448,13 @@ impl Session {
             Some(_) => Err(Error::new(
                 "a transaction is open: commit or rollback before migrating",
             )),
-            None => self.db().await,
+            None => self.connection().await,
         }
     }
 
     /// With `--single-transaction`, once the database has ended the script's transaction nothing
     /// more may run: outside it, every statement would commit on its own.
-    fn still_in_the_scripts_transaction(&self) -> Result<()> {
+    pub(super) fn still_in_the_scripts_transaction(&self) -> Result<()> {
         if self.locked.is_some() && self.transaction.is_none() {
             return Err(Error::transaction_lost(match self.locked {
                 Some(Lock::Sandbox) => "the sandbox's transaction has ended: nothing more runs",
@@ -470,87 +464,12 @@ impl Session {
         Ok(())
     }
 
-    pub async fn read(&mut self, command: &ReadCommand) -> Result<Answer> {
-        self.still_in_the_scripts_transaction()?;
-        self.ready().await;
-        let (node, in_transaction) = (self.target.node(), self.transaction.is_some());
-        match self.read_here(command).await {
-            // A read changes nothing: sent again on the node the session moved to.
-            Err(error)
-                if error.is_connection_lost()
-                    && !in_transaction
-                    && self.target.node() != node
-                    && self.db.get().is_some() =>
-            {
-                self.read_here(command).await
-            }
-            done => done,
-        }
-    }
-
-    async fn read_here(&mut self, command: &ReadCommand) -> Result<Answer> {
-        let vocabulary = &self.vocabulary.clone();
-        let result = match &self.transaction {
-            // A read outside a transaction is one statement (or a lookup and a statement), atomic
-            // by itself: BEGIN and COMMIT around it would be two more round trips for nothing.
-            None => match (command, self.lookup_reader(command).await) {
-                // Lookups and counts need no sqlx connection on SQLite (start-up's `get user 1`).
-                (ReadCommand::GetUser(user), Some(lookup)) => {
-                    queries::get_user(&lookup, user, vocabulary)
-                        .await
-                        .map(Answer::Done)
-                }
-                (count @ ReadCommand::Count { .. }, Some(lookup)) => {
-                    count_of(&lookup, count, vocabulary).await.map(Answer::Done)
-                }
-                _ => {
-                    let db = &FlaskCompat(&Reconnecting(self.db().await?));
-                    read(db, command, vocabulary).await
-                }
-            },
-            // Inside an open transaction reads still get a savepoint: a failing one must not
-            // abort it.
-            Some(_) => {
-                self.atomically(async |db| read(db, command, vocabulary).await)
-                    .await
-            }
-        };
-        self.settle(result).await
-    }
-
-    pub async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
-        let vocabulary = &self.vocabulary.clone();
-        let written = self
-            .writing(
-                async |db| write(db, command, vocabulary).await,
-                |(_, made)| *made,
-            )
-            .await?;
-        Ok(written.0)
-    }
-
-    /// `add user`, giving back the user it made (a script's next `add post` lines need not look
-    /// the new author up: see `bulk`).
-    pub async fn add_user(
-        &mut self,
-        username: &str,
-        email: &str,
-        with: &[crate::command::Assignment],
-    ) -> Result<entities::user::Model> {
-        let vocabulary = &self.vocabulary.clone();
-        self.writing(
-            async |db| queries::add_user(db, username, email, with, vocabulary).await,
-            |user| Some(MadeRow::User(user.id)),
-        )
-        .await
-    }
-
     /// A write, atomically, its lock wait explained and a transaction the database ended
     /// forgotten. A commit whose answer never came (the connection lost as it was sent) is told
     /// apart by the row `made` names, read again once the session has a connection.
-    async fn writing<T>(
+    pub(super) async fn writing<T>(
         &mut self,
-        work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
+        work: impl AsyncFnOnce(&Conn<'_>) -> Result<T>,
         made: impl FnOnce(&T) -> Option<MadeRow>,
     ) -> Result<T> {
         self.still_in_the_scripts_transaction()?;
@@ -588,7 +507,7 @@ impl Session {
         let node = self.target.node_name(self.target.node());
         let read = match self.db.get() {
             Some(db) => row.is_there(db).await,
-            None => return Err(unsure(&lost, Some(row))),
+            None => return Err(unsure(&lost, Some(&row))),
         };
         self.last_used = Instant::now();
         match read {
@@ -603,7 +522,7 @@ impl Session {
                 "the connection was lost as the commit was sent ({lost}), and {row} is not in \
                  the database (read on {node}): nothing was written"
             ))),
-            Err(_) => Err(unsure(&lost, Some(row))),
+            Err(_) => Err(unsure(&lost, Some(&row))),
         }
     }
 
@@ -672,17 +591,18 @@ impl Session {
             self.refuse_on_standby("a statement that writes").await?;
         }
         let started = Instant::now();
-        if self.describer.is_none() {
+        if self.describer.get().is_none() {
             // A read-only connection of its own, where statements are only prepared, never run.
             let settings = Settings {
                 read_only: true,
                 ..Settings::default()
             };
-            self.describer = Some(connect::connect(&self.target, settings).await.ok());
+            let describer = connect::connect(&self.target, settings).await.ok();
+            let _ = self.describer.set(Tried::of(describer));
         }
-        let describer = self.describer.as_ref().and_then(Option::as_ref);
+        let describer = self.describer.get().and_then(Tried::open);
         let result = match &self.transaction {
-            None => raw_sql::run(self.db().await?, describer, statement).await,
+            None => raw_sql::run(self.connection().await?, describer, statement).await,
             Some(_) => {
                 self.atomically(async |db| raw_sql::run(db, describer, statement).await)
                     .await
@@ -704,9 +624,9 @@ impl Session {
     }
 
     /// A transaction on the connection, begun on a new one if the server ended the idle one: BEGIN
-    /// that fails there has started nothing (see `reconnect`).
+    /// that fails there has started nothing (see `sql::conn`).
     async fn begin_anew(&self, options: TransactionOptions) -> Result<DatabaseTransaction> {
-        let db = self.db().await?;
+        let db = self.connection().await?;
         Ok(match db.begin_with_options(options).await {
             Err(error) if lost_in_use(&error) => db.begin_with_options(options).await,
             begun => begun,
@@ -716,9 +636,9 @@ impl Session {
     /// Runs `work` in a transaction of its own, or a savepoint of the open one: committed when it
     /// succeeds, else rolled back with the work's error reported (the one worth showing, even if
     /// the rollback fails too).
-    async fn atomically<T>(
+    pub(super) async fn atomically<T>(
         &self,
-        work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
+        work: impl AsyncFnOnce(&Conn<'_>) -> Result<T>,
     ) -> Result<T> {
         match self.atomically_unsure(work).await? {
             Committed::Yes(value) => Ok(value),
@@ -729,7 +649,7 @@ impl Session {
     /// `atomically`, with a commit whose answer never came handed back as such.
     async fn atomically_unsure<T>(
         &self,
-        work: impl AsyncFnOnce(&FlaskCompat<'_, DatabaseTransaction>) -> Result<T>,
+        work: impl AsyncFnOnce(&Conn<'_>) -> Result<T>,
     ) -> Result<Committed<T>> {
         let unit = match &self.transaction {
             Some(open) => open.begin().await?,
@@ -739,7 +659,7 @@ impl Session {
             None => self.begin_anew(write_lock_first()).await?,
         };
         let nested = self.transaction.is_some();
-        match work(&FlaskCompat(&unit)).await {
+        match work(&Conn::transaction(&unit).data()).await {
             Ok(value) => match unit.commit().await {
                 Ok(()) => Ok(Committed::Yes(value)),
                 Err(e) if nested => Err(transaction_gone(Error::from(e), None)),
@@ -765,7 +685,7 @@ impl Session {
     /// A command's result, once the session has caught up with it: a transaction the database
     /// ended is forgotten (`forget_lost_transaction`), and with several hosts a node that stopped
     /// answering is left for the next that answers, with a note (`fail_over`).
-    async fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
+    pub(super) async fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
         let result = self.forget_lost_transaction(result);
         match &result {
             Err(error) if error.is_connection_lost() => self.leave_a_lost_node().await,
@@ -784,7 +704,7 @@ impl Session {
 
     /// Several hosts, outside a transaction: a connection idle for a while is checked before a
     /// command is sent on it, so a node that stopped meanwhile is left before anything is tried.
-    async fn ready(&mut self) {
+    pub(super) async fn ready(&mut self) {
         if self.target.node_count() == 1 || self.transaction.is_some() {
             return;
         }
@@ -810,7 +730,7 @@ impl Session {
         let lost = why.map_or_else(String::new, |why| format!(" ({why})"));
         // Dropped, not closed: closing would wait on a server that is not there.
         self.db = OnceCell::new();
-        self.describer = None;
+        self.describer = OnceCell::new();
         let settings = Settings {
             read_only: self.read_only,
             lock_wait: self.lock_wait,
@@ -868,42 +788,20 @@ impl Session {
         }
     }
 
-    /// A user, looked up in the open transaction if there is one (for `bulk`'s author cache).
-    pub async fn find_user(&mut self, user: &UserRef) -> Result<entities::user::Model> {
-        let result = where_commands_run!(self, |db| queries::find_user(db, user).await);
-        self.settle(result).await
-    }
-
-    /// Inserts a batch of posts in one statement, in a savepoint of the open transaction, and
-    /// returns their ids in order. On failure nothing of the batch remains.
-    pub async fn insert_posts(&mut self, posts: &[PendingPost]) -> Result<Vec<i32>> {
-        self.still_in_the_scripts_transaction()?;
-        self.ready().await;
-        self.refuse_on_standby("a write").await?;
-        let result = self
-            .atomically(async |db| insert_posts(db, posts).await)
-            .await;
-        self.settle(result).await
-    }
-
     /// `explain COMMAND`: the read runs (its first page, for a listing) with its statements kept,
     /// then the database's plan for each: `EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` elsewhere.
     pub async fn explain(&mut self, command: &ReadCommand) -> Result<Outcome> {
         let echoing = echo::is_on();
         echo::take();
         echo::start();
-        let ran = match self.read(command).await {
+        let ran = match self.read_here(command).await {
             // A page by itself (its own LIMIT), as the SQLite reader and a transaction read:
             // the plan shown is for the statement that ran.
-            Ok(Answer::Listing(listing)) => {
-                let mut pages = Pages {
-                    session: self,
-                    listing: *listing,
-                    stream: None,
-                };
-                pages.next_page().await.map(drop)
-            }
-            Ok(Answer::Done(_)) => Ok(()),
+            Ok(Read::Listing(listing)) => match self.pages_one_by_one(*listing).await {
+                Ok(mut pages) => pages.next_page().await.map(drop),
+                Err(error) => Err(error),
+            },
+            Ok(Read::Done(_)) => Ok(()),
             Err(error) => Err(error),
         };
         let statements = if echoing { echo::take() } else { echo::stop() };
@@ -918,8 +816,11 @@ impl Session {
                 sql: format!("{prefix}{}", statement.sql),
                 ..statement.clone()
             };
-            let plan = where_commands_run!(self, |db| db.query_all_raw(explain).await);
-            let plan = self.settle(plan.map_err(Error::from)).await?;
+            let plan = match self.conn().await {
+                Ok(db) => db.query_all_raw(explain).await.map_err(Error::from),
+                Err(error) => Err(error),
+            };
+            let plan = self.settle(plan).await?;
             sections.push((echo::shown(&statement), raw_sql::to_rows(&plan)));
         }
         Ok(Outcome::Sections(sections))
@@ -933,9 +834,10 @@ impl Session {
             follows: None,
             filter: None,
         };
-        let result = where_commands_run!(self, |db| {
-            changes::how_many(db, counted, &self.vocabulary).await
-        });
+        let result = match self.conn().await {
+            Ok(db) => changes::how_many(&db, counted, &self.vocabulary).await,
+            Err(error) => Err(error),
+        };
         self.settle(result).await
     }
 
@@ -945,22 +847,8 @@ impl Session {
         entity: EntityKind,
         filter: &Condition,
     ) -> Result<u64> {
-        where_commands_run!(self, |db| {
-            changes::count_matching(&FlaskCompat(db), entity, filter, &self.vocabulary).await
-        })
-    }
-
-    /// A listing's pages, read in the open transaction if there is one.
-    pub fn pages(&self, listing: Listing) -> Pages<'_> {
-        Pages {
-            session: self,
-            stream: match (&self.transaction, self.db.get()) {
-                // The servers' connection is open from the start (only an SQLite file's waits).
-                (None, Some(db)) => ServerStream::on(db, self.target.backend),
-                _ => None,
-            },
-            listing,
-        }
+        let db = self.conn().await?.data();
+        changes::count_matching(&db, entity, filter, &self.vocabulary).await
     }
 
     /// `context`: the connection and each entity with its table, columns and row count.
@@ -989,7 +877,10 @@ impl Session {
         if self.standby.is_some() {
             // Asked now: how far behind changes by the second (a primary, as on every backend,
             // has no row of its own).
-            let role = where_commands_run!(self, |db| replica::role(db, self.target.backend).await);
+            let role = match self.conn().await {
+                Ok(db) => replica::role(&db, self.target.backend).await,
+                Err(error) => Err(error),
+            };
             let role = match role {
                 Ok(Role::Standby(standby)) => standby.described(),
                 Ok(Role::NotSynced { status }) => format!("a Galera node not synced ({status})"),
@@ -1008,7 +899,10 @@ impl Session {
 
         let mut rows = Rows::new(&["entity", "table", "columns", "rows"]);
         for entity in entities::descriptions_in(&self.vocabulary) {
-            let count = where_commands_run!(self, |db| queries::row_count(db, entity.kind).await);
+            let count = match self.conn().await {
+                Ok(db) => queries::row_count(&db, entity.kind).await,
+                Err(error) => Err(error),
+            };
             rows.push(vec![
                 entity.kind.class_name().into(),
                 entity.table.into(),
@@ -1021,62 +915,10 @@ impl Session {
         }
         let mut sections = vec![("connection".into(), connection), ("entities".into(), rows)];
         if !self.vocabulary.tables().is_empty() {
-            let tables = where_commands_run!(self, |db| Ok::<_, Error>(
-                tables::listed(db, &self.vocabulary).await
-            ))?;
+            let tables = tables::listed(&self.conn().await?, &self.vocabulary).await;
             sections.push(("tables beyond the entities".into(), tables));
         }
         Ok(Outcome::Sections(sections))
-    }
-}
-
-/// Lookups and counts outside a transaction on SQLite: through the reader, and through sqlx (opened
-/// then) for rows the reader declines to decode.
-struct ReaderFirst<'s> {
-    reader: &'s Reader,
-    session: &'s Session,
-}
-
-impl Fetch for ReaderFirst<'_> {
-    fn backend(&self) -> DbBackend {
-        DbBackend::Sqlite
-    }
-
-    async fn all<E>(&self, select: Select<E>) -> Result<Vec<E::Model>>
-    where
-        E: EntityTrait,
-        E::ActiveModel: TryIntoModel<E::Model>,
-    {
-        // Recorded once here (`echo sql`, `explain`), whichever way it is then read.
-        let statement = flask_sqlite::adapted(select.build(DbBackend::Sqlite));
-        if let Some(models) = self.reader.models::<E>(&statement)? {
-            return Ok(models);
-        }
-        let db = &Reconnecting(self.session.db().await?);
-        Ok(E::find().from_raw_sql(statement).all(db).await?)
-    }
-
-    async fn first_integer(&self, select: &SelectStatement) -> Result<Option<i64>> {
-        let statement = flask_sqlite::adapted(DbBackend::Sqlite.build(select));
-        if let Some(first) = self.reader.first_integer(&statement)? {
-            return Ok(first);
-        }
-        first_integer_of(&Reconnecting(self.session.db().await?), statement).await
-    }
-
-    /// Read through the reader alone: its cells are sqlx's (`row::Stored`), for any value.
-    async fn first_cells(
-        &self,
-        select: &SelectStatement,
-        kinds: &[ColumnKind],
-    ) -> Result<Option<Vec<Cell>>> {
-        let statement = flask_sqlite::adapted(DbBackend::Sqlite.build(select));
-        let mut first = None;
-        self.reader.each_row(&statement, |row| {
-            first = Some(cells_of(row, kinds)?);
-            Ok(false)
-        })?;
-        Ok(first)
     }
 }
 
@@ -1088,14 +930,15 @@ enum Committed<T> {
 }
 
 /// A row a write made, by which a commit whose answer was lost is told to have happened or not.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum MadeRow {
-    User(i32),
+    /// Its id and username.
+    User(i32, String),
     Post(i32),
 }
 
 impl MadeRow {
-    async fn is_there(self, db: &DatabaseConnection) -> Result<bool> {
+    async fn is_there(&self, db: &DatabaseConnection) -> Result<bool> {
         use sea_orm::PaginatorTrait;
         // A Galera node other than the one that took the commit applies it a moment later: the
         // read waits for every write the node has received (an error elsewhere: not Galera).
@@ -1105,8 +948,8 @@ impl MadeRow {
                 .await;
         }
         let found = match self {
-            MadeRow::User(id) => entities::user::Entity::find_by_id(id).count(db).await,
-            MadeRow::Post(id) => post::Entity::find_by_id(id).count(db).await,
+            MadeRow::User(id, _) => entities::user::Entity::find_by_id(*id).count(db).await,
+            MadeRow::Post(id) => post::Entity::find_by_id(*id).count(db).await,
         };
         if db.get_database_backend() == DbBackend::MySql {
             let _ = db
@@ -1120,16 +963,16 @@ impl MadeRow {
 impl std::fmt::Display for MadeRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            MadeRow::User(id) => write!(f, "user {id}"),
+            MadeRow::User(id, _) => write!(f, "user {id}"),
             MadeRow::Post(id) => write!(f, "post {id}"),
         }
     }
 }
 
 /// A commit whose answer was lost, and could not be checked: said as unknown, with how to look.
-fn unsure(lost: &Error, row: Option<MadeRow>) -> Error {
+fn unsure(lost: &Error, row: Option<&MadeRow>) -> Error {
     let look = match row {
-        Some(MadeRow::User(id)) => format!("`get user {id}` tells"),
+        Some(MadeRow::User(id, _)) => format!("`get user {id}` tells"),
         Some(MadeRow::Post(id)) => format!("`get post {id}` tells"),
         None => "look before running it again".to_string(),
     };
@@ -1154,180 +997,4 @@ fn write_lock_first() -> TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()
     }
-}
-
-/// A listing being read through the session, page by page.
-pub struct Pages<'a> {
-    session: &'a Session,
-    listing: Listing,
-    /// PostgreSQL and MySQL/MariaDB outside a transaction: the listing's one statement.
-    stream: Option<ServerStream<'a>>,
-}
-
-impl PageSource for Pages<'_> {
-    fn columns(&self) -> Vec<String> {
-        self.listing.columns()
-    }
-
-    async fn next_page(&mut self) -> Result<Option<Vec<Vec<Cell>>>> {
-        let session = self.session;
-        match &session.transaction {
-            Some(open) => {
-                let open = &FlaskCompat(open);
-                self.listing.next_page(open, Source::Driver).await
-            }
-            None => {
-                let source = match self.stream.as_mut() {
-                    Some(stream) => Source::Server(stream),
-                    None => session
-                        .reader()
-                        .await
-                        .map_or(Source::Driver, Source::Sqlite),
-                };
-                let db = &FlaskCompat(&Reconnecting(session.db().await?));
-                self.listing.next_page(db, source).await
-            }
-        }
-    }
-}
-
-/// `count ...` (users, posts, follows) or `count rows of TABLE ...`.
-async fn count_of<F: Fetch>(
-    db: &F,
-    command: &ReadCommand,
-    vocabulary: &Vocabulary,
-) -> Result<Outcome> {
-    match command {
-        ReadCommand::Count {
-            entity,
-            of,
-            follows,
-            filter,
-        } => {
-            let counted = changes::Counted {
-                entity: *entity,
-                of: of.as_ref(),
-                follows: follows.as_ref().map(|(side, user)| (*side, user)),
-                filter: filter.as_ref(),
-            };
-            changes::count(db, counted, vocabulary).await
-        }
-        ReadCommand::CountRows(query) => {
-            let count = changes::count_table_rows(db, query, vocabulary).await?;
-            let of = CountOf::Rows(shown_name(&query.table.name));
-            Ok(Outcome::Count { count, of })
-        }
-        _ => Err(Error::new("internal error: not a count")),
-    }
-}
-
-async fn read<C: ConnectionTrait>(
-    db: &C,
-    command: &ReadCommand,
-    vocabulary: &Vocabulary,
-) -> Result<Answer> {
-    let outcome = match command {
-        ReadCommand::List(query) => {
-            return Ok(Answer::Listing(Box::new(
-                Listing::new(db, query, vocabulary).await?,
-            )));
-        }
-        ReadCommand::Rows(query) => {
-            return Ok(Answer::Listing(Box::new(
-                Listing::of_table(db, query, vocabulary).await?,
-            )));
-        }
-        ReadCommand::GetUser(user) => queries::get_user(db, user, vocabulary).await?,
-        ReadCommand::GetPost(id) => queries::get_post(db, *id, vocabulary).await?,
-        ReadCommand::AuthorOf(id) => queries::author_of(db, *id, vocabulary).await?,
-        ReadCommand::Count { .. } | ReadCommand::CountRows(_) => {
-            count_of(db, command, vocabulary).await?
-        }
-        ReadCommand::Tables => tables::tables(db, vocabulary).await?,
-        ReadCommand::Describe(entity) => describe::describe(db, *entity).await?,
-        ReadCommand::DescribeTable(table) => describe::describe_table(db, &table.name).await?,
-        ReadCommand::CheckPassword { user, password } => {
-            queries::check_password(db, user, &password.0).await?
-        }
-    };
-    Ok(Answer::Done(outcome))
-}
-
-async fn write<C: ConnectionTrait>(
-    db: &C,
-    command: &WriteCommand,
-    vocabulary: &Vocabulary,
-) -> Result<(Outcome, Option<MadeRow>)> {
-    let outcome = match command {
-        WriteCommand::AddUser {
-            username,
-            email,
-            with,
-        } => {
-            let user = queries::add_user(db, username, email, with, vocabulary).await?;
-            return Ok((queries::user_added(&user), Some(MadeRow::User(user.id))));
-        }
-        WriteCommand::AddPost { body, author, with } => {
-            let (id, added) = queries::add_post(db, body, author, with, vocabulary).await?;
-            return Ok((added, Some(MadeRow::Post(id))));
-        }
-        WriteCommand::Follow { followed, follower } => {
-            follows::follow(db, vocabulary, followed, follower).await
-        }
-        WriteCommand::Unfollow { followed, follower } => {
-            follows::unfollow(db, vocabulary, followed, follower).await
-        }
-        WriteCommand::DeleteUser { user, cascade, .. } => {
-            queries::delete_user(db, user, *cascade, vocabulary).await
-        }
-        WriteCommand::DeletePost { id, cascade } => {
-            queries::delete_post(db, *id, *cascade, vocabulary).await
-        }
-        WriteCommand::DeleteWhere {
-            entity,
-            filter,
-            cascade,
-            ..
-        } => changes::delete_where(db, *entity, filter, *cascade, vocabulary).await,
-        WriteCommand::Update { targets, set, .. } => {
-            changes::update(db, targets, set, vocabulary).await
-        }
-        WriteCommand::Import {
-            entity,
-            path,
-            format,
-            keep_going,
-        } => {
-            let format = crate::db::commands::import::format_of(path, *format)?;
-            crate::db::commands::import::import(db, *entity, path, format, *keep_going, vocabulary)
-                .await
-        }
-        WriteCommand::SetPassword { user, password } => {
-            if password.0.is_empty() {
-                return Err(Error::new(
-                    "the password must not be empty: nothing was changed",
-                ));
-            }
-            // Slow, but first: the transaction has taken no lock yet (BEGIN is deferred).
-            let hash = password::hash(&password.0)?;
-            queries::store_password_hash(db, user, hash).await
-        }
-    };
-    outcome.map(|outcome| (outcome, None))
-}
-
-/// One multi-row INSERT. SQLite and PostgreSQL return the new ids; MySQL/MariaDB hand out the ids
-/// of one multi-row INSERT consecutively from the first (`innodb_autoinc_lock_mode` 0 and 1, and 2
-/// for a single statement whose row count is known in advance).
-async fn insert_posts<C: ConnectionTrait>(db: &C, posts: &[PendingPost]) -> Result<Vec<i32>> {
-    let mut insert = bulk::insert_statement(posts);
-    if db.get_database_backend() == DbBackend::MySql {
-        let first = db.execute(&insert).await?.last_insert_id() as i32;
-        return Ok((0..posts.len() as i32).map(|i| first + i).collect());
-    }
-    insert.returning_col(post::Column::Id);
-    let rows = db.query_all(&insert).await?;
-    rows.iter()
-        .map(|row| row.try_get_by_index::<i32>(0).map_err(Error::from))
-        .collect()
 }

@@ -1,48 +1,35 @@
 //! The read-parse-execute-render loop, shared by the interactive prompt and scripts: each line is
 //! parsed, carried out by whoever the [`Command`] says (the prompt itself, or the database
-//! session), and its outcome rendered.
+//! session's one door, `Session::execute`), and its answer rendered (`screen`).
 //!
 //! Scripts stop at the first failing command (`error: line N: reason`) unless `--continue-on-error`;
 //! `--single-transaction` makes the whole script one transaction, committed only if every command
-//! succeeded, and lets consecutive `add post` lines go in as multi-row inserts (`db::bulk`), the
-//! next lines read and queued while the database inserts one.
+//! succeeded, and lets the session queue consecutive `add post` lines for multi-row inserts
+//! (`db::queued`): the loop keeps each queued line's number and echo, prints the lines once their
+//! batch is in, and hands the session the next lines to read ahead while it inserts a full one.
 
+use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
-
-use chrono::NaiveDateTime;
-use futures_util::FutureExt;
 
 use super::input::{Input, Read};
 use super::pager::Output;
 use super::progress::{Progress, RowsProgress};
+use super::screen::Screen;
 use super::{interrupt, questions};
 use crate::command::{
-    self, Command, Format, MigrateAction, MigrateCommand, PromptCommand, ReadCommand, UserRef,
+    self, Command, DataCommand, Existing, Format, PromptCommand, ReadCommand, UserRef,
     WriteCommand, help,
 };
-use crate::command::{Existing, OutputFile};
-use crate::db::asking::Person;
-use crate::db::commands::bulk::{BATCH_ROWS, PendingPost, PostBatch};
-use crate::db::migrating::Migrated;
-use crate::db::session::{Answer, Lock, Session};
-use crate::db::{commands::queries, sql::echo};
-use crate::entities::{self, post::now_utc};
+use crate::db::asking::{NoOne, Person};
+use crate::db::execute::Answer;
+use crate::db::queued::{Author, ReadAhead};
+use crate::db::session::{Lock, Session};
+use crate::db::sql::echo;
+use crate::entities;
 use crate::error::{Error, Result, quoted};
-use crate::migrate::Report;
 use crate::render::visible::visible;
-use crate::render::{Halt, Outcome, Renderer, Rows};
-
-/// Whom the session asks: the person at the prompt, if one is there (written out, not a method,
-/// so that the session can be borrowed beside it).
-macro_rules! person {
-    ($runner:expr) => {
-        &mut AtThePrompt {
-            there: $runner.asks(),
-            input: &mut *$runner.input,
-        }
-    };
-}
+use crate::render::{Outcome, Rows};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -62,27 +49,35 @@ enum Step {
     Exit,
 }
 
-/// A failure, and the script line it belongs to (a batched line fails after later lines were read).
+/// A failure, and the script line it belongs to (a queued line fails after later lines were read).
 struct Failure {
     line: usize,
     error: Error,
+}
+
+/// A line whose `add post` the session queued: printed when its batch is in.
+struct QueuedLine {
+    line: usize,
+    /// `> line`, under `--echo`.
+    echo: Option<String>,
+}
+
+/// What a prompt command comes to.
+enum Prompted {
+    Done(Outcome),
+    /// The questions asked, a data command for the session (`add post` alone, passwords).
+    Data(DataCommand),
+    Exit,
 }
 
 struct Runner<'a> {
     session: &'a mut Session,
     input: &'a mut dyn Input,
     options: RunOptions,
-    /// How results print (`format`), and whether each command is timed (`timing`).
-    format: Format,
-    timing: bool,
-    terminal: bool,
-    out: Output,
-    /// `output FILE`: where results go instead of the screen.
-    file: Option<Output>,
-    /// Inside `watch`: results straight to the screen, never a pager.
-    watching: bool,
-    batch: PostBatch,
-    /// What was read ahead while a batch was being inserted and is not an `add post` to queue
+    screen: Screen,
+    /// The lines of the posts queued so far, in order.
+    queued: VecDeque<QueuedLine>,
+    /// What was read ahead while a batch was being inserted and did not join the next one
     /// (another line, the end, a read error): the main loop takes it next.
     held: Option<Result<Read>>,
     /// Lines carried out, at a terminal watching a script.
@@ -116,6 +111,15 @@ pub async fn run(
         None => None,
     };
     let progress = Progress::start(!input.is_interactive());
+    let screen = Screen {
+        format,
+        timing: false,
+        terminal: std::io::stdout().is_terminal(),
+        interactive: input.is_interactive(),
+        out: Output::direct(),
+        file,
+        watching: false,
+    };
     let mut runner = Runner {
         failures: 0,
         progress,
@@ -123,18 +127,13 @@ pub async fn run(
         session,
         input,
         options,
-        format,
-        timing: false,
-        terminal: std::io::stdout().is_terminal(),
-        out: Output::direct(),
-        file,
-        watching: false,
-        batch: PostBatch::default(),
+        screen,
+        queued: VecDeque::new(),
     };
     loop {
         // Whoever is on the other end sees every answer before the shell waits for more.
         if !runner.input.has_pending() {
-            runner.out.flush()?;
+            runner.screen.out.flush()?;
         }
         let prompt = runner.prompt();
         let read = match runner.held.take() {
@@ -171,7 +170,7 @@ pub async fn run(
         let stop_here = runner.stops_at_a_failure();
         let stepped = runner.step(&line).await;
         for note in runner.session.take_notes() {
-            let _ = runner.out.flush();
+            let _ = runner.screen.out.flush();
             eprintln!("{note}");
         }
         match stepped {
@@ -194,14 +193,14 @@ pub async fn run(
             }
         }
     }
-    if let Err(failure) = runner.flush_batch().await {
+    if let Err(failure) = runner.insert_queued(false).await {
         runner.failures += 1;
         runner.report(failure, true);
     }
     runner.progress.finish();
     // The output file's last bytes; a failure already reported (a full disk met mid-listing) is
     // not reported twice.
-    if let Some(mut file) = runner.file.take()
+    if let Some(mut file) = runner.screen.file.take()
         && let Err(e) = file.flush()
         && runner.failures == 0
     {
@@ -211,7 +210,7 @@ pub async fn run(
     }
     // A reader that went away (`shell -c posts | head`) was reported once, by the command that
     // met it: flushing into the same closed pipe again is not a second failure.
-    let flushed = runner.out.flush();
+    let flushed = runner.screen.out.flush();
     if runner.failures == 0 {
         flushed?;
     }
@@ -255,7 +254,7 @@ impl Runner<'_> {
     }
 
     fn report(&mut self, failure: Failure, with_line: bool) {
-        let _ = self.out.flush();
+        let _ = self.screen.out.flush();
         if self.input.is_interactive() || !with_line {
             eprintln!("error: {}", visible(&failure.error.to_string()));
         } else {
@@ -278,85 +277,185 @@ impl Runner<'_> {
         let echo = echo_of(line, &self.options);
         let vocabulary = self.session.vocabulary().await;
         let command = command::parse_in(line, &vocabulary).map_err(|e| self.fail(e.into()));
-        let batched = |c: &Command| matches!(c, Command::Write(WriteCommand::AddPost { .. }));
-        // A batched post prints after its batch: so must every line that comes after it.
-        if !(self.options.single_transaction
-            && command
-                .as_ref()
-                .is_ok_and(|c| c.as_ref().is_some_and(batched)))
-        {
-            self.flush_batch().await?;
+        let joins = matches!(&command, Ok(Some(Command::Data(data))) if self.session.queues(data));
+        // A queued post prints after its batch: so must every line that comes after it.
+        if !joins {
+            self.insert_queued(false).await?;
             if let Some(echo) = &echo {
                 self.write(echo.as_bytes())?;
             }
         }
-        let Some(command) = command? else {
-            return Ok(Step::Continue);
+        let started = Instant::now();
+        let data = match command? {
+            None => return Ok(Step::Continue),
+            Some(Command::Data(data)) => data,
+            Some(Command::Prompt(prompt)) => {
+                match self
+                    .prompt_command(prompt)
+                    .await
+                    .map_err(|e| self.fail(e))?
+                {
+                    Prompted::Exit => return Ok(Step::Exit),
+                    Prompted::Done(outcome) => {
+                        return self.shown(Answer::Done(outcome), started).await;
+                    }
+                    Prompted::Data(data) => {
+                        // Asked for at the prompt: said at once, not with a batch (its line was
+                        // echoed above).
+                        let step = self.execute(data, None, started).await;
+                        self.insert_queued(false).await?;
+                        return step;
+                    }
+                }
+            }
         };
-        if let Command::Write(WriteCommand::AddPost { body, author, with }) = &command
-            && with.is_empty()
-            && self.options.single_transaction
-        {
-            return self.queue_post(body, author, echo, now_utc()).await;
+        self.execute(data, echo, started).await
+    }
+
+    /// A data command, carried out by the session: its answer rendered, or its line queued with
+    /// the posts of its batch.
+    async fn execute(
+        &mut self,
+        data: DataCommand,
+        echo: Option<String>,
+        started: Instant,
+    ) -> std::result::Result<Step, Failure> {
+        let line = self.input.line_number();
+        let joins = self.session.queues(&data);
+        let asks = self.asks();
+        // A long import shows its rows going by while it runs (scripts have their own progress).
+        let _progress = Session::progress_of(&data)
+            .filter(|_| asks)
+            .and_then(RowsProgress::start);
+        let mut person = AtThePrompt {
+            there: asks,
+            input: &mut *self.input,
+        };
+        let full = match self.session.execute(data, &mut person).await {
+            Ok(Answer::Queued { full }) => Ok(full),
+            Ok(answer) => {
+                let passed = self
+                    .screen
+                    .show(answer, started)
+                    .await
+                    .map_err(|error| Failure { line, error })?;
+                return Ok(if passed { Step::Continue } else { Step::Failed });
+            }
+            Err(error) => Err(error),
+        };
+        match full {
+            Ok(full) => {
+                self.queued.push_back(QueuedLine { line, echo });
+                if full {
+                    self.insert_queued(true).await?;
+                }
+                Ok(Step::Continue)
+            }
+            // A post that would have been queued: everything queued before it is written
+            // first, then this line fails.
+            Err(error) if joins => {
+                self.insert_queued(false).await?;
+                if let Some(echo) = &echo {
+                    self.write(echo.as_bytes())?;
+                }
+                Err(Failure { line, error })
+            }
+            Err(error) => Err(Failure { line, error }),
         }
-        // A user added leaves every author resolved so far as it was (its name differs from every
-        // other even ignoring case, so no reference typed before can mean it): the cache stays.
-        if !matches!(command, Command::Write(WriteCommand::AddUser { .. })) {
-            self.batch.forget_authors();
+    }
+
+    /// An answer rendered: whether the command passed.
+    async fn shown(
+        &mut self,
+        answer: Answer<'_>,
+        started: Instant,
+    ) -> std::result::Result<Step, Failure> {
+        match self.screen.show(answer, started).await {
+            Ok(true) => Ok(Step::Continue),
+            Ok(false) => Ok(Step::Failed),
+            Err(error) => Err(self.fail(error)),
         }
-        self.run_command(command).await.map_err(|e| self.fail(e))
     }
 
     fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), Failure> {
-        self.out.write_all(bytes).map_err(|e| self.fail(e.into()))
+        self.screen
+            .out
+            .write_all(bytes)
+            .map_err(|e| self.fail(e.into()))
     }
 
-    async fn run_command(&mut self, command: Command) -> Result<Step> {
-        let started = Instant::now();
-        let answer = match command {
-            Command::Prompt(prompt) => match self.prompt_command(prompt).await? {
-                Some(answer) => answer,
-                None => return Ok(Step::Exit),
-            },
-            Command::Transaction(t) => Answer::Done(self.session.transaction_command(t).await?),
-            Command::Read(read) => self.session.read(&read).await?,
-            Command::Write(write) => {
-                match self.session.agreed_to_write(&write, person!(self)).await? {
-                    true => {
-                        // A long import shows its rows going by (while the write runs).
-                        // (Scripts have their own progress line.)
-                        let _progress = (matches!(write, WriteCommand::Import { .. })
-                            && self.asks())
-                        .then(|| RowsProgress::start(&crate::db::commands::import::ROWS_READ))
-                        .flatten();
-                        Answer::Done(match &write {
-                            WriteCommand::AddUser {
-                                username,
-                                email,
-                                with,
-                            } => {
-                                let user = self.session.add_user(username, email, with).await?;
-                                // The next `add post ... by NAME` lines need not look it up.
-                                self.batch.remember(
-                                    UserRef::Username(user.username.clone()),
-                                    user.id,
-                                    user.username.clone(),
-                                );
-                                queries::user_added(&user)
-                            }
-                            _ => self.session.write(&write).await?,
-                        })
+    /// The queued posts inserted by the session, and their lines printed: "Added post N by NAME"
+    /// for each, or, if the database refused the batch, each line's own outcome up to the one
+    /// that stops the script. With `reading_ahead`, the script's next lines are handed to the
+    /// session while it inserts.
+    async fn insert_queued(&mut self, reading_ahead: bool) -> std::result::Result<(), Failure> {
+        if self.queued.is_empty() {
+            return Ok(());
+        }
+        let batch: Vec<QueuedLine> = self.queued.drain(..).collect();
+        let keep_going = !self.stops_at_a_failure();
+        let Runner {
+            session,
+            input,
+            options,
+            queued,
+            held,
+            progress,
+            ..
+        } = self;
+        let mut ahead = ReadingAhead {
+            input: &mut **input,
+            options,
+            queued,
+            held,
+            progress,
+        };
+        let ahead = reading_ahead.then_some(&mut ahead as &mut dyn ReadAhead);
+        let lines = match session.insert_queued(ahead, keep_going).await {
+            Ok(lines) => lines,
+            Err(error) => {
+                self.stop_reading_ahead();
+                return Err(Failure {
+                    line: batch.first().map_or(0, |l| l.line),
+                    error,
+                });
+            }
+        };
+        let mut text = String::new();
+        for (queued, said) in batch.into_iter().zip(lines) {
+            if let Some(echo) = &queued.echo {
+                text.push_str(echo);
+            }
+            match said {
+                Ok(Outcome::Message(added)) => {
+                    text.push_str(&added);
+                    text.push('\n');
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    self.write(std::mem::take(&mut text).as_bytes())?;
+                    let failure = Failure {
+                        line: queued.line,
+                        error,
+                    };
+                    if !keep_going || failure.error.ends_transaction() {
+                        self.stop_reading_ahead();
+                        return Err(failure);
                     }
-                    false => Answer::Done(Outcome::Message(
-                        "Cancelled: nothing was changed".to_string(),
-                    )),
+                    // The script goes on past a failing line (`--continue-on-error`): so does
+                    // the batch, with the lines after it.
+                    self.failures += 1;
+                    self.report(failure, true);
                 }
             }
-            Command::Sql(sql) => Answer::Done(self.session.run_sql(&sql, person!(self)).await?),
-            Command::Migrate(action) => Answer::Done(self.migrate(action).await?),
-        };
-        let passed = self.show(answer, started).await?;
-        Ok(if passed { Step::Continue } else { Step::Failed })
+        }
+        self.write(text.as_bytes())
+    }
+
+    /// Nothing after the line that stops the script runs: nor the lines read ahead.
+    fn stop_reading_ahead(&mut self) {
+        self.queued.clear();
+        self.held = None;
     }
 
     /// `watch`: the read again every `every` seconds, the screen cleared and the time shown above
@@ -368,18 +467,19 @@ impl Runner<'_> {
             ));
         }
         interrupt::take();
-        self.watching = true;
+        self.screen.watching = true;
         let stopped = loop {
             let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
             let header = format!("\x1b[H\x1b[2JEvery {every}s: {line}    {now}\n\n");
-            if let Err(e) = self.out.write_all(header.as_bytes()) {
+            if let Err(e) = self.screen.out.write_all(header.as_bytes()) {
                 break Err(e.into());
             }
-            let shown = match self.session.read(command).await {
-                Ok(answer) => self.show(answer, Instant::now()).await,
+            let read = DataCommand::Read(command.clone());
+            let shown = match self.session.execute(read, &mut NoOne).await {
+                Ok(answer) => self.screen.show(answer, Instant::now()).await,
                 Err(error) => Err(error),
             };
-            if let Err(error) = shown.and_then(|_| self.out.flush().map_err(Error::from)) {
+            if let Err(error) = shown.and_then(|_| self.screen.out.flush().map_err(Error::from)) {
                 break Err(error);
             }
             let mut waited = 0;
@@ -397,52 +497,17 @@ impl Runner<'_> {
                 break Ok(Outcome::Message("Stopped watching".to_string()));
             }
         };
-        self.watching = false;
+        self.screen.watching = false;
         stopped
-    }
-
-    /// `output FILE`: results to the file from now on (the one before is closed); `output`:
-    /// back to the screen.
-    fn redirect(&mut self, target: Option<OutputFile>) -> Result<Outcome> {
-        // What went to the previous file is written out first (the new one may be the same file);
-        // if the new one cannot be opened, output stays where it was.
-        if let Some(previous) = self.file.as_mut()
-            && let Err(e) = previous.flush()
-        {
-            // Said once: the file is given up, and output is back on the screen.
-            self.file = None;
-            return Err(Error::new(format!(
-                "the output file could not be written ({e}): output is back on the screen"
-            )));
-        }
-        let file = match &target {
-            None => None,
-            Some(target) => {
-                Some(
-                    Output::file(&target.path, target.existing).map_err(|e| match e.kind() {
-                        std::io::ErrorKind::AlreadyExists => Error::new(format!(
-                            "{} exists: add --append to add to it, or --force to replace it",
-                            quoted(&target.path)
-                        )),
-                        _ => Error::new(format!("cannot write {}: {e}", quoted(&target.path))),
-                    })?,
-                )
-            }
-        };
-        self.file = file;
-        Ok(Outcome::Message(match target {
-            None => "Output back to the screen".to_string(),
-            Some(target) => format!("Output goes to {} until output alone", target.path),
-        }))
     }
 
     /// Whether questions are asked: at a terminal only, never in scripts or `-c`.
     fn asks(&self) -> bool {
-        self.input.is_interactive() && self.terminal
+        self.input.is_interactive() && self.screen.terminal
     }
 
-    /// The commands the prompt carries out itself, or after asking its questions; `None` to leave.
-    async fn prompt_command(&mut self, command: PromptCommand) -> Result<Option<Answer>> {
+    /// The commands the prompt carries out itself, or after asking its questions.
+    async fn prompt_command(&mut self, command: PromptCommand) -> Result<Prompted> {
         let outcome = match command {
             PromptCommand::Help(None) => {
                 let vocabulary = self.session.vocabulary().await;
@@ -452,20 +517,20 @@ impl Runner<'_> {
                 let vocabulary = self.session.vocabulary().await;
                 Outcome::Message(help::topic(&topic, &vocabulary)?)
             }
-            PromptCommand::Context => self.session.context(self.format).await?,
+            PromptCommand::Context => self.session.context(self.screen.format).await?,
             PromptCommand::Format(setting) => {
                 if let Some(format) = setting {
-                    self.format = format;
+                    self.screen.format = format;
                 }
-                Outcome::Message(format!("Format: {}", self.format.name()))
+                Outcome::Message(format!("Format: {}", self.screen.format.name()))
             }
             PromptCommand::Timing(setting) => {
-                self.timing = setting.unwrap_or(!self.timing);
-                let state = if self.timing { "on" } else { "off" };
+                self.screen.timing = setting.unwrap_or(!self.screen.timing);
+                let state = if self.screen.timing { "on" } else { "off" };
                 Outcome::Message(format!("Timing is {state}"))
             }
             PromptCommand::History => history_rows(self.input),
-            PromptCommand::Output(target) => self.redirect(target)?,
+            PromptCommand::Output(target) => self.screen.redirect(target)?,
             PromptCommand::EchoSql(setting) => {
                 let on = setting.unwrap_or(!echo::is_on());
                 if on {
@@ -481,313 +546,44 @@ impl Runner<'_> {
                 line,
                 command,
             } => self.watch(every, &line, &command).await?,
-            PromptCommand::Exit => return Ok(None),
+            PromptCommand::Exit => return Ok(Prompted::Exit),
             PromptCommand::AskForPost => {
                 let (body, author) = self.ask_for_post()?;
-                self.session
-                    .write(&WriteCommand::AddPost {
-                        body,
-                        author,
-                        with: Vec::new(),
-                    })
-                    .await?
+                return Ok(Prompted::Data(DataCommand::Write(WriteCommand::AddPost {
+                    body,
+                    author,
+                    with: Vec::new(),
+                })));
             }
             PromptCommand::SetPassword(user) => {
                 // Refused before the password is asked for.
                 self.session.refuse_on_standby("a write").await?;
                 let password = questions::new_password(self.input)?;
-                self.session
-                    .write(&WriteCommand::SetPassword { user, password })
-                    .await?
+                return Ok(Prompted::Data(DataCommand::Write(
+                    WriteCommand::SetPassword { user, password },
+                )));
             }
             PromptCommand::CheckPassword(user) => {
                 let password = questions::password(self.input)?;
-                let check = ReadCommand::CheckPassword { user, password };
-                return self.session.read(&check).await.map(Some);
+                return Ok(Prompted::Data(DataCommand::Read(
+                    ReadCommand::CheckPassword { user, password },
+                )));
             }
         };
-        Ok(Some(Answer::Done(outcome)))
-    }
-
-    /// `migrate ...` at the prompt: carried out by the session (as on the command line),
-    /// reported as one block.
-    async fn migrate(&mut self, action: MigrateAction) -> Result<Outcome> {
-        let mut report = Report::default();
-        let command = MigrateCommand::Anywhere(action);
-        let migrated = self
-            .session
-            .migrate(&command, person!(self), &mut report)
-            .await?;
-        Ok(match migrated {
-            Migrated::Cancelled => Outcome::Message("Cancelled: nothing was changed".to_string()),
-            Migrated::Done => Outcome::Report {
-                text: report.text(),
-                passed: report.passed,
-            },
-        })
-    }
-
-    /// Renders an answer (streaming a listing page by page) and the time it took; returns whether
-    /// the command passed.
-    async fn show(&mut self, answer: Answer, started: Instant) -> Result<bool> {
-        let renderer = Renderer {
-            to_file: self.file.is_some(),
-            format: self.format,
-            terminal: self.terminal && self.file.is_none(),
-            width: self
-                .terminal
-                .then(terminal_size::terminal_size)
-                .flatten()
-                .map(|(w, _)| w.0),
-        };
-        if !renderer.format.for_people() {
-            // Messages go to stderr in machine formats: everything before them goes out first.
-            self.out.flush()?;
-        }
-        let interactive =
-            self.input.is_interactive() && self.terminal && self.file.is_none() && !self.watching;
-        let mut paged = interactive.then(Output::paged);
-        // Results to the file `output` named; messages for people stay on the screen.
-        let mut stderr = std::io::stderr();
-        let (out, notes): (&mut Output, &mut dyn Write) = match self.file.as_mut() {
-            Some(file) => (file, &mut self.out),
-            None => (paged.as_mut().unwrap_or(&mut self.out), &mut stderr),
-        };
-        // `echo sql`: the statements before what they produced; beside the results for people,
-        // on stderr (or the screen, with `output`) otherwise.
-        let echo_beside = renderer.format.for_people() && !renderer.to_file;
-        let echo = |out: &mut Output, notes: &mut dyn Write| -> std::io::Result<()> {
-            let text: String = echo::take()
-                .iter()
-                .map(|s| format!("SQL: {}\n", echo::shown(s)))
-                .collect();
-            match echo_beside {
-                true => out.write_all(text.as_bytes()),
-                false => notes.write_all(text.as_bytes()),
-            }
-        };
-        echo(out, notes)?;
-        let passed = match answer {
-            Answer::Listing(listing) => {
-                interrupt::take();
-                let mut pages = self.session.pages(*listing);
-                renderer
-                    .stream(
-                        &mut pages,
-                        out,
-                        |out| {
-                            if out.is_closed() {
-                                Some(Halt::Quietly)
-                            } else if interrupt::take() {
-                                Some(Halt::Interrupted)
-                            } else {
-                                None
-                            }
-                        },
-                        |out| echo(out, notes),
-                    )
-                    .await?;
-                true
-            }
-            Answer::Done(outcome) => {
-                renderer.render(&outcome, out, notes)?;
-                outcome.passed()
-            }
-        };
-        if self.timing {
-            let time = format!("Time: {:.3} ms\n", started.elapsed().as_secs_f64() * 1000.0);
-            if renderer.to_file {
-                notes.write_all(time.as_bytes())?;
-            } else if self.format.for_people() {
-                out.write_all(time.as_bytes())?;
-            } else {
-                out.flush()?;
-                eprint!("{time}");
-            }
-        }
-        if let Some(paged) = paged {
-            paged.finish()?;
-        }
-        Ok(passed)
-    }
-
-    /// `add post ... by AUTHOR` in a single-transaction script: resolved now, inserted with its batch.
-    async fn queue_post(
-        &mut self,
-        body: &str,
-        author: &UserRef,
-        echo: Option<String>,
-        timestamp: NaiveDateTime,
-    ) -> std::result::Result<Step, Failure> {
-        let (author_id, name) = match self.batch.author(author) {
-            Some(known) => known,
-            None => match self.session.find_user(author).await {
-                Ok(user) => {
-                    self.batch
-                        .remember(author.clone(), user.id, user.username.clone());
-                    (user.id, user.username)
-                }
-                Err(error) => {
-                    // Everything before this line is written first, then this line fails.
-                    let line = self.input.line_number();
-                    self.flush_batch().await?;
-                    if let Some(echo) = &echo {
-                        self.write(echo.as_bytes())?;
-                    }
-                    return Err(Failure { line, error });
-                }
-            },
-        };
-        let full = self.batch.push(PendingPost {
-            line: self.input.line_number(),
-            echo,
-            body: body.to_string(),
-            timestamp,
-            author_id,
-            author: name,
-        });
-        if full {
-            self.flush_batch_reading_ahead().await?;
-        }
-        Ok(Step::Continue)
-    }
-
-    /// A full batch: while the database inserts it (on its own thread: sqlx's SQLite worker, or
-    /// the server), the script's next lines are read and, as long as each is an `add post` by an
-    /// author already resolved, queued for the next batch (all but its last line, which the main
-    /// loop adds and which sends it). The first other line is held, to run after this batch's
-    /// lines are printed. A pipe is never waited on (only whole lines it already sent are taken),
-    /// so every answer still comes as soon as it can.
-    async fn flush_batch_reading_ahead(&mut self) -> std::result::Result<(), Failure> {
-        let posts = self.batch.take();
-        let Runner {
-            session,
-            input,
-            batch,
-            held,
-            options,
-            progress,
-            ..
-        } = self;
-        let inserted = {
-            let mut insert = std::pin::pin!(session.insert_posts(&posts));
-            let mut inserted = None;
-            while held.is_none() && batch.pending.len() + 1 < BATCH_ROWS && input.can_read_ahead() {
-                if inserted.is_none() {
-                    // Polled once per line, so the insert moves on (SAVEPOINT, INSERT, RELEASE)
-                    // while the lines are read.
-                    inserted = insert.as_mut().now_or_never();
-                }
-                let line = match input.read("") {
-                    Ok(Read::Line(line)) => line,
-                    other => {
-                        *held = Some(other);
-                        break;
-                    }
-                };
-                match queueable(&line, input.line_number(), options, batch) {
-                    Some(post) => {
-                        progress.line();
-                        batch.push(post);
-                    }
-                    None => *held = Some(Ok(Read::Line(line))),
-                }
-            }
-            match inserted {
-                Some(done) => done,
-                None => insert.await,
-            }
-        };
-        self.print_batch(posts, inserted).await
-    }
-
-    /// Inserts the queued posts and prints their lines. If the database refuses the batch, its
-    /// lines are replayed one at a time, so the failure names the line that caused it.
-    async fn flush_batch(&mut self) -> std::result::Result<(), Failure> {
-        let posts = self.batch.take();
-        if posts.is_empty() {
-            return Ok(());
-        }
-        let inserted = self.session.insert_posts(&posts).await;
-        self.print_batch(posts, inserted).await
-    }
-
-    /// A batch's lines, once the database answered: "Added post N by NAME" for each, or, if it
-    /// refused the batch, each line again on its own until the one it refuses.
-    async fn print_batch(
-        &mut self,
-        posts: Vec<PendingPost>,
-        inserted: Result<Vec<i32>>,
-    ) -> std::result::Result<(), Failure> {
-        let printed = self.print_or_replay(posts, inserted).await;
-        if printed.is_err() {
-            // Nothing after the line that stops the script runs: nor the lines read ahead.
-            self.batch.take();
-            self.held = None;
-        }
-        printed
-    }
-
-    async fn print_or_replay(
-        &mut self,
-        posts: Vec<PendingPost>,
-        inserted: Result<Vec<i32>>,
-    ) -> std::result::Result<(), Failure> {
-        match inserted {
-            Ok(ids) => {
-                let mut text = String::new();
-                for (post, id) in posts.iter().zip(ids) {
-                    if let Some(echo) = &post.echo {
-                        text.push_str(echo);
-                    }
-                    text.push_str(&format!("Added post {id} by {}\n", post.author));
-                }
-                self.write(text.as_bytes())
-            }
-            // The transaction itself is gone: line by line would run outside it.
-            Err(error) if error.ends_transaction() => Err(Failure {
-                line: posts.first().map_or(0, |p| p.line),
-                error,
-            }),
-            Err(_) => {
-                for post in posts {
-                    if let Some(echo) = &post.echo {
-                        self.write(echo.as_bytes())?;
-                    }
-                    match self.session.write(&post.command()).await {
-                        Ok(Outcome::Message(text)) => self.write(format!("{text}\n").as_bytes())?,
-                        Ok(_) => {}
-                        Err(error) => {
-                            let failure = Failure {
-                                line: post.line,
-                                error,
-                            };
-                            // The script goes on past a failing line (`--continue-on-error`):
-                            // so does the batch, with the lines after it.
-                            if self.stops_at_a_failure() || failure.error.ends_transaction() {
-                                return Err(failure);
-                            }
-                            self.failures += 1;
-                            self.report(failure, true);
-                        }
-                    }
-                }
-                Ok(())
-            }
-        }
+        Ok(Prompted::Done(outcome))
     }
 
     /// `add post` alone: the body, then the author, each on its own line (typed, or the script's next).
     fn ask_for_post(&mut self) -> Result<(String, UserRef)> {
         let Runner {
             input,
-            out,
+            screen,
             options,
             ..
         } = self;
         let mut echo = |line: &str| -> Result<()> {
             if options.echo {
-                writeln!(out, "> {}", line.trim())?;
+                writeln!(screen.out, "> {}", line.trim())?;
             }
             Ok(())
         };
@@ -813,39 +609,68 @@ impl Person for AtThePrompt<'_> {
     }
 }
 
+/// A script's next lines, handed to the session while it inserts a full batch: as long as each
+/// is an `add post` by an author already resolved, it joins the next batch; the first other line
+/// is held, to run after this batch's lines are printed. A pipe is never waited on (only whole
+/// lines it already sent are taken), so every answer still comes as soon as it can.
+struct ReadingAhead<'r> {
+    input: &'r mut dyn Input,
+    options: &'r RunOptions,
+    queued: &'r mut VecDeque<QueuedLine>,
+    held: &'r mut Option<Result<Read>>,
+    progress: &'r mut Progress,
+}
+
+impl ReadAhead for ReadingAhead<'_> {
+    fn next_post(
+        &mut self,
+        resolved: &dyn Fn(&UserRef) -> Option<Author>,
+    ) -> Option<(String, Author)> {
+        if self.held.is_some() || !self.input.can_read_ahead() {
+            return None;
+        }
+        let line = match self.input.read("") {
+            Ok(Read::Line(line)) => line,
+            other => {
+                *self.held = Some(other);
+                return None;
+            }
+        };
+        let post = match command::parse(&line) {
+            Ok(Some(Command::Data(DataCommand::Write(WriteCommand::AddPost {
+                body,
+                author,
+                with,
+            }))))
+                if with.is_empty() =>
+            {
+                resolved(&author).map(|author| (body, author))
+            }
+            _ => None,
+        };
+        match post {
+            Some(post) => {
+                self.progress.line();
+                self.queued.push_back(QueuedLine {
+                    line: self.input.line_number(),
+                    echo: echo_of(&line, self.options),
+                });
+                Some(post)
+            }
+            None => {
+                *self.held = Some(Ok(Read::Line(line)));
+                None
+            }
+        }
+    }
+}
+
 fn history_rows(input: &dyn Input) -> Outcome {
     let mut rows = Rows::new(&["#", "command"]);
     for (i, line) in input.history().into_iter().enumerate() {
         rows.push(vec![(i as i64 + 1).into(), line.into()]);
     }
     Outcome::Rows(rows)
-}
-
-/// Script line `number` as a post for the batch being read ahead, if it can join it without
-/// running anything first: an `add post` whose author is already resolved.
-fn queueable(
-    line: &str,
-    number: usize,
-    options: &RunOptions,
-    batch: &PostBatch,
-) -> Option<PendingPost> {
-    let Ok(Some(Command::Write(WriteCommand::AddPost { body, author, with }))) =
-        command::parse(line)
-    else {
-        return None;
-    };
-    if !with.is_empty() {
-        return None;
-    }
-    let (author_id, author) = batch.author(&author)?;
-    Some(PendingPost {
-        line: number,
-        echo: echo_of(line, options),
-        body,
-        timestamp: now_utc(),
-        author_id,
-        author,
-    })
 }
 
 /// `> line`, printed before a line's answer under `--echo`.

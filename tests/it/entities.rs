@@ -3,7 +3,7 @@
 
 use crate::util::{TestDir, open, rows};
 use chrono::{NaiveDateTime, Utc};
-use microblog_shell::db::sqlite::flask_sqlite::FlaskCompat;
+use microblog_shell::db::sql::conn::Conn;
 use microblog_shell::entities::{Post, User, post, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, ModelTrait};
 
@@ -13,7 +13,7 @@ async fn a_user_has_posts_and_a_post_has_its_author_with_a_utc_timestamp() {
     let url = dir.sqlite_url("app.db");
     dir.run_on(&url, &["migrate", "up"]).ok();
     let conn = open(&url).await;
-    let db = FlaskCompat(&conn);
+    let db = Conn::connection(&conn).data();
 
     let john = user::ActiveModel {
         username: Set("john".into()),

@@ -479,10 +479,12 @@ async fn settle() {
 /// statement itself. A read is sent again, a listing starts again, a write begins again.
 #[tokio::test]
 async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing_and_write() {
-    use microblog_shell::command::{Command, parse};
+    use microblog_shell::command::{Command, DataCommand, parse};
+    use microblog_shell::db::asking::NoOne;
     use microblog_shell::db::connection::config::{DatabaseTarget, Source};
     use microblog_shell::db::connection::connect::{Settings, connect};
-    use microblog_shell::db::session::{Answer, Session};
+    use microblog_shell::db::execute::Answer;
+    use microblog_shell::db::session::Session;
     use microblog_shell::render::{Outcome, PageSource};
 
     let command = |line: &str| parse(line).unwrap().unwrap();
@@ -493,17 +495,21 @@ async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing
         let target = DatabaseTarget::parse(&db.url, Source::Flag).unwrap();
         let connection = connect(&target, Settings::default()).await.unwrap();
         let mut session = Session::new(target, connection);
-        let Command::Write(add) = command("add user john john@example.com") else {
-            panic!("a write")
+        let add = command("add user john john@example.com");
+        let Command::Data(add) = add else {
+            panic!("a data command")
         };
-        session.write(&add).await.unwrap();
+        assert!(matches!(
+            session.execute(add, &mut NoOne).await,
+            Ok(Answer::Done(_))
+        ));
 
         settle().await;
         kill_shell_sessions(&db).await;
-        let Command::Read(count) = command("count users") else {
+        let Command::Data(count @ DataCommand::Read(_)) = command("count users") else {
             panic!("a read")
         };
-        match session.read(&count).await {
+        match session.execute(count, &mut NoOne).await {
             Ok(Answer::Done(Outcome::Count { count, .. })) => assert_eq!(count, 1, "{backend:?}"),
             Ok(_) => panic!("{backend:?}: a count"),
             Err(e) => panic!("{backend:?}: count after the kill: {e}"),
@@ -511,13 +517,12 @@ async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing
 
         settle().await;
         kill_shell_sessions(&db).await;
-        let Command::Read(list) = command("users") else {
+        let Command::Data(list @ DataCommand::Read(_)) = command("users") else {
             panic!("a read")
         };
-        let Ok(Answer::Listing(listing)) = session.read(&list).await else {
+        let Ok(Answer::Listing(mut pages)) = session.execute(list, &mut NoOne).await else {
             panic!("{backend:?}: a listing")
         };
-        let mut pages = session.pages(*listing);
         let page = pages.next_page().await;
         match page {
             Ok(Some(rows)) => assert_eq!(rows.len(), 1, "{backend:?}"),
@@ -528,10 +533,10 @@ async fn a_server_session_ended_while_idle_is_replaced_for_the_next_read_listing
 
         settle().await;
         kill_shell_sessions(&db).await;
-        let Command::Write(add) = command("add user susan susan@example.com") else {
-            panic!("a write")
+        let Command::Data(add) = command("add user susan susan@example.com") else {
+            panic!("a data command")
         };
-        if let Err(e) = session.write(&add).await {
+        if let Err(e) = session.execute(add, &mut NoOne).await {
             panic!("{backend:?}: write after the kill: {e}");
         }
     }

@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use microblog_shell::command::query::{
     Comparison, Field, FieldType, Operator, PostColumn, PostField, UserColumn, UserField,
 };
-use microblog_shell::command::{EntityKind, Vocabulary};
+use microblog_shell::command::{DataCommand, EntityKind, Vocabulary};
 use proptest::prelude::*;
 
 use crate::util::backends::{Backend, TestDb};
@@ -513,8 +513,8 @@ const KNOWN: [&str; 18] = [
 fn known_hard_cases_give_the_rows_the_language_promises_on_every_backend() {
     for query in KNOWN {
         let parsed = microblog_shell::command::parse(query).unwrap().unwrap();
-        let microblog_shell::command::Command::Read(microblog_shell::command::ReadCommand::List(
-            list,
+        let microblog_shell::command::Command::Data(DataCommand::Read(
+            microblog_shell::command::ReadCommand::List(list),
         )) = parsed
         else {
             panic!("{query} is not a listing");

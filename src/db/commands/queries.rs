@@ -411,8 +411,12 @@ pub async fn add_post<C: ConnectionTrait>(
         true => model.insert(db).await?.id,
         false => insert_with(db, model, POST_TABLE, with).await?,
     };
-    let added = Outcome::Message(format!("Added post {id} by {}", author.username));
-    Ok((id, added))
+    Ok((id, post_added(id, &author.username)))
+}
+
+/// What `add post` says, whether it went in alone or with a script's batch (`bulk`).
+pub fn post_added(id: i32, author: &str) -> Outcome {
+    Outcome::Message(format!("Added post {id} by {author}"))
 }
 
 pub async fn delete_user<C: ConnectionTrait>(

@@ -198,7 +198,7 @@ async fn connect_node(
     // No ping before each command (sqlx's default): on SQLite it cost about a sixth of a small
     // query's time, on the servers one round trip of three. A server session that ended while
     // the shell sat idle is found by the next statement instead, and reads are then sent again
-    // on a new connection (`reconnect`).
+    // on a new connection (`sql::conn`).
     options.test_before_acquire(false);
     // With several hosts the session pings an idle connection itself (`Session::ready`), so
     // that a node that stopped is left at once instead of being dialled again until the timeout.

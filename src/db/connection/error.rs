@@ -18,7 +18,7 @@ impl From<DbErr> for Error {
 }
 
 /// Whether a connection in hand turned out to be gone (not: none could be had, which trying again
-/// would only wait for a second time): what `reconnect` sends a read again for.
+/// would only wait for a second time): what `sql::conn` sends a read again for.
 pub fn lost_in_use(err: &DbErr) -> bool {
     !matches!(err, DbErr::ConnectionAcquire(_)) && is_connection_lost(err)
 }

@@ -1,10 +1,8 @@
 //! Reaching the database: which one (`config`: URL precedence, SQLAlchemy's SQLite forms, several
-//! hosts), opening it (`connect`), what its failures mean (`error`), reads sent again when the
-//! server ended an idle session (`reconnect`), and what the server is (`replica`: a standby, a
-//! Galera node not synced).
+//! hosts), opening it (`connect`), what its failures mean (`error`), and what the server is
+//! (`replica`: a standby, a Galera node not synced).
 
 pub mod config;
 pub mod connect;
 pub mod error;
-pub(super) mod reconnect;
 pub mod replica;

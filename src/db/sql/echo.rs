@@ -1,6 +1,6 @@
 //! The statements the shell sends, kept while someone wants to see them: `echo sql on` prints each
 //! with its bound values (SQLAlchemy's `echo=True`), `explain` asks the database for their plans.
-//! Every statement of the data commands passes through `FlaskCompat`, which records it here. The
+//! Every statement of the data commands passes through `Conn::data`, which records it here. The
 //! shell runs on one thread, so a thread-local list is the whole mechanism.
 
 use std::cell::RefCell;

@@ -1,6 +1,6 @@
 //! Where a lookup's models (and a count's number) come from: any SeaORM connection, or (on SQLite, outside a transaction)
 //! the session's direct reader first, which answers without opening sqlx's connection at all (see
-//! `session::ReaderFirst`). Lookups such as `queries::find_user` are written once against
+//! `route::Route`). Lookups such as `queries::find_user` are written once against
 //! [`Fetch`], so both ways follow the same rules.
 
 use sea_orm::sea_query::SelectStatement;

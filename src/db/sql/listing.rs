@@ -22,6 +22,7 @@ use crate::command::query::{
 use crate::command::vocabulary::{ColumnKind, LiveColumn, LiveTable, Vocabulary};
 use crate::command::{EntityKind, Query as ListQuery, TableQuery, UserRef};
 use crate::db::commands::queries::{POST_COLUMNS, USER_COLUMNS, find_user};
+use crate::db::sql::conn::Conn;
 use crate::db::sql::fetch::Fetch;
 use crate::db::sql::filter::{
     AuthorAccess, Sql, follow_columns, follow_count, named_authors, ordered_text, post_count,
@@ -189,12 +190,8 @@ pub async fn case_twin_of<F: Fetch>(db: &F, name: &str) -> Result<Option<i32>> {
 impl Listing {
     /// Resolves the users the query names first, so an unknown one is an error before anything
     /// prints.
-    pub async fn new<C: ConnectionTrait>(
-        db: &C,
-        query: &ListQuery,
-        vocabulary: &Vocabulary,
-    ) -> Result<Self> {
-        let backend = db.get_database_backend();
+    pub async fn new<F: Fetch>(db: &F, query: &ListQuery, vocabulary: &Vocabulary) -> Result<Self> {
+        let backend = db.backend();
         let follows = vocabulary.follows();
         let (mut filter, unchecked_author) = match &query.of {
             Some(UserRef::Username(name))
@@ -297,12 +294,12 @@ impl Listing {
 
     /// `rows of TABLE ...`: by the primary key unless ordered (by every column where the table
     /// has none), so the pages continue exactly where the last one ended.
-    pub async fn of_table<C: ConnectionTrait>(
-        db: &C,
+    pub async fn of_table<F: Fetch>(
+        db: &F,
         query: &TableQuery,
         vocabulary: &Vocabulary,
     ) -> Result<Self> {
-        let backend = db.get_database_backend();
+        let backend = db.backend();
         let table = &query.table;
         let filter = table_selection(db, query, vocabulary).await?;
         let no_users = HashMap::new();
@@ -503,9 +500,9 @@ impl Listing {
 
     /// The next page of rows, or `None` when the list is complete. `source` says how rows are
     /// read; `db` still does the look-ups.
-    pub async fn next_page<C: ConnectionTrait>(
+    pub async fn next_page<F: Fetch>(
         &mut self,
-        db: &C,
+        db: &F,
         mut source: Source<'_, '_>,
     ) -> Result<Option<Vec<Vec<Cell>>>> {
         if self.done {
@@ -524,7 +521,7 @@ impl Listing {
             true => Some(self.offset.unwrap_or(0) + self.read).filter(|n| *n > 0),
             false => self.offset.take(),
         };
-        let mut page = self.read_page(db, &mut source, size, offset).await?;
+        let mut page = self.read_page(&mut source, size, offset).await?;
         // No rows for `posts of NAME`: no such user (the error), one with no posts, or a name that
         // differs only in case (then the page again, by that user's id).
         if let Some((author, filter)) = self.unchecked_author.take()
@@ -542,7 +539,7 @@ impl Listing {
             if let Source::Server(stream) = &mut source {
                 stream.restart();
             }
-            page = self.read_page(db, &mut source, size, offset).await?;
+            page = self.read_page(&mut source, size, offset).await?;
         }
         let fetched = page.rows.len() as u64;
         self.read += fetched;
@@ -559,9 +556,8 @@ impl Listing {
     /// One page's cells, and the keys of its last row when the page is full (a shorter page ends
     /// the list) or was cut at `PAGE_BYTES` (the next page goes on from there). Each driver row is
     /// dropped once it is cells: a page is never held twice over.
-    async fn read_page<C: ConnectionTrait>(
+    async fn read_page(
         &self,
-        db: &C,
         source: &mut Source<'_, '_>,
         size: u64,
         offset: Option<u64>,
@@ -604,7 +600,7 @@ impl Listing {
                 }
             }
             // The servers enforce column lengths, so a page of rows is bounded there.
-            Source::Driver => {
+            Source::Driver(db) => {
                 for row in db.query_all_raw(self.statement(Some(size), offset)).await? {
                     if !take(&row)? {
                         break;
@@ -858,7 +854,7 @@ pub async fn table_selection<F: Fetch>(
 /// Where a page's rows come from.
 pub enum Source<'s, 'a> {
     /// Through SeaORM, a page per statement: inside a transaction, an in-memory SQLite database.
-    Driver,
+    Driver(Conn<'s>),
     /// SQLite's reader on this thread, a page per statement (`sqlite_direct`).
     Sqlite(&'s sqlite_direct::Reader),
     /// PostgreSQL and MySQL/MariaDB: the whole listing as one statement (`server_stream`).

@@ -35,7 +35,7 @@ pub struct ServerStream<'a> {
     server: Server,
     rows: Option<BoxStream<'a, Result<ServerRow>>>,
     /// The statement, until its first row: sent once more if the connection turns out to be gone
-    /// before any row came (see `reconnect`).
+    /// before any row came (see `sql::conn`).
     unanswered: Option<Statement>,
 }
 

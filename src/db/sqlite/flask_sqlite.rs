@@ -2,22 +2,18 @@
 //!
 //! SQLite has no date type: SQLAlchemy stores a naive UTC `DateTime` as the text
 //! `YYYY-MM-DD HH:MM:SS.ffffff`, always six fraction digits. sqlx would write `%F %T%.f` (0, 3, 6 or 9
-//! digits), which sorts and compares wrongly beside the Flask app's rows. This wrapper sits between
-//! SeaORM and the connection and rewrites every date-time parameter of every statement (inserts,
-//! updates and `WHERE timestamp < ?` alike) into SQLAlchemy's text. On other backends it passes
-//! statements through untouched: they have a real timestamp type.
+//! digits), which sorts and compares wrongly beside the Flask app's rows. Every data command's
+//! statement passes through [`adapted`] (by `sql::conn::Conn::data`, or the direct SQLite reads),
+//! which rewrites every date-time parameter (inserts, updates and `WHERE timestamp < ?` alike) into
+//! SQLAlchemy's text. On other backends statements pass untouched: they have a real timestamp type.
 
-use sea_orm::entity::prelude::async_trait;
 use sea_orm::sea_query::{Value, Values};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use sea_orm::{DbBackend, Statement};
 
 use crate::render::timestamp::sqlalchemy_text;
 
-/// A connection (or transaction) that stores timestamps as the Flask app does.
-pub struct FlaskCompat<'a, C>(pub &'a C);
-
 /// A statement as it is sent: on SQLite its date-time parameters as SQLAlchemy's text. Every data
-/// command's statement passes here (through `FlaskCompat`, or the direct SQLite reads): kept for
+/// command's statement passes here (through `Conn::data`, or the direct SQLite reads): kept for
 /// `echo sql` and `explain`.
 pub fn adapted(mut stmt: Statement) -> Statement {
     if stmt.db_backend == DbBackend::Sqlite
@@ -32,33 +28,6 @@ pub fn adapted(mut stmt: Statement) -> Statement {
 fn to_flask_text(value: &mut Value) {
     if let Value::ChronoDateTime(Some(dt)) = value {
         *value = Value::String(Some(sqlalchemy_text(dt)));
-    }
-}
-
-#[async_trait::async_trait]
-impl<C: ConnectionTrait> ConnectionTrait for FlaskCompat<'_, C> {
-    fn get_database_backend(&self) -> DbBackend {
-        self.0.get_database_backend()
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.0.execute_raw(adapted(stmt)).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.0.execute_unprepared(sql).await
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.0.query_one_raw(adapted(stmt)).await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.0.query_all_raw(adapted(stmt)).await
-    }
-
-    fn support_returning(&self) -> bool {
-        self.0.support_returning()
     }
 }
 

@@ -7,7 +7,7 @@
 //! gets the same busy timeout (`--lock-wait`) and the same REGEXP function as sqlx's connection,
 //! and keeps its prepared statements from one command to the next. On a file that exists it is
 //! opened first, at start-up: the migration check, `get user` and `count` are read through it, and
-//! sqlx's connection waits for the first command that needs it (see `repl::startup`).
+//! sqlx's connection waits for the first command that needs it (see `db::open`).
 //!
 //! Values are read as sqlx reads them (`RowRead`), so both ways give the same cells.
 

@@ -1,7 +1,8 @@
-//! What happens between the command line and the first command: the database is opened, a
-//! brand-new embedded database is migrated (with a notice), any other database with pending
-//! migrations gets a warning naming the fix (for a database that Flask-Migrate made, that fix is
-//! `migrate stamp`). A new SQLite file is said with its absolute path.
+//! Opening the database for a shell, between the command line and the first command: which
+//! drivers open it, and what is read at start-up. A brand-new embedded database is migrated (with
+//! a notice), any other database with pending migrations gets a warning naming the fix (for a
+//! database that Flask-Migrate made, that fix is `migrate stamp`). A new SQLite file is said with
+//! its absolute path.
 //!
 //! An SQLite file that exists is opened through the session's read-only reader alone: the
 //! migration check, the catalog (what the database has beyond the entities) and a single read
@@ -10,13 +11,13 @@
 
 use std::io::Write;
 
+use super::asking::NoOne;
+use super::connection::config::{DatabaseTarget, Source};
+use super::connection::connect::{self, CreateFile, Settings};
+use super::connection::error::is_locked;
+use super::session::Session;
+use super::sqlite::sqlite_direct::Reader;
 use crate::command::{MigrateAction, MigrateCommand};
-use crate::db::asking::NoOne;
-use crate::db::connection::config::{DatabaseTarget, Source};
-use crate::db::connection::connect::{self, CreateFile, Settings};
-use crate::db::connection::error::is_locked;
-use crate::db::session::Session;
-use crate::db::sqlite::sqlite_direct::Reader;
 use crate::error::Result;
 use crate::migrate::{self, Registry, Report};
 
