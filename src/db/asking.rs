@@ -36,7 +36,7 @@ impl Session {
     /// Whether `write` may go ahead: with a person there, a change of more than one row says how
     /// many and asks first (`--yes` does not ask), as does `delete user ... cascade` with more
     /// than one post.
-    pub async fn agreed_to_write(
+    pub(super) async fn agreed_to_write(
         &mut self,
         write: &WriteCommand,
         person: &mut dyn Person,
@@ -68,7 +68,7 @@ impl Session {
 
     /// Whether `sql` may run: one that deletes or changes every row, or drops or empties a
     /// table, is said and asked first of a person there (`sql --yes ...` does not ask).
-    pub fn agreed_to_sql(&self, sql: &SqlCommand, person: &mut dyn Person) -> Result<bool> {
+    pub(super) fn agreed_to_sql(&self, sql: &SqlCommand, person: &mut dyn Person) -> Result<bool> {
         match sql_words::destructive(&sql.statement) {
             Some(what) if !sql.confirmed && person.is_there() => {
                 person.agrees(&format!("{what}. Run it?"))

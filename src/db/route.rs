@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::render::{Cell, PageSource};
 
 /// Where a command's reads go.
-pub enum Route<'s> {
+pub(super) enum Route<'s> {
     /// Through sqlx: the open transaction (or a command's savepoint in it), or the connection.
     Sqlx(Conn<'s>),
     /// An SQLite file outside a transaction: the reader first, sqlx's connection for rows it
@@ -35,7 +35,7 @@ pub enum Route<'s> {
 impl<'s> Route<'s> {
     /// sqlx's side of the route, for what only sqlx reads (`get post`, `describe`, ...): on an
     /// SQLite file, its connection, opened now if it is not yet.
-    pub async fn conn(&self) -> Result<Conn<'s>> {
+    pub(super) async fn conn(&self) -> Result<Conn<'s>> {
         match self {
             Route::Sqlx(conn) => Ok(*conn),
             Route::Reader { session, .. } => {

@@ -140,7 +140,11 @@ impl Session {
 
     /// A session on an SQLite file that `reader` has already read: sqlx's connection is opened
     /// with `settings` when a command first needs it.
-    pub fn reading_through(target: DatabaseTarget, reader: Reader, settings: Settings) -> Self {
+    pub(super) fn reading_through(
+        target: DatabaseTarget,
+        reader: Reader,
+        settings: Settings,
+    ) -> Self {
         Session {
             db: OnceCell::new(),
             // The reader has read the file: no probe when sqlx opens it, and it is not made
@@ -236,7 +240,7 @@ impl Session {
     /// Reads the live catalog again: what the commands know beyond the entities. Through the
     /// SQLite reader when there is one and no transaction is open (start-up needs no sqlx),
     /// else where commands run. A database with nothing readable yet has nothing beyond them.
-    pub async fn load_vocabulary(&mut self) -> Result<()> {
+    pub(super) async fn load_vocabulary(&mut self) -> Result<()> {
         let tables = match (&self.transaction, self.reader.get().and_then(Tried::open)) {
             (None, Some(reader)) => {
                 self.schema_seen = reader.schema_version().ok().map(|v| (v, Instant::now()));
@@ -392,7 +396,10 @@ impl Session {
     }
 
     /// `begin`, `commit`, `rollback` typed by the user.
-    pub async fn transaction_command(&mut self, command: TransactionCommand) -> Result<Outcome> {
+    pub(super) async fn transaction_command(
+        &mut self,
+        command: TransactionCommand,
+    ) -> Result<Outcome> {
         match self.locked {
             Some(Lock::Script) => {
                 return Err(Error::new(
@@ -437,7 +444,7 @@ impl Session {
     }
 
     /// The connection for migrations, which manage their own transactions.
-    pub async fn outside_transaction(&self) -> Result<&DatabaseConnection> {
+    pub(super) async fn outside_transaction(&self) -> Result<&DatabaseConnection> {
         if self.sandboxed() {
             return Err(Error::new(
                 "migrations do not run in a sandbox (some databases commit schema changes at \
@@ -561,7 +568,11 @@ impl Session {
     /// (PostgreSQL's CREATE DATABASE, VACUUM) refuse to run inside a transaction block.
     /// `sql ...` as typed: asked first of a person there if it destroys rows, run, and the
     /// vocabulary read again if it may have changed the schema.
-    pub async fn run_sql(&mut self, sql: &SqlCommand, person: &mut dyn Person) -> Result<Outcome> {
+    pub(super) async fn run_sql(
+        &mut self,
+        sql: &SqlCommand,
+        person: &mut dyn Person,
+    ) -> Result<Outcome> {
         if !self.agreed_to_sql(sql, person)? {
             return Ok(Outcome::Message(
                 "Cancelled: nothing was changed".to_string(),
@@ -931,7 +942,7 @@ enum Committed<T> {
 
 /// A row a write made, by which a commit whose answer was lost is told to have happened or not.
 #[derive(Debug, Clone)]
-pub enum MadeRow {
+pub(super) enum MadeRow {
     /// Its id and username.
     User(i32, String),
     Post(i32),
