@@ -1,8 +1,10 @@
 //! The microblog's data model as SeaORM 2.x entities: a user has many posts, a post belongs to its
-//! author. This is the one declaration of the shell's own schema: the migrations' expected schema
-//! (`migrate check`), `context` and `help` read tables and columns from here, for the entities the
-//! command language names ([`EntityKind`]). What a later chapter adds (columns, tables) is read
-//! from the live catalog instead (`command::vocabulary`), and shown after these.
+//! author. This is the one declaration of the shell's own schema: the migrations (`generate
+//! --autogenerate`) and their expected schema (`migrate check`) are read from here. The command
+//! language names some columns itself, for the meaning they have (an id, a username, a password's
+//! hash, a post's author: [`named_columns`]); every other column, one an entity declares beyond
+//! those or one only the database has (a later chapter's), is data read from the live catalog
+//! (`command::vocabulary`), shown after them and usable in `where`, `order by`, `set` and `with`.
 
 pub mod post;
 pub mod user;
@@ -30,19 +32,29 @@ pub fn columns(kind: EntityKind) -> Vec<String> {
     }
 }
 
+/// The columns the command language names itself (`UserColumn`, `PostColumn`), in its order.
+/// Each is one the entity declares (a test holds them to it); the entity's others are data.
+pub fn named_columns(kind: EntityKind) -> Vec<String> {
+    use crate::command::query::{PostColumn, UserColumn};
+    match kind {
+        EntityKind::User => UserColumn::ALL.iter().map(|c| c.name().into()).collect(),
+        EntityKind::Post => PostColumn::ALL.iter().map(|c| c.name().into()).collect(),
+    }
+}
+
 /// Every entity with its table and columns, for `help` and `context`.
 pub fn descriptions() -> Vec<EntityDescription> {
     descriptions_in(&Vocabulary::default())
 }
 
-/// The same, with the columns the live database adds after the declared ones.
+/// The same, with the columns the live database has after the named ones.
 pub fn descriptions_in(vocabulary: &Vocabulary) -> Vec<EntityDescription> {
     EntityKind::ALL
         .into_iter()
         .map(|kind| EntityDescription {
             kind,
             table: table_name(kind).to_string(),
-            columns: columns(kind)
+            columns: named_columns(kind)
                 .into_iter()
                 .chain(vocabulary.extras(kind).iter().map(|c| c.name.clone()))
                 .collect(),
@@ -66,5 +78,13 @@ mod tests {
             ["id", "body", "timestamp", "user_id"]
         );
         assert_eq!(descriptions().len(), EntityKind::ALL.len());
+    }
+
+    #[test]
+    fn every_named_column_is_declared_by_its_entity_in_the_same_order() {
+        for kind in EntityKind::ALL {
+            let (named, declared) = (named_columns(kind), columns(kind));
+            assert_eq!(named, declared[..named.len()], "{kind:?}");
+        }
     }
 }

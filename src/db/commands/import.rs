@@ -47,9 +47,10 @@ fn shown_only(entity: EntityKind) -> &'static [&'static str] {
     }
 }
 
-/// The columns the shell imports of its own: the entity's (`user_id` of posts too).
+/// The columns the shell imports of its own: those it names (`user_id` of posts too); the
+/// others are the database's, imported as data.
 fn declared(entity: EntityKind) -> Vec<String> {
-    crate::entities::columns(entity)
+    crate::entities::named_columns(entity)
         .into_iter()
         .filter(|c| !(entity == EntityKind::User && c == "password_hash"))
         .collect()

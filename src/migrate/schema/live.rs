@@ -315,8 +315,9 @@ pub async fn read<C: ConnectionTrait>(db: &C) -> Result<Schema> {
     Ok(schema)
 }
 
-/// What the shell's commands know of the database beyond the entities: the columns of `user` and
-/// `post` that the entities do not declare, and every other table (views included).
+/// What the shell's commands know of the database beyond what they name: the columns of `user`
+/// and `post` other than the named ones (`entities::named_columns`; an entity may declare more,
+/// which are data like a later chapter's), and every other table (views included).
 pub fn vocabulary(tables: Vec<LiveTable>) -> Vocabulary {
     let mut user = Vec::new();
     let mut post = Vec::new();
@@ -327,11 +328,11 @@ pub fn vocabulary(tables: Vec<LiveTable>) -> Vocabulary {
             .find(|e| entities::table_name(*e) == table.name && !table.view);
         match entity {
             Some(entity) => {
-                let declared = entities::columns(entity);
+                let named = entities::named_columns(entity);
                 let extras = table
                     .columns
                     .iter()
-                    .filter(|c| !declared.contains(&c.name))
+                    .filter(|c| !named.contains(&c.name))
                     .map(|c| LiveColumn::clone(c));
                 match entity {
                     EntityKind::User => user.extend(extras),
@@ -344,10 +345,11 @@ pub fn vocabulary(tables: Vec<LiveTable>) -> Vocabulary {
     Vocabulary::new(user, post, others)
 }
 
-/// The entities' tables with their declared columns, in the entities' order.
+/// The entities' tables with the columns the command language names, in the entities' order: a
+/// database with exactly these has nothing beyond them to read from its catalog.
 pub fn declared_tables() -> Vec<(&'static str, Vec<String>)> {
     EntityKind::ALL
         .into_iter()
-        .map(|e| (entities::table_name(e), entities::columns(e)))
+        .map(|e| (entities::table_name(e), entities::named_columns(e)))
         .collect()
 }
