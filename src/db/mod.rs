@@ -29,3 +29,10 @@ pub mod route;
 pub mod session;
 pub mod sql;
 pub mod sqlite;
+
+// The session's face, what the prompt loop uses: the session, what passes through its one door,
+// and what it asks of the caller.
+pub use asking::{NoOne, Person};
+pub use execute::Answer;
+pub use queued::{Author, ReadAhead};
+pub use session::{Lock, Session};

@@ -21,11 +21,8 @@ use crate::command::{
     self, Command, DataCommand, Existing, Format, PromptCommand, ReadCommand, UserRef,
     WriteCommand, help,
 };
-use crate::db::asking::{NoOne, Person};
-use crate::db::execute::Answer;
-use crate::db::queued::{Author, ReadAhead};
-use crate::db::session::{Lock, Session};
 use crate::db::sql::echo;
+use crate::db::{Answer, Author, Lock, NoOne, Person, ReadAhead, Session};
 use crate::entities;
 use crate::error::{Error, Result, quoted};
 use crate::render::visible::visible;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::interrupt;
 use super::pager::Output;
 use crate::command::{Format, OutputFile};
-use crate::db::execute::Answer;
+use crate::db::Answer;
 use crate::db::sql::echo;
 use crate::error::{Error, Result, quoted};
 use crate::render::{Halt, Outcome, Renderer};

@@ -180,7 +180,14 @@ fn a_node_killed_mid_script_is_left_for_the_next_and_nothing_reported_is_lost_or
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(killed_at.is_some() && restarted, "{reported_a:?}");
+    assert!(
+        killed_at.is_some() && restarted,
+        "{reported_a:?} {reported_b:?}; the idle shell was asked {:?} after the kill and said \
+         {idle_said:?}",
+        asked_idle
+            .zip(killed_at)
+            .map(|(asked, (_, killed))| asked - killed)
+    );
     on_a.finish();
     on_b.finish();
 

@@ -39,7 +39,7 @@ fn copy_workspace(dir: &TestDir) -> PathBuf {
     for file in ["Cargo.toml", "Cargo.lock", ".gitattributes"] {
         std::fs::copy(Path::new(ROOT).join(file), ws.join(file)).unwrap();
     }
-    for sub in ["src", "migration"] {
+    for sub in ["src", "migration", "examples"] {
         copy_dir(&Path::new(ROOT).join(sub), &ws.join(sub));
     }
     ws
