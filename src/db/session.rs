@@ -102,6 +102,12 @@ impl<T> Tried<T> {
 /// How long a connection to one of several nodes may sit idle before a command checks it first.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 
+/// How long that check waits for the node's answer. A node that is up answers in milliseconds;
+/// one that is gone is not answered for by the pool until it has tried to dial it again for the
+/// whole connect timeout (the connection it had was given back after the last command, and is
+/// found dead then), which kept the person waiting three seconds more before the next node.
+const IDLE_CHECK_ANSWER: Duration = Duration::from_secs(1);
+
 /// How often, at most, an SQLite file's schema version is compared (a statement of its own):
 /// a script of 100,000 lines must not pay for it on every line.
 const SCHEMA_CHECK_EVERY: Duration = Duration::from_millis(250);
@@ -722,12 +728,21 @@ impl Session {
         let lost = match self.db.get() {
             None => "no connection".to_string(),
             Some(_) if self.last_used.elapsed() < IDLE_CHECK => return,
-            Some(db) => match db.ping().await {
-                Ok(()) => {
+            Some(db) => match tokio::time::timeout(IDLE_CHECK_ANSWER, db.ping()).await {
+                Ok(Ok(())) => {
                     self.last_used = Instant::now();
                     return;
                 }
-                Err(error) => Error::from(error).to_string(),
+                Ok(Err(error)) => Error::from(error).to_string(),
+                Err(_) => format!(
+                    "no answer in {} second{}",
+                    IDLE_CHECK_ANSWER.as_secs(),
+                    if IDLE_CHECK_ANSWER.as_secs() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                ),
             },
         };
         self.fail_over(Some(&lost)).await;
