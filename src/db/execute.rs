@@ -197,7 +197,7 @@ async fn count_of<F: Fetch>(
 }
 
 /// A read along `route`: lookups, counts and listings on the route itself (on SQLite, the
-/// reader), the rest through sqlx.
+/// reader), the rest (the catalog, password checks) through sqlx.
 async fn read(route: &Route<'_>, command: &ReadCommand, vocabulary: &Vocabulary) -> Result<Read> {
     let outcome = match command {
         ReadCommand::List(query) => {
@@ -215,12 +215,8 @@ async fn read(route: &Route<'_>, command: &ReadCommand, vocabulary: &Vocabulary)
                 None => return Err(Error::new("internal error: not a count")),
             }
         }
-        ReadCommand::GetPost(id) => {
-            queries::get_post(&route.conn().await?, *id, vocabulary).await?
-        }
-        ReadCommand::AuthorOf(id) => {
-            queries::author_of(&route.conn().await?, *id, vocabulary).await?
-        }
+        ReadCommand::GetPost(id) => queries::get_post(route, *id, vocabulary).await?,
+        ReadCommand::AuthorOf(id) => queries::author_of(route, *id, vocabulary).await?,
         ReadCommand::Tables => tables::tables(&route.conn().await?, vocabulary).await?,
         ReadCommand::Describe(entity) => describe::describe(&route.conn().await?, *entity).await?,
         ReadCommand::DescribeTable(table) => {

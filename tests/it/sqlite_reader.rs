@@ -137,7 +137,7 @@ fn a_listing_sees_every_write_before_it_at_once() {
 /// 32 bits, bytes that are not UTF-8) is read through sqlx instead. Either way the answer is the
 /// one sqlx gives inside a transaction, and `echo sql` shows each statement once.
 #[test]
-fn both_ways_of_looking_up_a_user_give_the_same_answers_for_any_data() {
+fn both_ways_of_looking_up_a_user_or_a_post_give_the_same_answers_for_any_data() {
     let dir = TestDir::new();
     dir.run(&["-c", "add user john john@example.com"]).ok();
     python_sqlite(
@@ -175,6 +175,31 @@ fn both_ways_of_looking_up_a_user_give_the_same_answers_for_any_data() {
         outside.contains("type the exact name or the id"),
         "{outside}"
     );
+    // Posts the same both ways: an author the user table lacks, one whose name is not text.
+    python_sqlite(
+        &dir,
+        "db.execute('PRAGMA foreign_keys = OFF')\n\
+         db.executemany('INSERT INTO post (id, body, timestamp, user_id) VALUES (?, ?, ?, ?)', [\
+         (1, 'by john', '2024-01-02 03:04:05.000000', 1), (2, 'orphan', '2024-01-02 03:04:05', 77), \
+         (3, 'by 123', '2024-01-02', 7)])",
+    );
+    for command in [
+        "get post 1",
+        "get post 2",
+        "get post 3",
+        "get post 4",
+        "author of post 1",
+        "author of post 2",
+        "author of post 3",
+        "author of post 4",
+    ] {
+        for format in ["table", "json"] {
+            let (outside, inside) = both_ways(&dir, format, command);
+            assert_eq!(outside, inside, "{command} as {format}");
+        }
+    }
+    let (outside, _) = both_ways(&dir, "csv", "author of post 2");
+    assert!(outside.contains("post 2 has no author"), "{outside}");
     // Declined by the reader and read again by sqlx: one statement to echo, not two.
     for id in ["7", "1"] {
         let run = dir.run(&["--echo-sql", "-c", &format!("get user {id}")]);
@@ -182,13 +207,14 @@ fn both_ways_of_looking_up_a_user_give_the_same_answers_for_any_data() {
     }
 }
 
-/// Single reads at start-up (`get user`, `count`) go through the reader alone: the file is open
-/// once, and sqlx's connection is opened by the first command that needs it (here a write), which
-/// then sees what was read and is read after it.
+/// Reads outside a transaction (`get user`, `count`, `get post`, `author of`, listings) go
+/// through the reader alone: the file is open once, and sqlx's connection is opened by the first
+/// command that needs it (here a write), which then sees what was read and is read after it.
 #[test]
 fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
     let dir = TestDir::new();
     dir.run(&["-c", "add user amy amy@example.com"]).ok();
+    dir.run(&["-c", "add post \"hello\" by amy"]).ok();
     let database = std::fs::canonicalize(dir.join("app.db")).unwrap();
     let mut shell = LiveShell::start(&dir, &["--format", "csv"]);
     let pid = shell.child.id();
@@ -211,8 +237,22 @@ fn a_lookup_opens_the_file_once_and_the_first_write_opens_the_writer() {
     assert_eq!(got[1], "1,amy,amy@example.com,false", "{got:?}");
     assert_eq!(opened(pid), [true], "after a lookup: the reader alone");
     shell.send("count posts of amy");
-    assert_eq!([shell.next_line(), shell.next_line()], ["count", "0"]);
+    assert_eq!([shell.next_line(), shell.next_line()], ["count", "1"]);
     assert_eq!(opened(pid), [true], "after a count: the reader alone");
+    shell.send("get post 1");
+    assert_eq!(shell.next_line(), "id,timestamp,author,body");
+    assert!(shell.next_line().ends_with(",amy,hello"));
+    shell.send("author of post 1");
+    let got = [shell.next_line(), shell.next_line()];
+    assert_eq!(got[1], "1,amy,amy@example.com,false", "{got:?}");
+    shell.send("posts of amy where body contains hell");
+    assert_eq!(shell.next_line(), "id,timestamp,author,body");
+    assert!(shell.next_line().ends_with(",amy,hello"));
+    assert_eq!(
+        opened(pid),
+        [true],
+        "after get post, author of and a listing: the reader alone"
+    );
     // A write's message goes to stderr: the lookup after it says when it is done.
     shell.send("add user bob bob@example.com\nget user bob");
     // Its message (stderr), the header and the row, in either order across the two streams.
