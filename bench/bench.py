@@ -220,6 +220,27 @@ def postgres_up():
                                                    capture_output=True).returncode == 0
 
 
+def postgres_export(url, posts):
+    """`--format csv -c posts` beside `psql --csv` with the same rows, and both peak memories."""
+    ours_rss, ref_rss = [], []
+
+    def ours_export():
+        t, rss, _ = run([SHELL, "--database-url", url, "--format", "csv", "-c", "posts"], rss=True)
+        ours_rss.append(rss)
+        return t
+
+    def ref_export():
+        t, rss, _ = run(["psql", "-X", url, "--csv", "-c", ALL_POSTS.format(user='"user"')], rss=True)
+        ref_rss.append(rss)
+        return t
+
+    ours = median_of(ours_export, 3)
+    ref = median_of(ref_export, 3)
+    report(f"PostgreSQL: csv export of {posts:,} posts", ours, ref, "s", "<= 1.3x")
+    rows.append(("PostgreSQL: peak RSS of that export", f"{max(ours_rss) / 1024:.1f} MB",
+                 f"{max(ref_rss) / 1024:.1f} MB", f"{max(ours_rss) / max(ref_rss):.2f}x", "< 20 MB"))
+
+
 def postgres_cases(work):
     """At 1,000,000 posts on PostgreSQL: a script of 500 small queries beside `psql -f`, and the
     CSV export beside `psql --csv`, with both programs' peak memory."""
@@ -246,23 +267,7 @@ def postgres_cases(work):
         ref = median_of(lambda: run(["psql", "-X", "-q", url, "-f", sql])[0] * 1000)
         report("PostgreSQL: script of 500 x posts of u7 limit 20, 1,000,000 posts", ours, ref, "ms", "<= 1.0x")
 
-        ours_rss, ref_rss = [], []
-
-        def ours_export():
-            t, rss, _ = run([SHELL, "--database-url", url, "--format", "csv", "-c", "posts"], rss=True)
-            ours_rss.append(rss)
-            return t
-
-        def ref_export():
-            t, rss, _ = run(["psql", "-X", url, "--csv", "-c", ALL_POSTS.format(user='"user"')], rss=True)
-            ref_rss.append(rss)
-            return t
-
-        ours = median_of(ours_export, 3)
-        ref = median_of(ref_export, 3)
-        report("PostgreSQL: csv export of 1,000,000 posts", ours, ref, "s", "<= 1.3x")
-        rows.append(("PostgreSQL: peak RSS of that export", f"{max(ours_rss) / 1024:.1f} MB",
-                     f"{max(ref_rss) / 1024:.1f} MB", f"{max(ours_rss) / max(ref_rss):.2f}x", "< 20 MB"))
+        postgres_export(url, 1_000_000)
     finally:
         subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
 
@@ -362,23 +367,7 @@ def postgres_scale(work):
             report(f"PostgreSQL: {case}, {SCALE:,} posts (per query)", ours_10m, ref_10m, "ms", "near psql")
             rows.append((f"  the same at 10M against 1M posts (ours)", f"{ours_10m:.3f} ms", f"{ours_1m:.3f} ms",
                          f"{ours_10m / ours_1m:.2f}x", "<= 1.2x"))
-        ours_rss, ref_rss = [], []
-
-        def ours_export():
-            t, rss, _ = run([SHELL, "--database-url", url, "--format", "csv", "-c", "posts"], rss=True)
-            ours_rss.append(rss)
-            return t
-
-        def ref_export():
-            t, rss, _ = run(["psql", "-X", url, "--csv", "-c", ALL_POSTS.format(user='"user"')], rss=True)
-            ref_rss.append(rss)
-            return t
-
-        ours = median_of(ours_export, 3)
-        ref = median_of(ref_export, 3)
-        report(f"PostgreSQL: csv export of {SCALE:,} posts", ours, ref, "s", "<= 1.3x")
-        rows.append(("PostgreSQL: peak RSS of that export", f"{max(ours_rss) / 1024:.1f} MB",
-                     f"{max(ref_rss) / 1024:.1f} MB", f"{max(ours_rss) / max(ref_rss):.2f}x", "< 20 MB"))
+        postgres_export(url, SCALE)
     finally:
         subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
 
