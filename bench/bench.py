@@ -284,6 +284,30 @@ AT_SCALE = [
 SCALE = 10_000_000
 
 
+def sqlite_export(db, posts):
+    """`--format csv -c posts` beside `sqlite3 -csv` with the same rows; our peak memory."""
+    export = []
+
+    def ours_export():
+        t, rss, _ = run([SHELL, "--database-url", f"sqlite:///{db}", "--format", "csv", "-c", "posts"], rss=True)
+        export.append(rss)
+        return t
+
+    ours = median_of(ours_export, 3)
+    ref = median_of(lambda: run(sqlite3(db, ALL_POSTS.format(user="user"), "-csv"))[0], 3)
+    report(f"csv export of {posts:,} posts", ours, ref, "s", "<= 1.3x")
+    return max(export)
+
+
+def report_flat(prefix, million, ten, target):
+    """Each AT_SCALE case at 10M beside the reference, and beside our own figure at 1M."""
+    for case, _, _ in AT_SCALE:
+        (ours_1m, _), (ours_10m, ref_10m) = million[case], ten[case]
+        report(f"{prefix}{case}, {SCALE:,} posts (per query)", ours_10m, ref_10m, "ms", target)
+        rows.append(("  the same at 10M against 1M posts (ours)", f"{ours_10m:.3f} ms", f"{ours_1m:.3f} ms",
+                     f"{ours_10m / ours_1m:.2f}x", "<= 1.2x"))
+
+
 def scale_cases(work, big):
     """10,000,000 posts, made by the benchmark itself (a recursive CTE on SQLite, generate_series on
     PostgreSQL): per query at 1M and at 10M in the same run (flat: within 1.2x), and the CSV export
@@ -307,22 +331,9 @@ def scale_cases(work, big):
                1 + i % 1000 FROM n;
         ANALYZE;"""))
     ten = sqlite_at(huge)
-    for case, _, _ in AT_SCALE:
-        (ours_1m, _), (ours_10m, ref_10m) = million[case], ten[case]
-        report(f"{case}, {SCALE:,} posts (per query)", ours_10m, ref_10m, "ms", "near sqlite3")
-        rows.append((f"  the same at 10M against 1M posts (ours)", f"{ours_10m:.3f} ms", f"{ours_1m:.3f} ms",
-                     f"{ours_10m / ours_1m:.2f}x", "<= 1.2x"))
-    export = []
-
-    def ours_export():
-        t, rss, _ = run([SHELL, "--database-url", f"sqlite:///{huge}", "--format", "csv", "-c", "posts"], rss=True)
-        export.append(rss)
-        return t
-
-    ours = median_of(ours_export, 3)
-    ref = median_of(lambda: run(sqlite3(huge, ALL_POSTS.format(user="user"), "-csv"))[0], 3)
-    report(f"csv export of {SCALE:,} posts", ours, ref, "s", "<= 1.3x")
-    rows.append((f"peak RSS, csv export of {SCALE:,} posts", f"{max(export) / 1024:.1f} MB", "-", "-", "< 20 MB"))
+    report_flat("", million, ten, "near sqlite3")
+    peak = sqlite_export(huge, SCALE)
+    rows.append((f"peak RSS, csv export of {SCALE:,} posts", f"{peak / 1024:.1f} MB", "-", "-", "< 20 MB"))
     os.remove(huge)
     if postgres_up():
         postgres_scale(work)
@@ -362,11 +373,7 @@ def postgres_scale(work):
         print(f"  making {SCALE:,} posts on PostgreSQL", file=sys.stderr)
         add_posts(1_000_000, SCALE - 1)
         ten = pg_at()
-        for case, _, _ in AT_SCALE:
-            (ours_1m, _), (ours_10m, ref_10m) = million[case], ten[case]
-            report(f"PostgreSQL: {case}, {SCALE:,} posts (per query)", ours_10m, ref_10m, "ms", "near psql")
-            rows.append((f"  the same at 10M against 1M posts (ours)", f"{ours_10m:.3f} ms", f"{ours_1m:.3f} ms",
-                         f"{ours_10m / ours_1m:.2f}x", "<= 1.2x"))
+        report_flat("PostgreSQL: ", million, ten, "near psql")
         postgres_export(url, SCALE)
     finally:
         subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
@@ -615,16 +622,7 @@ def main():
     median_of(ours_filtered, 1)
     rows.append(("peak RSS, csv of 1M posts where ... order by body", f"{max(filtered) / 1024:.1f} MB", "-", "-", "flat (< 64 MB)"))
 
-    export = []
-
-    def ours_export():
-        t, rss, _ = run([SHELL, "--database-url", f"sqlite:///{big}", "--format", "csv", "-c", "posts"], rss=True)
-        export.append(rss)
-        return t
-
-    ours = median_of(ours_export, 3)
-    ref = median_of(lambda: run(sqlite3(big, ALL_POSTS.format(user="user"), "-csv"))[0], 3)
-    report("csv export of 1,000,000 posts", ours, ref, "s", "<= 1.3x")
+    export_peak = sqlite_export(big, 1_000_000)
 
     if postgres_up():
         postgres_cases(work)
@@ -636,7 +634,7 @@ def main():
         rows.append(("cold cargo build --release of a fresh clone", f"{minutes:.1f} min", "-", "-", "report"))
 
     # 4. Memory.
-    rows.append(("peak RSS, csv export of 1M posts", f"{max(export) / 1024:.1f} MB", "-", "-", "< 64 MB"))
+    rows.append(("peak RSS, csv export of 1M posts", f"{export_peak / 1024:.1f} MB", "-", "-", "< 64 MB"))
     idle = idle_rss(small)
     rows.append(("RSS, idle interactive shell", f"{idle / 1024:.1f} MB", "-", "-", "< 20 MB"))
 
