@@ -15,6 +15,7 @@ use super::route::{Pages, Route};
 use super::session::{MadeRow, Session};
 use super::sql::fetch::Fetch;
 use super::sql::listing::Listing;
+use super::sqlite::borrowed::Lender;
 use crate::command::clause::shown_name;
 use crate::command::{
     DataCommand, MigrateAction, MigrateCommand, ReadCommand, UserRef, Vocabulary, WriteCommand,
@@ -148,10 +149,19 @@ impl Session {
     /// A write, atomically (`Session::writing`); a user it adds is remembered as a script's
     /// author (`queued`).
     pub(super) async fn write(&mut self, command: &WriteCommand) -> Result<Outcome> {
+        if let WriteCommand::AddUser {
+            username,
+            email,
+            with,
+        } = command
+            && let Some(user) = self.add_user_here(username, email, with).await?
+        {
+            return Ok(queries::user_added(&user));
+        }
         let vocabulary = &self.vocabulary.clone();
         let (outcome, made) = self
             .writing(
-                async |db| write(db, command, vocabulary).await,
+                async |db, lender| write(db, lender, command, vocabulary).await,
                 |(_, made)| made.clone(),
             )
             .await?;
@@ -233,6 +243,7 @@ async fn read(route: &Route<'_>, command: &ReadCommand, vocabulary: &Vocabulary)
 /// whose answer was lost is told to have happened or not.
 async fn write<C: ConnectionTrait>(
     db: &C,
+    lender: Option<Lender<'_>>,
     command: &WriteCommand,
     vocabulary: &Vocabulary,
 ) -> Result<(Outcome, Option<MadeRow>)> {
@@ -278,7 +289,8 @@ async fn write<C: ConnectionTrait>(
             keep_going,
         } => {
             let format = import::format_of(path, *format)?;
-            import::import(db, *entity, path, format, *keep_going, vocabulary).await
+            let borrowed = lender.as_ref().and_then(Lender::borrowed);
+            import::import(db, borrowed, *entity, path, format, *keep_going, vocabulary).await
         }
         WriteCommand::SetPassword { user, password } => {
             if password.0.is_empty() {

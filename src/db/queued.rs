@@ -17,10 +17,15 @@ pub use super::commands::bulk::Author;
 use super::commands::bulk::{self, BATCH_ROWS, PendingPost};
 use super::commands::queries::{self, post_added};
 use super::execute::Answer;
-use super::session::{Lock, Session};
-use crate::command::{DataCommand, UserRef, WriteCommand};
+use super::route::Route;
+use super::session::{Lock, Session, transaction_gone};
+use super::sqlite::borrowed::{Done, Inserted, Inserter, record_posts};
+use super::sqlite::flask_sqlite::adapted;
+use crate::command::query::Assignment;
+use crate::command::{DataCommand, EntityKind, UserRef, WriteCommand};
 use crate::entities::post::now_utc;
-use crate::error::Result;
+use crate::entities::user;
+use crate::error::{Error, Result};
 use crate::render::Outcome;
 
 /// The posts waiting for their batch, and the authors resolved so far.
@@ -29,6 +34,8 @@ pub(super) struct Queue {
     pending: Vec<PendingPost>,
     /// Authors as typed (`john`, `7`).
     authors: HashMap<UserRef, Author>,
+    /// On SQLite, the thread that inserts a batch while the next is read (`sqlite::borrowed`).
+    inserter: Option<Inserter>,
 }
 
 /// Whoever runs the script: its next lines, read while a batch is inserted.
@@ -91,6 +98,50 @@ impl Session {
         })
     }
 
+    /// `add user` in a transaction on SQLite, without `with` and where the app fills no column
+    /// itself: the checks of `queries::add_user`, then the same INSERT, on the transaction's
+    /// connection borrowed on this thread, with no savepoint (its one INSERT is atomic by
+    /// itself). `None` where it takes the usual way: elsewhere, or when anything stood in the way
+    /// (nothing was written; the usual way meets it again and says it in its own words).
+    pub(super) async fn add_user_here(
+        &mut self,
+        username: &str,
+        email: &str,
+        with: &[Assignment],
+    ) -> Result<Option<user::Model>> {
+        let vocabulary = &self.vocabulary;
+        if !with.is_empty() || !queries::with_what_the_app_fills(with, vocabulary).is_empty() {
+            return Ok(None);
+        }
+        let Some(route) = self.borrowed_route() else {
+            return Ok(None);
+        };
+        let checked = queries::ensure_required_given(EntityKind::User, with, vocabulary).is_ok()
+            && queries::ensure_available(&route, Some(username), Some(email), None)
+                .await
+                .is_ok();
+        let Route::Borrowed { borrowed, .. } = &route else {
+            return Ok(None);
+        };
+        if !checked {
+            return Ok(None);
+        }
+        let insert = adapted(queries::new_user_insert(username, email));
+        let added = match borrowed.insert_returning::<user::Entity>(&insert) {
+            Inserted::Added((_, Some(user))) => Ok(Some(user)),
+            Inserted::Added((id, None)) => queries::find_user(&route, &UserRef::Id(id as i32))
+                .await
+                .map(Some),
+            Inserted::Refused => Ok(None),
+            Inserted::TransactionEnded(error) => Err(transaction_gone(error, None)),
+        };
+        if let Ok(Some(user)) = &added {
+            let name = user.username.clone();
+            self.remember_author(UserRef::Username(name.clone()), user.id, name);
+        }
+        self.settle(added).await
+    }
+
     /// A user, looked up where commands run now (for the queue's authors).
     async fn find_user(&mut self, user: &UserRef) -> Result<crate::entities::user::Model> {
         let result = match self.conn().await {
@@ -101,10 +152,10 @@ impl Session {
     }
 
     /// Inserts the queued posts and gives each line's outcome in order. If the database refuses
-    /// the batch, its lines run again one at a time, up to the first that fails when `keep_going`
-    /// is false (or whose failure ends the transaction): the lines after it are not run, nor the
-    /// lines read ahead. A batch refused with the transaction itself is the error. With `ahead`,
-    /// the next lines are read and queued while the batch goes in.
+    /// a post, its line runs again alone (for the message it gets by itself), and the lines after
+    /// it run only when `keep_going` is true and its failure did not end the transaction. A
+    /// batch refused with the transaction itself is the error. With `ahead`, the next lines are
+    /// read and queued while the batch goes in.
     pub async fn insert_queued(
         &mut self,
         ahead: Option<&mut dyn ReadAhead>,
@@ -114,16 +165,9 @@ impl Session {
         if posts.is_empty() {
             return Ok(Vec::new());
         }
-        let inserted = self.insert_batch(&posts, ahead).await;
-        let lines = match inserted {
-            Ok(ids) => Ok(posts
-                .iter()
-                .zip(ids)
-                .map(|(post, id)| Ok(post_added(id, &post.author.name)))
-                .collect()),
-            // The transaction itself is gone: line by line would run outside it.
-            Err(error) if error.ends_transaction() => Err(error),
-            Err(_) => Ok(self.replay(posts, keep_going).await),
+        let lines = match self.borrowed().is_some() {
+            true => self.insert_here(posts, ahead, keep_going).await,
+            false => self.insert_through_sqlx(posts, ahead, keep_going).await,
         };
         let stops = match &lines {
             Ok(lines) => lines.iter().any(|line| {
@@ -136,6 +180,109 @@ impl Session {
             self.queue.pending.clear();
         }
         lines
+    }
+
+    /// On SQLite: the posts one single-row INSERT each, on the transaction's own connection
+    /// borrowed (`sqlite::borrowed`), on the session's inserting thread while this one reads
+    /// ahead. A post the database refuses wrote nothing: its line runs again alone, and the rest
+    /// go on after it.
+    async fn insert_here(
+        &mut self,
+        posts: Vec<PendingPost>,
+        mut ahead: Option<&mut dyn ReadAhead>,
+        keep_going: bool,
+    ) -> Result<Vec<Result<Outcome>>> {
+        self.still_in_the_scripts_transaction()?;
+        if self.queue.inserter.is_none() {
+            self.queue.inserter = Some(Inserter::start()?);
+        }
+        let mut lines = Vec::with_capacity(posts.len());
+        let mut rest = posts;
+        while !rest.is_empty() {
+            let (done, next) = {
+                let this = &*self;
+                let (Some(borrowed), Some(inserter)) = (this.borrowed(), &this.queue.inserter)
+                else {
+                    return Err(Error::transaction_lost(
+                        "the script's transaction has ended",
+                    ));
+                };
+                inserter.insert(borrowed, rest, || this.read_ahead(ahead.take(), || ()))
+            };
+            self.queue.pending.extend(next);
+            let Done { mut posts, rows } = done;
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(error) => return self.settle(Err(error)).await,
+            };
+            record_posts(&posts[..rows.len()]);
+            rest = posts.split_off(rows.len());
+            for (post, row) in posts.iter().zip(rows) {
+                match row {
+                    Inserted::Added(id) => lines.push(Ok(post_added(id as i32, &post.author.name))),
+                    Inserted::Refused => {
+                        let line = self.write(&post.command()).await;
+                        let stops = line
+                            .as_ref()
+                            .is_err_and(|e| !keep_going || e.ends_transaction());
+                        lines.push(line);
+                        if stops {
+                            return Ok(lines);
+                        }
+                    }
+                    Inserted::TransactionEnded(error) => {
+                        return self.settle(Err(transaction_gone(error, None))).await;
+                    }
+                }
+            }
+        }
+        Ok(lines)
+    }
+
+    /// On the servers (or SQLite without the handle): the batch in one multi-row INSERT, in a
+    /// savepoint; a batch the database refuses is replayed line by line.
+    async fn insert_through_sqlx(
+        &mut self,
+        posts: Vec<PendingPost>,
+        ahead: Option<&mut dyn ReadAhead>,
+        keep_going: bool,
+    ) -> Result<Vec<Result<Outcome>>> {
+        match self.insert_batch(&posts, ahead).await {
+            Ok(ids) => Ok(posts
+                .iter()
+                .zip(ids)
+                .map(|(post, id)| Ok(post_added(id, &post.author.name)))
+                .collect()),
+            // The transaction itself is gone: line by line would run outside it.
+            Err(error) if error.ends_transaction() => Err(error),
+            Err(_) => Ok(self.replay(posts, keep_going).await),
+        }
+    }
+
+    /// The next lines of `ahead` that join the next batch (all but its last line, which the
+    /// caller adds and which sends it), `between` called before each (to move an insert on).
+    fn read_ahead(
+        &self,
+        ahead: Option<&mut dyn ReadAhead>,
+        mut between: impl FnMut(),
+    ) -> Vec<PendingPost> {
+        let mut next = Vec::new();
+        let Some(ahead) = ahead else {
+            return next;
+        };
+        let resolved = |user: &UserRef| self.queue.authors.get(user).cloned();
+        while next.len() + 1 < BATCH_ROWS {
+            between();
+            let Some((body, author)) = ahead.next_post(&resolved) else {
+                break;
+            };
+            next.push(PendingPost {
+                body,
+                timestamp: now_utc(),
+                author,
+            });
+        }
+        next
     }
 
     /// A refused batch's lines, each alone, until one stops the script.
@@ -155,9 +302,8 @@ impl Session {
     }
 
     /// One batch in one statement, in a savepoint of the open transaction; the ids in order.
-    /// While it goes in, `ahead`'s lines fill the next batch (all but its last line, which the
-    /// caller adds and which sends it); the insert is polled once per line, so it moves on
-    /// (SAVEPOINT, INSERT, RELEASE) while they are read.
+    /// While it goes in, `ahead`'s lines fill the next batch; the insert is polled once per line,
+    /// so it moves on (SAVEPOINT, INSERT, RELEASE) while they are read.
     async fn insert_batch(
         &mut self,
         posts: &[PendingPost],
@@ -166,32 +312,21 @@ impl Session {
         self.still_in_the_scripts_transaction()?;
         self.ready().await;
         self.refuse_on_standby("a write").await?;
-        let mut next = Vec::new();
-        let inserted = {
+        let (inserted, next) = {
             let this = &*self;
             let mut insert =
                 std::pin::pin!(this.atomically(async |db| bulk::insert(db, posts).await));
             let mut inserted = None;
-            if let Some(ahead) = ahead {
-                let resolved = |user: &UserRef| this.queue.authors.get(user).cloned();
-                while next.len() + 1 < BATCH_ROWS {
-                    if inserted.is_none() {
-                        inserted = insert.as_mut().now_or_never();
-                    }
-                    let Some((body, author)) = ahead.next_post(&resolved) else {
-                        break;
-                    };
-                    next.push(PendingPost {
-                        body,
-                        timestamp: now_utc(),
-                        author,
-                    });
+            let next = this.read_ahead(ahead, || {
+                if inserted.is_none() {
+                    inserted = insert.as_mut().now_or_never();
                 }
-            }
-            match inserted {
+            });
+            let inserted = match inserted {
                 Some(done) => done,
                 None => insert.await,
-            }
+            };
+            (inserted, next)
         };
         self.queue.pending = next;
         self.settle(inserted).await

@@ -14,6 +14,7 @@ use super::sql::conn::Conn;
 use super::sql::fetch::{Fetch, cells_of, first_integer_of};
 use super::sql::listing::{Listing, Source};
 use super::sql::server_stream::ServerStream;
+use super::sqlite::borrowed::Borrowed;
 use super::sqlite::flask_sqlite;
 use super::sqlite::sqlite_direct::Reader;
 use crate::command::vocabulary::ColumnKind;
@@ -30,18 +31,40 @@ pub(super) enum Route<'s> {
         reader: &'s Reader,
         session: &'s Session,
     },
+    /// An SQLite file in a transaction: its connection, borrowed on this thread
+    /// (`sqlite::borrowed`), and sqlx on it (the transaction) for rows the reader declines.
+    Borrowed {
+        borrowed: &'s Borrowed,
+        sqlx: Conn<'s>,
+    },
 }
 
 impl<'s> Route<'s> {
     /// sqlx's side of the route, for what only sqlx reads (`get post`, `describe`, ...): on an
     /// SQLite file, its connection, opened now if it is not yet.
     pub(super) async fn conn(&self) -> Result<Conn<'s>> {
+        Ok(match self {
+            Route::Sqlx(conn) => *conn,
+            Route::Reader { .. } | Route::Borrowed { .. } => self.sqlx().await?.data(),
+        })
+    }
+
+    /// The reader on this thread, if the route has one.
+    fn reader(&self) -> Option<&Reader> {
         match self {
-            Route::Sqlx(conn) => Ok(*conn),
-            Route::Reader { session, .. } => {
-                Ok(Conn::connection(session.connection().await?).data())
-            }
+            Route::Sqlx(_) => None,
+            Route::Reader { reader, .. } => Some(reader),
+            Route::Borrowed { borrowed, .. } => Some(borrowed.reader()),
         }
+    }
+
+    /// sqlx beside the reader, for what it declines: statements already recorded and adapted.
+    async fn sqlx(&self) -> Result<Conn<'s>> {
+        Ok(match self {
+            Route::Sqlx(conn) => *conn,
+            Route::Reader { session, .. } => Conn::connection(session.connection().await?),
+            Route::Borrowed { sqlx, .. } => *sqlx,
+        })
     }
 }
 
@@ -58,6 +81,16 @@ impl Session {
                 session: self,
             },
             None => Route::Sqlx(Conn::connection(self.connection().await?).data()),
+        })
+    }
+
+    /// On an SQLite file in a transaction: the route through its connection, borrowed on this
+    /// thread (`sqlite::borrowed`).
+    pub(super) fn borrowed_route(&self) -> Option<Route<'_>> {
+        let open = self.open_transaction()?;
+        Some(Route::Borrowed {
+            borrowed: self.borrowed()?,
+            sqlx: Conn::transaction(open),
         })
     }
 
@@ -101,7 +134,7 @@ impl Fetch for Route<'_> {
     fn backend(&self) -> DbBackend {
         match self {
             Route::Sqlx(conn) => conn.backend(),
-            Route::Reader { .. } => DbBackend::Sqlite,
+            Route::Reader { .. } | Route::Borrowed { .. } => DbBackend::Sqlite,
         }
     }
 
@@ -110,7 +143,7 @@ impl Fetch for Route<'_> {
         E: EntityTrait,
         E::ActiveModel: TryIntoModel<E::Model>,
     {
-        let Route::Reader { reader, session } = self else {
+        let Some(reader) = self.reader() else {
             return self.conn().await?.all(select).await;
         };
         // Recorded once here (`echo sql`, `explain`), whichever way it is then read.
@@ -118,19 +151,19 @@ impl Fetch for Route<'_> {
         if let Some(models) = reader.models::<E>(&statement)? {
             return Ok(models);
         }
-        let db = &Conn::connection(session.connection().await?);
+        let db = &self.sqlx().await?;
         Ok(E::find().from_raw_sql(statement).all(db).await?)
     }
 
     async fn first_integer(&self, select: &SelectStatement) -> Result<Option<i64>> {
-        let Route::Reader { reader, session } = self else {
+        let Some(reader) = self.reader() else {
             return self.conn().await?.first_integer(select).await;
         };
         let statement = flask_sqlite::adapted(DbBackend::Sqlite.build(select));
         if let Some(first) = reader.first_integer(&statement)? {
             return Ok(first);
         }
-        first_integer_of(&Conn::connection(session.connection().await?), statement).await
+        first_integer_of(&self.sqlx().await?, statement).await
     }
 
     /// On the reader alone: its cells are sqlx's (`row::Stored`), for any value.
@@ -139,7 +172,7 @@ impl Fetch for Route<'_> {
         select: &SelectStatement,
         kinds: &[ColumnKind],
     ) -> Result<Option<Vec<Cell>>> {
-        let Route::Reader { reader, .. } = self else {
+        let Some(reader) = self.reader() else {
             return self.conn().await?.first_cells(select, kinds).await;
         };
         let statement = flask_sqlite::adapted(DbBackend::Sqlite.build(select));
@@ -169,6 +202,7 @@ impl PageSource for Pages<'_> {
         let source = match (&mut self.stream, &self.route) {
             (Some(stream), _) => Source::Server(stream),
             (None, Route::Reader { reader, .. }) => Source::Sqlite(reader),
+            (None, Route::Borrowed { borrowed, .. }) => Source::Sqlite(borrowed.reader()),
             (None, Route::Sqlx(conn)) => Source::Driver(*conn),
         };
         self.listing.next_page(&self.route, source).await

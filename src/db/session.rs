@@ -31,6 +31,7 @@ use crate::db::execute::Read;
 use crate::db::queued::Queue;
 use crate::db::sql::conn::Conn;
 use crate::db::sql::echo;
+use crate::db::sqlite::borrowed::{Borrowed, HandleSlot, Lender};
 use crate::db::sqlite::sqlite_direct::Reader;
 use crate::db::{commands::changes, commands::queries, commands::raw_sql, commands::tables};
 use crate::entities::{self, post};
@@ -44,9 +45,11 @@ pub struct Session {
     /// read through the reader, opened by the first command that needs it (a write, a
     /// transaction, a listing, `sql`...), so that a single read needs none.
     db: OnceCell<DatabaseConnection>,
+    /// On SQLite, the handle of that connection, set with it (see `sqlite::borrowed`).
+    handle: OnceCell<HandleSlot>,
     /// How to open it then.
     settings: Settings,
-    transaction: Option<DatabaseTransaction>,
+    transaction: Option<Open>,
     /// `--read-only`: shown in `context`; the database itself enforces it.
     pub read_only: bool,
     /// How long a command waits for another session's lock (`--lock-wait`): told when it gives up.
@@ -77,6 +80,33 @@ pub struct Session {
     last_used: Instant,
     /// A script's `add post` lines waiting to go in together (`queued`).
     pub(super) queue: Queue,
+}
+
+/// The open transaction, and on SQLite its connection borrowed on the shell's thread with the
+/// statements it prepared (`sqlite::borrowed`): declared first, so dropped first, before the
+/// connection can go back to the pool and be closed.
+struct Open {
+    borrowed: OnceCell<Option<Borrowed>>,
+    transaction: DatabaseTransaction,
+}
+
+impl Open {
+    fn new(transaction: DatabaseTransaction) -> Self {
+        Open {
+            borrowed: OnceCell::new(),
+            transaction,
+        }
+    }
+
+    /// The transaction, to end it: the borrowed connection's statements finalized first.
+    fn end(self) -> DatabaseTransaction {
+        let Open {
+            borrowed,
+            transaction,
+        } = self;
+        drop(borrowed);
+        transaction
+    }
 }
 
 /// A connection of the session's own beside sqlx's, once it was tried: open, or not to be had
@@ -134,6 +164,7 @@ impl Session {
     /// over and the one it is on (only when it passed one over).
     pub fn opened(opened: connect::Opened) -> Self {
         let mut session = Session::new(opened.target, opened.db);
+        session.handle = OnceCell::from(opened.handle);
         for passed in &opened.passed_over {
             session.notes.push(format!("note: passed over {passed}"));
         }
@@ -170,6 +201,7 @@ impl Session {
         Session {
             target,
             db: OnceCell::new(),
+            handle: OnceCell::new(),
             settings: Settings::default(),
             transaction: None,
             read_only: false,
@@ -308,8 +340,9 @@ impl Session {
             lock_wait: self.lock_wait,
             ..self.settings
         };
-        let db = connect::connect(&self.target, settings).await?;
-        Ok(self.db.get_or_init(|| db))
+        let opened = connect::open_node(&self.target, settings).await?;
+        self.handle.get_or_init(|| opened.handle);
+        Ok(self.db.get_or_init(|| opened.db))
     }
 
     /// The SQLite reader, opened on first use; `None` on the servers, for an in-memory database,
@@ -336,7 +369,7 @@ impl Session {
 
     /// The transaction the user (or the script, or the sandbox) has open.
     pub(super) fn open_transaction(&self) -> Option<&DatabaseTransaction> {
-        self.transaction.as_ref()
+        self.transaction.as_ref().map(|open| &open.transaction)
     }
 
     /// Who holds the open transaction, if the user may not end it.
@@ -356,13 +389,13 @@ impl Session {
             Lock::Sandbox => "--sandbox",
         })
         .await?;
-        self.transaction = Some(match lock {
+        self.transaction = Some(Open::new(match lock {
             // A script's transaction is there to write: it takes the write lock first (see
             // `atomically`).
             Lock::Script => self.begin_anew(write_lock_first()).await?,
             // A sandbox may only look around: no lock until it writes.
             Lock::Sandbox => self.begin_anew(TransactionOptions::default()).await?,
-        });
+        }));
         self.locked = Some(lock);
         Ok(())
     }
@@ -373,7 +406,7 @@ impl Session {
 
     /// Commits the open transaction; `false` when there is none.
     pub async fn commit(&mut self) -> Result<bool> {
-        match self.transaction.take() {
+        match self.transaction.take().map(Open::end) {
             Some(t) => {
                 // The transaction is over either way: a commit the server refused (a deadlock
                 // victim, a Galera certification conflict) kept nothing; one whose answer never
@@ -392,7 +425,7 @@ impl Session {
 
     /// Rolls the open transaction back; `false` when there is none.
     pub async fn rollback(&mut self) -> Result<bool> {
-        match self.transaction.take() {
+        match self.transaction.take().map(Open::end) {
             Some(t) => {
                 t.rollback().await?;
                 Ok(true)
@@ -430,7 +463,8 @@ impl Session {
                         "a transaction is already open: commit or rollback first",
                     ));
                 }
-                self.transaction = Some(self.begin_anew(TransactionOptions::default()).await?);
+                let begun = self.begin_anew(TransactionOptions::default()).await?;
+                self.transaction = Some(Open::new(begun));
                 "Transaction open: commit or rollback to end it"
             }
             TransactionCommand::Commit => match self.commit().await? {
@@ -465,6 +499,31 @@ impl Session {
         }
     }
 
+    /// On SQLite, the connection of the open transaction borrowed on this thread
+    /// (`sqlite::borrowed`), borrowed with the transaction's first use of it; `None` outside a
+    /// transaction, on the servers, or where the pool's handle was not recorded (then everything
+    /// goes through sqlx).
+    pub(super) fn borrowed(&self) -> Option<&Borrowed> {
+        self.lender(&self.transaction.as_ref()?.borrowed)?
+            .borrowed()
+    }
+
+    /// How `kept`, a transaction's, borrows its connection; `None` where there is none to borrow
+    /// (the servers, an SQLite pool that recorded no handle).
+    fn lender<'a>(&'a self, kept: &'a OnceCell<Option<Borrowed>>) -> Option<Lender<'a>> {
+        if self.target.backend != Backend::Sqlite {
+            return None;
+        }
+        let handle = self.handle.get()?;
+        // SAFETY: `kept` is the open transaction's (`Open`) or a command's own unit's
+        // (`atomically_unsure`): each holds the pool's only connection (so it is the one
+        // recorded) and drops what it kept before it ends. Nothing runs on it at the same time
+        // as sqlx: the session sends sqlx's statements one at a time and awaits each, and the
+        // borrowed connection's run between them (a batch on the inserting thread is waited for
+        // before the session goes on).
+        Some(unsafe { Lender::new(kept, handle) })
+    }
+
     /// With `--single-transaction`, once the database has ended the script's transaction nothing
     /// more may run: outside it, every statement would commit on its own.
     pub(super) fn still_in_the_scripts_transaction(&self) -> Result<()> {
@@ -482,7 +541,7 @@ impl Session {
     /// apart by the row `made` names, read again once the session has a connection.
     pub(super) async fn writing<T>(
         &mut self,
-        work: impl AsyncFnOnce(&Conn<'_>) -> Result<T>,
+        work: impl AsyncFnOnce(&Conn<'_>, Option<Lender<'_>>) -> Result<T>,
         made: impl FnOnce(&T) -> Option<MadeRow>,
     ) -> Result<T> {
         self.still_in_the_scripts_transaction()?;
@@ -657,7 +716,7 @@ impl Session {
         &self,
         work: impl AsyncFnOnce(&Conn<'_>) -> Result<T>,
     ) -> Result<T> {
-        match self.atomically_unsure(work).await? {
+        match self.atomically_unsure(async |db, _| work(db).await).await? {
             Committed::Yes(value) => Ok(value),
             Committed::Unsure(_, lost) => Err(unsure(&lost, None)),
         }
@@ -666,17 +725,27 @@ impl Session {
     /// `atomically`, with a commit whose answer never came handed back as such.
     async fn atomically_unsure<T>(
         &self,
-        work: impl AsyncFnOnce(&Conn<'_>) -> Result<T>,
+        work: impl AsyncFnOnce(&Conn<'_>, Option<Lender<'_>>) -> Result<T>,
     ) -> Result<Committed<T>> {
         let unit = match &self.transaction {
-            Some(open) => open.begin().await?,
+            Some(open) => open.transaction.begin().await?,
             // Only writes open a unit of their own: on SQLite they take the write lock at BEGIN,
             // where the busy timeout applies. A deferred transaction that has read and then
             // writes gets SQLITE_BUSY at once instead (SQLite will not wait there).
             None => self.begin_anew(write_lock_first()).await?,
         };
         let nested = self.transaction.is_some();
-        match work(&Conn::transaction(&unit).data()).await {
+        // On SQLite, the unit's connection as borrowed on this thread: the open transaction's,
+        // or kept here for this unit alone and dropped before it ends.
+        let own = OnceCell::new();
+        let kept = match &self.transaction {
+            Some(open) => &open.borrowed,
+            None => &own,
+        };
+        let lender = self.lender(kept);
+        let done = work(&Conn::transaction(&unit).data(), lender).await;
+        drop(own);
+        match done {
             Ok(value) => match unit.commit().await {
                 Ok(()) => Ok(Committed::Yes(value)),
                 Err(e) if nested => Err(transaction_gone(Error::from(e), None)),
@@ -756,6 +825,7 @@ impl Session {
         let lost = why.map_or_else(String::new, |why| format!(" ({why})"));
         // Dropped, not closed: closing would wait on a server that is not there.
         self.db = OnceCell::new();
+        self.handle = OnceCell::new();
         self.describer = OnceCell::new();
         let settings = Settings {
             read_only: self.read_only,
@@ -770,6 +840,7 @@ impl Session {
                 let now = opened.target.node_name(opened.target.node());
                 self.target = opened.target;
                 self.db = OnceCell::from(opened.db);
+                self.handle = OnceCell::from(opened.handle);
                 self.last_used = Instant::now();
                 let passed = match opened.passed_over.as_slice() {
                     [] => String::new(),
@@ -1009,7 +1080,7 @@ fn unsure(lost: &Error, row: Option<&MadeRow>) -> Error {
 }
 
 /// The error of a command after which the open transaction turned out to be gone.
-fn transaction_gone(error: Error, rollback: Option<Error>) -> Error {
+pub(super) fn transaction_gone(error: Error, rollback: Option<Error>) -> Error {
     let how = rollback.map_or_else(String::new, |r| format!(" ({r})"));
     Error::transaction_lost(format!(
         "{error}; the database ended the open transaction itself{how}: nothing in it was \

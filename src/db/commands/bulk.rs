@@ -39,7 +39,7 @@ impl PendingPost {
 }
 
 /// The rows of one multi-row INSERT.
-fn insert_statement(posts: &[PendingPost]) -> sea_orm::sea_query::InsertStatement {
+pub fn insert_statement(posts: &[PendingPost]) -> sea_orm::sea_query::InsertStatement {
     use sea_orm::sea_query::Query;
     let mut insert = Query::insert();
     insert.into_table(post::Entity).columns([

@@ -21,6 +21,7 @@ use crate::command::vocabulary::{ColumnKind, LiveColumn, Vocabulary};
 use crate::command::{EntityKind, ImportFormat, UserRef, validate};
 use crate::db::commands::queries::find_user;
 use crate::db::sql::filter::Sql;
+use crate::db::sqlite::borrowed::Borrowed;
 use crate::entities::post::now_utc;
 use crate::entities::{User, post, user};
 use crate::error::{Error, Result, quoted};
@@ -258,6 +259,7 @@ fn id_of(record: &Record) -> std::result::Result<Option<i32>, String> {
 /// Imports `path` into `entity`; `keep_going`: good rows in, bad ones listed.
 pub async fn import<C: ConnectionTrait>(
     db: &C,
+    borrowed: Option<&Borrowed>,
     entity: EntityKind,
     path: &str,
     format: ImportFormat,
@@ -271,8 +273,8 @@ pub async fn import<C: ConnectionTrait>(
     });
     let records: Box<dyn Iterator<Item = Result<Record>>> = Box::new(records);
     let (imported, refused) = match entity {
-        EntityKind::User => import_users(db, records, keep_going, extras).await?,
-        EntityKind::Post => import_posts(db, records, keep_going, extras).await?,
+        EntityKind::User => import_users(db, borrowed, records, keep_going, extras).await?,
+        EntityKind::Post => import_posts(db, borrowed, records, keep_going, extras).await?,
     };
     let mut text = format!(
         "Imported {} from {path}",
@@ -302,6 +304,7 @@ fn refused(why: String, keep_going: bool, list: &mut Vec<String>) -> Result<()> 
 
 async fn import_users<C: ConnectionTrait>(
     db: &C,
+    borrowed: Option<&Borrowed>,
     records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
     extras: &[Arc<LiveColumn>],
@@ -359,10 +362,10 @@ async fn import_users<C: ConnectionTrait>(
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
         if batch.len() == BATCH {
-            imported += insert_users(db, std::mem::take(&mut batch), extras).await?;
+            imported += insert_users(db, borrowed, std::mem::take(&mut batch), extras).await?;
         }
     }
-    imported += insert_users(db, batch, extras).await?;
+    imported += insert_users(db, borrowed, batch, extras).await?;
     if with_ids {
         follow_ids(db, "user").await?;
     }
@@ -375,6 +378,7 @@ type UserRow = ((Option<i32>, String, String), Vec<Option<Literal>>);
 /// One multi-row INSERT; ids are written when the rows have them.
 async fn insert_users<C: ConnectionTrait>(
     db: &C,
+    borrowed: Option<&Borrowed>,
     batch: Vec<UserRow>,
     extras: &[Arc<LiveColumn>],
 ) -> Result<usize> {
@@ -388,6 +392,7 @@ async fn insert_users<C: ConnectionTrait>(
     let (columns, rows) = with_extras(columns.to_vec(), rows, values, extras)?;
     insert_rows(
         db,
+        borrowed,
         user::Entity.into_iden(),
         user::Column::Id.into_iden(),
         columns,
@@ -425,6 +430,7 @@ fn with_extras(
 /// A multi-row INSERT of `columns` (and `id` first when any row has one).
 async fn insert_rows<C: ConnectionTrait>(
     db: &C,
+    borrowed: Option<&Borrowed>,
     table: DynIden,
     id: DynIden,
     columns: Vec<DynIden>,
@@ -434,12 +440,31 @@ async fn insert_rows<C: ConnectionTrait>(
         return Ok(0);
     }
     let with_ids = rows.iter().any(|(id, _)| id.is_some());
+    let rows: Vec<Vec<SimpleExpr>> = rows
+        .into_iter()
+        .map(|(id, values)| {
+            let ids = with_ids.then(|| Expr::val(id));
+            ids.into_iter().chain(values).collect()
+        })
+        .collect();
     let mut insert = Query::insert();
     insert.into_table(table);
     insert.columns(with_ids.then_some(id).into_iter().chain(columns));
-    for (id, values) in &rows {
-        let ids = with_ids.then(|| Expr::val(*id));
-        insert.values_panic(ids.into_iter().chain(values.iter().cloned()));
+    if let Some(borrowed) = borrowed {
+        // On SQLite, a prepared single-row INSERT per row on the shell's thread (see
+        // `sqlite::borrowed`); a row refused is sent again through sqlx, for its error as the
+        // multi-row INSERT would have had it.
+        let mut rest = &rows[..];
+        while let Some(refused) = borrowed.insert_rows(&insert, rest)? {
+            let mut alone = insert.clone();
+            alone.values_panic(rest[refused].iter().cloned());
+            db.execute(&alone).await?;
+            rest = &rest[refused + 1..];
+        }
+        return Ok(rows.len());
+    }
+    for row in &rows {
+        insert.values_panic(row.iter().cloned());
     }
     db.execute(&insert).await?;
     Ok(rows.len())
@@ -447,6 +472,7 @@ async fn insert_rows<C: ConnectionTrait>(
 
 async fn import_posts<C: ConnectionTrait>(
     db: &C,
+    borrowed: Option<&Borrowed>,
     records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
     extras: &[Arc<LiveColumn>],
@@ -504,10 +530,10 @@ async fn import_posts<C: ConnectionTrait>(
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
         if batch.len() == BATCH {
-            imported += insert_posts(db, std::mem::take(&mut batch), extras).await?;
+            imported += insert_posts(db, borrowed, std::mem::take(&mut batch), extras).await?;
         }
     }
-    imported += insert_posts(db, batch, extras).await?;
+    imported += insert_posts(db, borrowed, batch, extras).await?;
     if with_ids {
         follow_ids(db, "post").await?;
     }
@@ -523,6 +549,7 @@ type PostRow = (
 /// One multi-row INSERT; ids are written when the rows have them.
 async fn insert_posts<C: ConnectionTrait>(
     db: &C,
+    borrowed: Option<&Borrowed>,
     batch: Vec<PostRow>,
     extras: &[Arc<LiveColumn>],
 ) -> Result<usize> {
@@ -544,6 +571,7 @@ async fn insert_posts<C: ConnectionTrait>(
     let (columns, rows) = with_extras(columns.to_vec(), rows, values, extras)?;
     insert_rows(
         db,
+        borrowed,
         post::Entity.into_iden(),
         post::Column::Id.into_iden(),
         columns,

@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition,
     ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, Iterable, ModelTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, SqlErr,
+    QueryFilter, QueryOrder, QueryTrait, SqlErr, Statement,
 };
 
 use crate::command::clause::shown_name;
@@ -183,7 +183,7 @@ pub async fn author_of<F: Fetch>(db: &F, id: i32, vocabulary: &Vocabulary) -> Re
 
 /// Refuses, before anything is written, an insert that leaves out a column the database requires
 /// (NOT NULL, no default) and the entity does not declare: it names them and how to give them.
-fn ensure_required_given(
+pub fn ensure_required_given(
     entity: EntityKind,
     with: &[Assignment],
     vocabulary: &Vocabulary,
@@ -261,7 +261,7 @@ where
 
 /// `with` and the columns the app's model fills itself that `with` leaves out (see
 /// [`user::FILLED_BY_THE_APP`]): now, in UTC, as the model's Python-side default has it.
-fn with_what_the_app_fills(with: &[Assignment], vocabulary: &Vocabulary) -> Vec<Assignment> {
+pub fn with_what_the_app_fills(with: &[Assignment], vocabulary: &Vocabulary) -> Vec<Assignment> {
     let mut all = with.to_vec();
     for column in vocabulary.extras(EntityKind::User) {
         let filled = user::FILLED_BY_THE_APP.contains(&column.name.as_str())
@@ -287,11 +287,7 @@ pub async fn add_user<C: ConnectionTrait>(
     ensure_required_given(EntityKind::User, with, vocabulary)?;
     let with = &with_what_the_app_fills(with, vocabulary);
     ensure_available(db, Some(username), Some(email), None).await?;
-    let model = user::ActiveModel {
-        username: Set(username.to_string()),
-        email: Set(email.to_string()),
-        ..Default::default()
-    };
+    let model = new_user(username, email);
     if with.is_empty() {
         return model
             .insert(db)
@@ -304,6 +300,27 @@ pub async fn add_user<C: ConnectionTrait>(
     find_user(db, &UserRef::Id(id)).await
 }
 
+/// A user as `add user` makes one (what `with` adds aside).
+fn new_user(username: &str, email: &str) -> user::ActiveModel {
+    user::ActiveModel {
+        username: Set(username.to_string()),
+        email: Set(email.to_string()),
+        ..Default::default()
+    }
+}
+
+/// `add user`'s INSERT on SQLite, as `ActiveModel::insert` sends it there: every column
+/// returned. For the transaction's connection borrowed on the shell's thread (`db::queued`).
+pub fn new_user_insert(username: &str, email: &str) -> Statement {
+    let backend = DbBackend::Sqlite;
+    let mut insert = User::insert(new_user(username, email)).into_query();
+    insert.returning(
+        Query::returning()
+            .exprs(user::Column::iter().map(|c| c.select_as(c.into_returning_expr(backend)))),
+    );
+    backend.build(&insert)
+}
+
 /// What `add user` says.
 pub fn user_added(user: &user::Model) -> Outcome {
     Outcome::Message(format!("Added user {} (id {})", user.username, user.id))
@@ -312,14 +329,14 @@ pub fn user_added(user: &user::Model) -> Outcome {
 /// Checks that no user (other than `except`) has this username or email, regardless of case.
 /// Checked first for a clear message; the unique indexes still guard against a race. Case is
 /// compared as the Flask app's users would expect: `John` and `john` are the same name.
-pub async fn ensure_available<C: ConnectionTrait>(
-    db: &C,
+pub async fn ensure_available<F: Fetch>(
+    db: &F,
     username: Option<&str>,
     email: Option<&str>,
     except: Option<i32>,
 ) -> Result<()> {
     // One query for both columns: each round trip to the database costs more than the lookups.
-    let backend = db.get_database_backend();
+    let backend = db.backend();
     let mut wanted = Condition::any();
     if let Some(username) = username {
         wanted = wanted.add(same_text_ignoring_case(
@@ -331,10 +348,8 @@ pub async fn ensure_available<C: ConnectionTrait>(
     if let Some(email) = email {
         wanted = wanted.add(same_text_ignoring_case(backend, user::Column::Email, email));
     }
-    let holders: Vec<user::Model> = User::find()
-        .filter(wanted)
-        .order_by_asc(user::Column::Id)
-        .all(db)
+    let holders: Vec<user::Model> = db
+        .all(User::find().filter(wanted).order_by_asc(user::Column::Id))
         .await?
         .into_iter()
         .filter(|u| Some(u.id) != except)

@@ -9,6 +9,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::db::connection::config::{Backend, DatabaseTarget};
 use crate::db::connection::error::{describe_db_err, describe_sqlx_err};
+use crate::db::sqlite::borrowed::HandleSlot;
 use crate::error::{Error, Result};
 
 /// How long to wait for a server that does not answer before giving up.
@@ -97,6 +98,8 @@ pub async fn connect(target: &DatabaseTarget, settings: Settings) -> Result<Data
 /// A connection on one node of the URL, and what was found on the others tried before it.
 pub struct Opened {
     pub db: DatabaseConnection,
+    /// On SQLite, the handle of the pool's connection (see `sqlite::borrowed`).
+    pub handle: HandleSlot,
     /// The target, on the node that answered.
     pub target: DatabaseTarget,
     /// One line for each node passed over, with why (`HOST:PORT: connection refused`).
@@ -108,12 +111,13 @@ pub struct Opened {
 pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Opened> {
     let count = target.node_count();
     if count == 1 {
-        let db = connect_node(target, settings, CONNECT_TIMEOUT)
+        let (db, handle) = connect_node(target, settings, CONNECT_TIMEOUT)
             .await
             .map_err(|reason| cannot_open(target, &reason))?;
         let target = target.clone();
         return Ok(Opened {
             db,
+            handle,
             target,
             passed_over: Vec::new(),
         });
@@ -123,20 +127,23 @@ pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Op
         let on_node = target.on_node(node);
         let name = target.node_name(node);
         let reason = match connect_node(&on_node, settings, NODE_TIMEOUT).await {
-            Ok(db) => match crate::db::connection::replica::role(&db, target.backend).await {
-                Ok(crate::db::connection::replica::Role::NotSynced { status }) => {
-                    let _ = db.close().await;
-                    format!("not synced with its cluster (wsrep_ready OFF, status {status})")
+            Ok((db, handle)) => {
+                match crate::db::connection::replica::role(&db, target.backend).await {
+                    Ok(crate::db::connection::replica::Role::NotSynced { status }) => {
+                        let _ = db.close().await;
+                        format!("not synced with its cluster (wsrep_ready OFF, status {status})")
+                    }
+                    Ok(_) => {
+                        return Ok(Opened {
+                            db,
+                            handle,
+                            target: on_node,
+                            passed_over,
+                        });
+                    }
+                    Err(error) => error.to_string(),
                 }
-                Ok(_) => {
-                    return Ok(Opened {
-                        db,
-                        target: on_node,
-                        passed_over,
-                    });
-                }
-                Err(error) => error.to_string(),
-            },
+            }
             Err(reason) => reason,
         };
         passed_over.push(format!("{name}: {reason}"));
@@ -147,12 +154,13 @@ pub async fn open_node(target: &DatabaseTarget, settings: Settings) -> Result<Op
     ))
 }
 
-/// One host's connection, or why there is none (said by the caller with the whole URL).
+/// One host's connection (on SQLite with its handle), or why there is none (said by the caller
+/// with the whole URL).
 async fn connect_node(
     target: &DatabaseTarget,
     settings: Settings,
     timeout: Duration,
-) -> std::result::Result<DatabaseConnection, String> {
+) -> std::result::Result<(DatabaseConnection, HandleSlot), String> {
     let missing = settings.missing;
     let fail = |reason: String| target.scrub(&reason);
     match target.backend {
@@ -236,6 +244,19 @@ async fn connect_node(
             o
         }
     });
+    // The handle of each SQLite connection the pool opens, for a script's rows (`sqlite::borrowed`).
+    let handle = HandleSlot::default();
+    let recorded = handle.clone();
+    options.map_sqlx_sqlite_pool_opts(move |pool| {
+        let recorded = recorded.clone();
+        pool.after_connect(move |conn, _| {
+            let recorded = recorded.clone();
+            Box::pin(async move {
+                recorded.record(conn.lock_handle().await?.as_raw_handle());
+                Ok(())
+            })
+        })
+    });
     // Every connection the pool opens (reconnects too) gets the bound on lock waits, and starts
     // read-only when asked. Both timeouts count whole seconds, from 1.
     let seconds = lock_wait.as_secs().max(1);
@@ -272,7 +293,7 @@ async fn connect_node(
             .map_err(|e| fail(describe_db_err(&e)))?;
     }
     debug_assert_eq!(db.get_database_backend(), dialect(target.backend));
-    Ok(db)
+    Ok((db, handle))
 }
 
 /// SeaORM's name for a backend's SQL dialect.

@@ -25,7 +25,7 @@ pub fn adapted(mut stmt: Statement) -> Statement {
     stmt
 }
 
-fn to_flask_text(value: &mut Value) {
+pub(super) fn to_flask_text(value: &mut Value) {
     if let Value::ChronoDateTime(Some(dt)) = value {
         *value = Value::String(Some(sqlalchemy_text(dt)));
     }

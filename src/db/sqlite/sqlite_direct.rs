@@ -76,6 +76,20 @@ impl Reader {
         })
     }
 
+    /// A reader over a connection opened elsewhere (sqlx's, borrowed: `borrowed`), as it is
+    /// configured there (its busy timeout, its REGEXP).
+    pub(super) fn over(connection: Connection) -> Reader {
+        Reader {
+            connection,
+            file: None,
+            path: PathBuf::new(),
+        }
+    }
+
+    pub(super) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
     /// Whether its path still names the file it reads (not deleted, moved or replaced since).
     pub fn still_at_its_path(&self) -> bool {
         self.file.is_some() && identity(&self.path) == self.file
@@ -289,7 +303,7 @@ fn register_regexp(connection: &Connection) -> rusqlite::Result<()> {
 }
 
 /// A statement's value as SQLite stores it (as sqlx binds it).
-fn bound(value: &Value) -> Result<SqlValue> {
+pub(super) fn bound(value: &Value) -> Result<SqlValue> {
     let integer = |n: Option<i64>| n.map_or(SqlValue::Null, SqlValue::Integer);
     Ok(match value {
         Value::Bool(v) => integer(v.map(i64::from)),
@@ -327,7 +341,7 @@ fn busy(error: &rusqlite::Error) -> bool {
 }
 
 /// A failure in SQLite's own words, as sqlx reports it (`error::describe_sqlx_err`).
-fn failure(error: rusqlite::Error) -> Error {
+pub(super) fn failure(error: rusqlite::Error) -> Error {
     match error {
         rusqlite::Error::SqliteFailure(code, message) => {
             let message = message.unwrap_or_else(|| code.to_string());

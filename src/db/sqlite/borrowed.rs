@@ -1,0 +1,327 @@
+//! A script's queued rows on SQLite, written on the shell's own thread, in the script's own
+//! transaction: on the very connection sqlx holds for it, borrowed for the rows.
+//!
+//! Why: sqlx runs an SQLite connection on a worker thread, and each statement is a hand-off there
+//! and back (about 15 µs: more than SQLite takes to insert a row). A batch of rows as one
+//! multi-row INSERT saves the hand-offs, but SQLite runs such a statement at two thirds of its
+//! single-row rate, and in a savepoint it copies every page it first changes into the statement
+//! journal (129,000 of the bulk benchmark's 189,000 file writes). SQLite's own floor (the
+//! benchmark's `examples/sqlite_floor.rs`) is one prepared single-row INSERT per row: that is what
+//! runs here, a batch at a time, with no hand-off at all. A single-row INSERT is atomic by itself,
+//! so a line needs no savepoint of its own, and a line that fails leaves nothing behind.
+//!
+//! The transaction, its lock (taken at BEGIN IMMEDIATE, with the busy timeout), the foreign keys
+//! and every other setting are the connection's: nothing here begins, commits or configures
+//! anything. The pool records its connection's handle when it opens one ([`HandleSlot`], filled
+//! by `connection::connect`); with one connection at most (`max_connections(1)`), the one an open
+//! transaction holds is the last one opened.
+
+use std::cell::OnceCell;
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex, mpsc};
+
+use rusqlite::Connection;
+use sea_orm::sea_query::{Expr, InsertStatement};
+use sea_orm::{DbBackend, Statement};
+
+use crate::db::commands::bulk::PendingPost;
+use crate::db::sqlite::flask_sqlite::{adapted, to_flask_text};
+use crate::db::sqlite::sqlite_direct::{Reader, bound, failure};
+use crate::error::{Error, Result};
+use crate::render::timestamp::write_sqlalchemy_text;
+
+/// The raw handle of the SQLite connection sqlx's pool opened last; empty on the servers.
+#[derive(Clone, Default)]
+pub struct HandleSlot(Arc<Mutex<Option<Handle>>>);
+
+#[derive(Clone, Copy)]
+struct Handle(NonNull<rusqlite::ffi::sqlite3>);
+
+// SAFETY: a handle is only an address here; it is used (`HandleSlot::borrow`) on one thread at a
+// time, while no statement of sqlx's is running on it.
+unsafe impl Send for Handle {}
+
+impl HandleSlot {
+    /// Called by the pool for each connection it opens.
+    pub fn record(&self, handle: NonNull<rusqlite::ffi::sqlite3>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Handle(handle));
+    }
+
+    /// The connection, to run statements on this thread.
+    ///
+    /// # Safety
+    /// Only while the session's open transaction holds the pool's connection (so it is the one
+    /// recorded, and alive), used only between sqlx's statements (never during one), and
+    /// dropped before the transaction ends (dropping it finalizes its statements, which sqlx's
+    /// close requires).
+    pub unsafe fn borrow(&self) -> Option<Borrowed> {
+        let handle = (*self.0.lock().unwrap_or_else(|p| p.into_inner()))?;
+        // SAFETY: as the caller promises; `from_handle` never closes the connection.
+        let connection = unsafe { Connection::from_handle(handle.0.as_ptr()) }.ok()?;
+        Some(Borrowed {
+            reader: Reader::over(connection),
+            handle,
+        })
+    }
+}
+
+/// Where a transaction's borrowed connection is kept, and how it is borrowed when first wanted.
+#[derive(Clone, Copy)]
+pub struct Lender<'a> {
+    kept: &'a OnceCell<Option<Borrowed>>,
+    handle: &'a HandleSlot,
+}
+
+impl<'a> Lender<'a> {
+    /// # Safety
+    /// `kept` must belong to a transaction (or savepoint) that holds the pool's connection, and
+    /// be dropped before that transaction ends; the connection borrowed is used only between
+    /// sqlx's statements (see [`HandleSlot::borrow`]).
+    pub unsafe fn new(kept: &'a OnceCell<Option<Borrowed>>, handle: &'a HandleSlot) -> Self {
+        Lender { kept, handle }
+    }
+
+    /// The connection, borrowed now if it is not yet; `None` if the pool recorded no handle.
+    pub fn borrowed(&self) -> Option<&'a Borrowed> {
+        // SAFETY: as `new`'s caller promised.
+        self.kept
+            .get_or_init(|| unsafe { self.handle.borrow() })
+            .as_ref()
+    }
+}
+
+/// The connection of the open transaction, borrowed: read through as the reader reads its own
+/// (`sqlite_direct`), and written through here. The session keeps it (with the statements it
+/// prepared) while the transaction is open, and drops it before the transaction ends, so its
+/// statements are finalized before the connection can be closed (sqlx's close requires it).
+pub struct Borrowed {
+    reader: Reader,
+    handle: Handle,
+}
+
+/// What became of one INSERT.
+pub enum Inserted<T> {
+    /// The new row (its id, or what the statement returned).
+    Added(T),
+    /// SQLite refused it (it wrote nothing); the transaction is still open.
+    Refused,
+    /// SQLite refused it and ended the transaction with it (SQLITE_FULL, an I/O error).
+    TransactionEnded(Error),
+}
+
+impl Borrowed {
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
+    /// Inserts `posts`, one prepared single-row INSERT each (the statement SeaORM builds for the
+    /// entity, values bound as the Flask app writes them), up to and including the first the
+    /// database refuses; what became of each.
+    pub fn insert_posts(&self, posts: &[PendingPost]) -> Result<Vec<Inserted<i64>>> {
+        let Some(first) = posts.first() else {
+            return Ok(Vec::new());
+        };
+        let connection = self.reader.connection();
+        let sql = DbBackend::Sqlite.build(&statement_of(first)).sql;
+        let mut insert = connection.prepare(&sql).map_err(failure)?;
+        let mut timestamp = String::with_capacity(26);
+        let mut rows = Vec::with_capacity(posts.len());
+        for post in posts {
+            timestamp.clear();
+            write_sqlalchemy_text(&post.timestamp, &mut timestamp);
+            let row = match insert.execute((post.body.as_str(), timestamp.as_str(), post.author.id))
+            {
+                Ok(_) => Inserted::Added(connection.last_insert_rowid()),
+                Err(error) => self.refused(error),
+            };
+            let last = !matches!(row, Inserted::Added(_));
+            rows.push(row);
+            if last {
+                break;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// One `INSERT ... RETURNING` of entity `E` (as sent: `flask_sqlite::adapted`): the new
+    /// row's id, and its model unless the reader declines to decode it (then the row is in all
+    /// the same, to be read through sqlx).
+    pub fn insert_returning<E>(&self, statement: &Statement) -> Inserted<(i64, Option<E::Model>)>
+    where
+        E: sea_orm::EntityTrait,
+        E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    {
+        match self.reader.models::<E>(statement) {
+            Ok(models) => {
+                let id = self.reader.connection().last_insert_rowid();
+                Inserted::Added((id, models.and_then(|m| m.into_iter().next())))
+            }
+            Err(error) => match self.transaction_ended() {
+                true => Inserted::TransactionEnded(error),
+                false => Inserted::Refused,
+            },
+        }
+    }
+
+    /// Inserts `rows` (values in `insert`'s columns: bound values, or the NULL `import` writes
+    /// as SQL) one prepared single-row INSERT each, up to the first the database refuses: its
+    /// index, `None` if every row went in. A refusal that ended the transaction is the error.
+    pub fn insert_rows(
+        &self,
+        insert: &InsertStatement,
+        rows: &[Vec<Expr>],
+    ) -> Result<Option<usize>> {
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut placeholders = insert.clone();
+        placeholders.values_panic(first.iter().map(|_| Expr::val(0)));
+        let sql = DbBackend::Sqlite.build(&placeholders).sql;
+        let connection = self.reader.connection();
+        let mut statement = connection.prepare(&sql).map_err(failure)?;
+        let echo = crate::db::sql::echo::is_on();
+        for (i, row) in rows.iter().enumerate() {
+            if echo {
+                let mut one = insert.clone();
+                one.values_panic(row.iter().cloned());
+                adapted(DbBackend::Sqlite.build(&one));
+            }
+            let values = row.iter().map(bound_expr).collect::<Result<Vec<_>>>()?;
+            if let Err(error) = statement.execute(rusqlite::params_from_iter(values)) {
+                return match self.refused::<()>(error) {
+                    Inserted::TransactionEnded(error) => Err(error),
+                    _ => Ok(Some(i)),
+                };
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether SQLite ended the transaction as it refused a statement.
+    pub fn transaction_ended(&self) -> bool {
+        self.reader.connection().is_autocommit()
+    }
+
+    fn refused<T>(&self, error: rusqlite::Error) -> Inserted<T> {
+        match self.transaction_ended() {
+            true => Inserted::TransactionEnded(failure(error)),
+            false => Inserted::Refused,
+        }
+    }
+}
+
+/// A value of an INSERT's row as SQLite stores it: timestamps as the Flask app writes them.
+fn bound_expr(expr: &Expr) -> Result<rusqlite::types::Value> {
+    match expr {
+        Expr::Value(value) => {
+            let mut value = value.clone();
+            to_flask_text(&mut value);
+            bound(&value)
+        }
+        Expr::Custom(sql) if sql.eq_ignore_ascii_case("NULL") => Ok(rusqlite::types::Value::Null),
+        other => Err(Error::new(format!(
+            "internal error: {other:?} is not a value to bind"
+        ))),
+    }
+}
+
+/// One post's INSERT, as the multi-row batch builds it on the servers.
+fn statement_of(post: &PendingPost) -> sea_orm::sea_query::InsertStatement {
+    crate::db::commands::bulk::insert_statement(std::slice::from_ref(post))
+}
+
+/// Records what `insert_posts` ran for these posts, for `echo sql` (kept on the shell's thread).
+pub fn record_posts(posts: &[PendingPost]) {
+    if crate::db::sql::echo::is_on() {
+        for post in posts {
+            adapted(DbBackend::Sqlite.build(&statement_of(post)));
+        }
+    }
+}
+
+/// A thread of the session's own that inserts a script's batch of posts while the shell's
+/// thread reads the next lines: started with the first batch and kept (a thread started for each
+/// batch was often placed on the busy core and began a millisecond late, a third of a batch).
+pub struct Inserter {
+    jobs: mpsc::Sender<Job>,
+    done: mpsc::Receiver<Done>,
+}
+
+struct Job {
+    handle: Handle,
+    posts: Vec<PendingPost>,
+}
+
+/// A batch inserted: its posts back, and what became of each (`Borrowed::insert_posts`).
+pub struct Done {
+    pub posts: Vec<PendingPost>,
+    pub rows: Result<Vec<Inserted<i64>>>,
+}
+
+impl Inserter {
+    pub fn start() -> Result<Inserter> {
+        let (jobs, waiting) = mpsc::channel::<Job>();
+        let (finished, done) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-rows".to_string())
+            .spawn(move || {
+                for job in waiting {
+                    // SAFETY: the handle is a `Borrowed`'s, which `insert` keeps until this job
+                    // is done (see `Session::borrowed`); dropped before the answer is sent.
+                    let connection = unsafe { Connection::from_handle(job.handle.0.as_ptr()) };
+                    let rows = match connection {
+                        Ok(connection) => Borrowed {
+                            reader: Reader::over(connection),
+                            handle: job.handle,
+                        }
+                        .insert_posts(&job.posts),
+                        Err(error) => Err(failure(error)),
+                    };
+                    let answer = Done {
+                        posts: job.posts,
+                        rows,
+                    };
+                    if finished.send(answer).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::new(format!("cannot start a thread: {e}")))?;
+        Ok(Inserter { jobs, done })
+    }
+
+    /// Inserts `posts` through `borrowed`'s connection on the inserter's thread while
+    /// `meanwhile` runs on this one; the connection is not used here until they are in.
+    pub fn insert<T>(
+        &self,
+        borrowed: &Borrowed,
+        posts: Vec<PendingPost>,
+        meanwhile: impl FnOnce() -> T,
+    ) -> (Done, T) {
+        let job = Job {
+            handle: borrowed.handle,
+            posts,
+        };
+        if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
+            let rows = borrowed.insert_posts(&job.posts);
+            return (
+                Done {
+                    posts: job.posts,
+                    rows,
+                },
+                meanwhile(),
+            );
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(meanwhile));
+        let done = self.done.recv().unwrap_or_else(|_| Done {
+            posts: Vec::new(),
+            rows: Err(Error::new(
+                "internal error: the thread inserting posts stopped",
+            )),
+        });
+        match result {
+            Ok(value) => (done, value),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
