@@ -19,8 +19,9 @@ use super::commands::queries::{self, post_added};
 use super::execute::Answer;
 use super::route::Route;
 use super::session::{Lock, Session, transaction_gone};
-use super::sqlite::borrowed::{Done, Inserted, Inserter, record_posts};
+use super::sqlite::borrowed::{Inserted, record_posts};
 use super::sqlite::flask_sqlite::adapted;
+use super::sqlite::inserter::Inserter;
 use crate::command::query::Assignment;
 use crate::command::{DataCommand, EntityKind, UserRef, WriteCommand};
 use crate::entities::post::now_utc;
@@ -207,13 +208,18 @@ impl Session {
                         "the script's transaction has ended",
                     ));
                 };
-                inserter.insert(borrowed, rest, || this.read_ahead(ahead.take(), || ()))
+                let running = inserter.run(borrowed, move |borrowed| {
+                    let rows = borrowed.insert_posts(&rest);
+                    (rest, rows)
+                });
+                // Lines only: nothing here touches the connection while the batch goes in.
+                let next = this.read_ahead(ahead.take(), || ());
+                (running.wait(), next)
             };
             self.queue.pending.extend(next);
-            let Done { mut posts, rows } = done;
-            let rows = match rows {
-                Ok(rows) => rows,
-                Err(error) => return self.settle(Err(error)).await,
+            let (mut posts, rows) = match done {
+                Ok((posts, Ok(rows))) => (posts, rows),
+                Ok((_, Err(error))) | Err(error) => return self.settle(Err(error)).await,
             };
             record_posts(&posts[..rows.len()]);
             rest = posts.split_off(rows.len());

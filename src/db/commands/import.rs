@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDateTime;
-use sea_orm::sea_query::{Alias, DynIden, Expr, IntoIden, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, DynIden, Expr, InsertStatement, IntoIden, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Statement};
 
 use crate::command::clause::{assigned, shown_name, timestamp};
@@ -21,7 +21,8 @@ use crate::command::vocabulary::{ColumnKind, LiveColumn, Vocabulary};
 use crate::command::{EntityKind, ImportFormat, UserRef, validate};
 use crate::db::commands::queries::find_user;
 use crate::db::sql::filter::Sql;
-use crate::db::sqlite::borrowed::Borrowed;
+use crate::db::sqlite::borrowed::{Borrowed, Rows};
+use crate::db::sqlite::inserter::{Inserter, Running};
 use crate::entities::post::now_utc;
 use crate::entities::{User, post, user};
 use crate::error::{Error, Result, quoted};
@@ -272,10 +273,17 @@ pub async fn import<C: ConnectionTrait>(
         ROWS_READ.fetch_add(1, Ordering::Relaxed);
     });
     let records: Box<dyn Iterator<Item = Result<Record>>> = Box::new(records);
-    let (imported, refused) = match entity {
-        EntityKind::User => import_users(db, borrowed, records, keep_going, extras).await?,
-        EntityKind::Post => import_posts(db, borrowed, records, keep_going, extras).await?,
+    let inserter = borrowed.map(|_| Inserter::start()).transpose()?;
+    let mut writer = Writer {
+        db,
+        borrowed: borrowed.zip(inserter.as_ref()),
+        running: None,
     };
+    let (imported, refused) = match entity {
+        EntityKind::User => import_users(&mut writer, records, keep_going, extras).await?,
+        EntityKind::Post => import_posts(&mut writer, records, keep_going, extras).await?,
+    };
+    writer.finish().await?;
     let mut text = format!(
         "Imported {} from {path}",
         crate::db::commands::changes::rows_of(entity, imported as u64)
@@ -303,8 +311,7 @@ fn refused(why: String, keep_going: bool, list: &mut Vec<String>) -> Result<()> 
 }
 
 async fn import_users<C: ConnectionTrait>(
-    db: &C,
-    borrowed: Option<&Borrowed>,
+    writer: &mut Writer<'_, C>,
     records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
     extras: &[Arc<LiveColumn>],
@@ -315,7 +322,7 @@ async fn import_users<C: ConnectionTrait>(
         .column(user::Column::Username)
         .column(user::Column::Email)
         .into_tuple()
-        .all(db)
+        .all(writer.db)
         .await?;
     let mut names: HashSet<String> = existing.iter().map(|(n, _)| n.to_lowercase()).collect();
     let mut emails: HashSet<String> = existing.iter().map(|(_, e)| e.to_lowercase()).collect();
@@ -362,12 +369,13 @@ async fn import_users<C: ConnectionTrait>(
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
         if batch.len() == BATCH {
-            imported += insert_users(db, borrowed, std::mem::take(&mut batch), extras).await?;
+            imported += insert_users(writer, std::mem::take(&mut batch), extras).await?;
         }
     }
-    imported += insert_users(db, borrowed, batch, extras).await?;
+    imported += insert_users(writer, batch, extras).await?;
     if with_ids {
-        follow_ids(db, "user").await?;
+        writer.finish().await?;
+        follow_ids(writer.db, "user").await?;
     }
     Ok((imported, bad))
 }
@@ -377,8 +385,7 @@ type UserRow = ((Option<i32>, String, String), Vec<Option<Literal>>);
 
 /// One multi-row INSERT; ids are written when the rows have them.
 async fn insert_users<C: ConnectionTrait>(
-    db: &C,
-    borrowed: Option<&Borrowed>,
+    writer: &mut Writer<'_, C>,
     batch: Vec<UserRow>,
     extras: &[Arc<LiveColumn>],
 ) -> Result<usize> {
@@ -391,8 +398,7 @@ async fn insert_users<C: ConnectionTrait>(
     let columns = [user::Column::Username, user::Column::Email].map(IntoIden::into_iden);
     let (columns, rows) = with_extras(columns.to_vec(), rows, values, extras)?;
     insert_rows(
-        db,
-        borrowed,
+        writer,
         user::Entity.into_iden(),
         user::Column::Id.into_iden(),
         columns,
@@ -429,8 +435,7 @@ fn with_extras(
 
 /// A multi-row INSERT of `columns` (and `id` first when any row has one).
 async fn insert_rows<C: ConnectionTrait>(
-    db: &C,
-    borrowed: Option<&Borrowed>,
+    writer: &mut Writer<'_, C>,
     table: DynIden,
     id: DynIden,
     columns: Vec<DynIden>,
@@ -439,6 +444,7 @@ async fn insert_rows<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(0);
     }
+    let count = rows.len();
     let with_ids = rows.iter().any(|(id, _)| id.is_some());
     let rows: Vec<Vec<SimpleExpr>> = rows
         .into_iter()
@@ -450,29 +456,72 @@ async fn insert_rows<C: ConnectionTrait>(
     let mut insert = Query::insert();
     insert.into_table(table);
     insert.columns(with_ids.then_some(id).into_iter().chain(columns));
-    if let Some(borrowed) = borrowed {
-        // On SQLite, a prepared single-row INSERT per row on the shell's thread (see
-        // `sqlite::borrowed`); a row refused is sent again through sqlx, for its error as the
-        // multi-row INSERT would have had it.
-        let mut rest = &rows[..];
-        while let Some(refused) = borrowed.insert_rows(&insert, rest)? {
+    writer.insert(insert, rows).await?;
+    Ok(count)
+}
+
+/// Where batches of rows go: through sqlx, one multi-row INSERT each; or on SQLite, a prepared
+/// single-row INSERT per row on the transaction's borrowed connection (`sqlite::borrowed`), on
+/// the inserting thread while the next batch is read and checked (`sqlite::inserter`).
+struct Writer<'a, C> {
+    db: &'a C,
+    borrowed: Option<(&'a Borrowed, &'a Inserter)>,
+    /// The batch going in on the inserting thread: the connection is its until it is in.
+    running: Option<Running<'a, Batch>>,
+}
+
+/// A batch inserted on the inserting thread: its statement, rows and their values back, and the
+/// first row the database refused (`Borrowed::insert_rows`).
+type Batch = (
+    InsertStatement,
+    Vec<Vec<SimpleExpr>>,
+    Rows,
+    Result<Option<usize>>,
+);
+
+impl<C: ConnectionTrait> Writer<'_, C> {
+    /// Sends a batch on its way (on SQLite, after the one before it is in).
+    async fn insert(
+        &mut self,
+        mut insert: InsertStatement,
+        rows: Vec<Vec<SimpleExpr>>,
+    ) -> Result<()> {
+        let Some((borrowed, inserter)) = self.borrowed else {
+            for row in rows {
+                insert.values_panic(row);
+            }
+            self.db.execute(&insert).await?;
+            return Ok(());
+        };
+        let values = Rows::of(&insert, &rows)?;
+        self.finish().await?;
+        self.running = Some(inserter.run(borrowed, move |borrowed| {
+            let refused = borrowed.insert_rows(&values, 0);
+            (insert, rows, values, refused)
+        }));
+        Ok(())
+    }
+
+    /// Waits for the batch under way. A row the database refused is sent again through sqlx,
+    /// for its error as the multi-row INSERT would have had it (the rows after it go on if it
+    /// goes in after all).
+    async fn finish(&mut self) -> Result<()> {
+        let (Some(running), Some((borrowed, _))) = (self.running.take(), self.borrowed) else {
+            return Ok(());
+        };
+        let (insert, rows, values, mut refused) = running.wait()?;
+        while let Some(at) = refused? {
             let mut alone = insert.clone();
-            alone.values_panic(rest[refused].iter().cloned());
-            db.execute(&alone).await?;
-            rest = &rest[refused + 1..];
+            alone.values_panic(rows[at].iter().cloned());
+            self.db.execute(&alone).await?;
+            refused = borrowed.insert_rows(&values, at + 1);
         }
-        return Ok(rows.len());
+        Ok(())
     }
-    for row in &rows {
-        insert.values_panic(row.iter().cloned());
-    }
-    db.execute(&insert).await?;
-    Ok(rows.len())
 }
 
 async fn import_posts<C: ConnectionTrait>(
-    db: &C,
-    borrowed: Option<&Borrowed>,
+    writer: &mut Writer<'_, C>,
     records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
     extras: &[Arc<LiveColumn>],
@@ -484,6 +533,7 @@ async fn import_posts<C: ConnectionTrait>(
     let mut bad = Vec::new();
     for record in records {
         let record = record?;
+        let mut failed = None;
         let checked: std::result::Result<_, String> = async {
             let id = id_of(&record)?;
             let body = record.get("body").unwrap_or_default().to_string();
@@ -512,7 +562,13 @@ async fn import_posts<C: ConnectionTrait>(
                         .map_err(|e| record.refuse(field, e))?,
                     _ => UserRef::Username(author.clone()),
                 };
-                let found = find_user(db, &user).await.ok().map(|u| u.id);
+                // The connection is the inserting thread's until its batch is in; a batch that
+                // failed ends the import (not this row).
+                if let Err(error) = writer.finish().await {
+                    failed = Some(error);
+                    return Err(String::new());
+                }
+                let found = find_user(writer.db, &user).await.ok().map(|u| u.id);
                 authors.insert(key.clone(), found);
             }
             let Some(user_id) = authors[&key] else {
@@ -522,6 +578,9 @@ async fn import_posts<C: ConnectionTrait>(
             Ok(((id, body, at, user_id), values))
         }
         .await;
+        if let Some(error) = failed {
+            return Err(error);
+        }
         match checked {
             Ok(row) => {
                 with_ids |= row.0.0.is_some();
@@ -530,12 +589,13 @@ async fn import_posts<C: ConnectionTrait>(
             Err(why) => refused(why, keep_going, &mut bad)?,
         }
         if batch.len() == BATCH {
-            imported += insert_posts(db, borrowed, std::mem::take(&mut batch), extras).await?;
+            imported += insert_posts(writer, std::mem::take(&mut batch), extras).await?;
         }
     }
-    imported += insert_posts(db, borrowed, batch, extras).await?;
+    imported += insert_posts(writer, batch, extras).await?;
     if with_ids {
-        follow_ids(db, "post").await?;
+        writer.finish().await?;
+        follow_ids(writer.db, "post").await?;
     }
     Ok((imported, bad))
 }
@@ -548,8 +608,7 @@ type PostRow = (
 
 /// One multi-row INSERT; ids are written when the rows have them.
 async fn insert_posts<C: ConnectionTrait>(
-    db: &C,
-    borrowed: Option<&Borrowed>,
+    writer: &mut Writer<'_, C>,
     batch: Vec<PostRow>,
     extras: &[Arc<LiveColumn>],
 ) -> Result<usize> {
@@ -570,8 +629,7 @@ async fn insert_posts<C: ConnectionTrait>(
     .map(IntoIden::into_iden);
     let (columns, rows) = with_extras(columns.to_vec(), rows, values, extras)?;
     insert_rows(
-        db,
-        borrowed,
+        writer,
         post::Entity.into_iden(),
         post::Column::Id.into_iden(),
         columns,

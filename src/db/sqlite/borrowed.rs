@@ -18,7 +18,7 @@
 
 use std::cell::OnceCell;
 use std::ptr::NonNull;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use sea_orm::sea_query::{Expr, InsertStatement};
@@ -35,7 +35,7 @@ use crate::render::timestamp::write_sqlalchemy_text;
 pub struct HandleSlot(Arc<Mutex<Option<Handle>>>);
 
 #[derive(Clone, Copy)]
-struct Handle(NonNull<rusqlite::ffi::sqlite3>);
+pub(super) struct Handle(NonNull<rusqlite::ffi::sqlite3>);
 
 // SAFETY: a handle is only an address here; it is used (`HandleSlot::borrow`) on one thread at a
 // time, while no statement of sqlx's is running on it.
@@ -114,6 +114,24 @@ impl Borrowed {
         &self.reader
     }
 
+    pub(super) fn handle(&self) -> Handle {
+        self.handle
+    }
+
+    /// The same connection again, for another thread (`inserter`).
+    ///
+    /// # Safety
+    /// As [`HandleSlot::borrow`]: `handle` is a `Borrowed`'s whose user waits while this one is
+    /// used, and this one is dropped before that user goes on.
+    pub(super) unsafe fn again(handle: Handle) -> Result<Borrowed> {
+        // SAFETY: as the caller promises; `from_handle` never closes the connection.
+        let connection = unsafe { Connection::from_handle(handle.0.as_ptr()) }.map_err(failure)?;
+        Ok(Borrowed {
+            reader: Reader::over(connection),
+            handle,
+        })
+    }
+
     /// Inserts `posts`, one prepared single-row INSERT each (the statement SeaORM builds for the
     /// entity, values bound as the Flask app writes them), up to and including the first the
     /// database refuses; what became of each.
@@ -163,30 +181,19 @@ impl Borrowed {
         }
     }
 
-    /// Inserts `rows` (values in `insert`'s columns: bound values, or the NULL `import` writes
-    /// as SQL) one prepared single-row INSERT each, up to the first the database refuses: its
-    /// index, `None` if every row went in. A refusal that ended the transaction is the error.
-    pub fn insert_rows(
-        &self,
-        insert: &InsertStatement,
-        rows: &[Vec<Expr>],
-    ) -> Result<Option<usize>> {
-        let Some(first) = rows.first() else {
+    /// Inserts `rows` from the `from`th on, one prepared single-row INSERT each, up to the first
+    /// the database refuses: its index, `None` if every row went in. A refusal that ended the
+    /// transaction is the error.
+    pub fn insert_rows(&self, rows: &Rows, from: usize) -> Result<Option<usize>> {
+        if from >= rows.values.len() {
             return Ok(None);
-        };
-        let mut placeholders = insert.clone();
-        placeholders.values_panic(first.iter().map(|_| Expr::val(0)));
-        let sql = DbBackend::Sqlite.build(&placeholders).sql;
-        let connection = self.reader.connection();
-        let mut statement = connection.prepare(&sql).map_err(failure)?;
-        let echo = crate::db::sql::echo::is_on();
-        for (i, row) in rows.iter().enumerate() {
-            if echo {
-                let mut one = insert.clone();
-                one.values_panic(row.iter().cloned());
-                adapted(DbBackend::Sqlite.build(&one));
-            }
-            let values = row.iter().map(bound_expr).collect::<Result<Vec<_>>>()?;
+        }
+        let mut statement = self
+            .reader
+            .connection()
+            .prepare(&rows.sql)
+            .map_err(failure)?;
+        for (i, values) in rows.values.iter().enumerate().skip(from) {
             if let Err(error) = statement.execute(rusqlite::params_from_iter(values)) {
                 return match self.refused::<()>(error) {
                     Inserted::TransactionEnded(error) => Err(error),
@@ -207,6 +214,39 @@ impl Borrowed {
             true => Inserted::TransactionEnded(failure(error)),
             false => Inserted::Refused,
         }
+    }
+}
+
+/// Rows of one INSERT, ready for SQLite: its SQL with a placeholder per column, and each row's
+/// values as SQLite stores them. Made on the shell's thread (which records them for `echo sql`),
+/// inserted on the inserting thread.
+pub struct Rows {
+    sql: String,
+    values: Vec<Vec<rusqlite::types::Value>>,
+}
+
+impl Rows {
+    /// `rows` of `insert` (a statement with its table and columns, no values): bound values, or
+    /// the NULL `import` writes as SQL.
+    pub fn of(insert: &InsertStatement, rows: &[Vec<Expr>]) -> Result<Rows> {
+        let mut placeholders = insert.clone();
+        if let Some(first) = rows.first() {
+            placeholders.values_panic(first.iter().map(|_| Expr::val(0)));
+        }
+        if crate::db::sql::echo::is_on() {
+            for row in rows {
+                let mut one = insert.clone();
+                one.values_panic(row.iter().cloned());
+                adapted(DbBackend::Sqlite.build(&one));
+            }
+        }
+        Ok(Rows {
+            sql: DbBackend::Sqlite.build(&placeholders).sql,
+            values: rows
+                .iter()
+                .map(|row| row.iter().map(bound_expr).collect())
+                .collect::<Result<_>>()?,
+        })
     }
 }
 
@@ -235,93 +275,6 @@ pub fn record_posts(posts: &[PendingPost]) {
     if crate::db::sql::echo::is_on() {
         for post in posts {
             adapted(DbBackend::Sqlite.build(&statement_of(post)));
-        }
-    }
-}
-
-/// A thread of the session's own that inserts a script's batch of posts while the shell's
-/// thread reads the next lines: started with the first batch and kept (a thread started for each
-/// batch was often placed on the busy core and began a millisecond late, a third of a batch).
-pub struct Inserter {
-    jobs: mpsc::Sender<Job>,
-    done: mpsc::Receiver<Done>,
-}
-
-struct Job {
-    handle: Handle,
-    posts: Vec<PendingPost>,
-}
-
-/// A batch inserted: its posts back, and what became of each (`Borrowed::insert_posts`).
-pub struct Done {
-    pub posts: Vec<PendingPost>,
-    pub rows: Result<Vec<Inserted<i64>>>,
-}
-
-impl Inserter {
-    pub fn start() -> Result<Inserter> {
-        let (jobs, waiting) = mpsc::channel::<Job>();
-        let (finished, done) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("sqlite-rows".to_string())
-            .spawn(move || {
-                for job in waiting {
-                    // SAFETY: the handle is a `Borrowed`'s, which `insert` keeps until this job
-                    // is done (see `Session::borrowed`); dropped before the answer is sent.
-                    let connection = unsafe { Connection::from_handle(job.handle.0.as_ptr()) };
-                    let rows = match connection {
-                        Ok(connection) => Borrowed {
-                            reader: Reader::over(connection),
-                            handle: job.handle,
-                        }
-                        .insert_posts(&job.posts),
-                        Err(error) => Err(failure(error)),
-                    };
-                    let answer = Done {
-                        posts: job.posts,
-                        rows,
-                    };
-                    if finished.send(answer).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| Error::new(format!("cannot start a thread: {e}")))?;
-        Ok(Inserter { jobs, done })
-    }
-
-    /// Inserts `posts` through `borrowed`'s connection on the inserter's thread while
-    /// `meanwhile` runs on this one; the connection is not used here until they are in.
-    pub fn insert<T>(
-        &self,
-        borrowed: &Borrowed,
-        posts: Vec<PendingPost>,
-        meanwhile: impl FnOnce() -> T,
-    ) -> (Done, T) {
-        let job = Job {
-            handle: borrowed.handle,
-            posts,
-        };
-        if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
-            let rows = borrowed.insert_posts(&job.posts);
-            return (
-                Done {
-                    posts: job.posts,
-                    rows,
-                },
-                meanwhile(),
-            );
-        }
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(meanwhile));
-        let done = self.done.recv().unwrap_or_else(|_| Done {
-            posts: Vec::new(),
-            rows: Err(Error::new(
-                "internal error: the thread inserting posts stopped",
-            )),
-        });
-        match result {
-            Ok(value) => (done, value),
-            Err(panic) => std::panic::resume_unwind(panic),
         }
     }
 }

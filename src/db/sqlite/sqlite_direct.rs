@@ -137,7 +137,8 @@ fn limits_written_in(statement: &Statement) -> (Cow<'_, str>, &[Value]) {
         _ => None,
     };
     let sql = statement.sql.as_str();
-    if let (Some(head), [rest @ .., limit, offset]) = (sql.strip_suffix(" LIMIT ? OFFSET ?"), values)
+    if let (Some(head), [rest @ .., limit, offset]) =
+        (sql.strip_suffix(" LIMIT ? OFFSET ?"), values)
         && let (Some(limit), Some(offset)) = (number(limit), number(offset))
     {
         return (format!("{head} LIMIT {limit} OFFSET {offset}").into(), rest);
