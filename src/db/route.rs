@@ -1,7 +1,9 @@
 //! Where a command's reads go, decided in one place ([`Session::route`]): the user's open
 //! transaction, the connection, or, on an SQLite file outside a transaction, the shell's own
 //! read-only reader on this thread first (`sqlite_direct`), with sqlx's connection (opened then)
-//! for what the reader declines. A [`Route`] is one type for all three: lookups and counts are
+//! for what the reader declines. On SQLite in a transaction, the transaction's own connection is
+//! read the same way, borrowed on this thread (`sqlite::borrowed`), sqlx in the transaction
+//! taking what it declines. A [`Route`] is one type for all three: lookups and counts are
 //! written once against [`Fetch`], and a listing's [`Pages`] are read along the route the session
 //! chose for it, handed to the renderer as they are.
 
@@ -69,11 +71,15 @@ impl<'s> Route<'s> {
 }
 
 impl Session {
-    /// The route of a read outside a savepoint: the open transaction; else the SQLite reader
-    /// where there is one (an SQLite file); else the connection.
+    /// The route of a read outside a savepoint: the open transaction (on SQLite its connection
+    /// borrowed on this thread); else the SQLite reader where there is one (an SQLite file);
+    /// else the connection.
     pub(super) async fn route(&self) -> Result<Route<'_>> {
         if let Some(open) = self.open_transaction() {
-            return Ok(Route::Sqlx(Conn::transaction(open).data()));
+            return Ok(match self.borrowed_route() {
+                Some(borrowed) => borrowed,
+                None => Route::Sqlx(Conn::transaction(open).data()),
+            });
         }
         Ok(match self.reader().await {
             Some(reader) => Route::Reader {

@@ -355,3 +355,111 @@ fn authors_added_by_the_script_are_known_and_changed_ones_are_looked_up_again() 
         assert!(run.stdout.contains("Added post 9 by cy"), "{run:?}");
     }
 }
+
+/// On SQLite a script's queued posts and an import go in a row per statement on a thread of the
+/// session's: `echo sql` still shows every statement sent, once, in order (recorded on the shell's
+/// thread, where `echo sql` keeps them, not on the thread that runs them).
+#[tokio::test]
+async fn echo_sql_shows_each_row_a_script_or_an_import_inserts_on_sqlite() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let csv = db.dir.join("posts.csv");
+    std::fs::write(&csv, "author,body\nann,first\nann,second\nann,third\n").unwrap();
+    let script = format!(
+        "add user ann ann@example.com\necho sql on\nadd post one by ann\nadd post two by ann\n\
+         import posts {}\n",
+        csv.display()
+    );
+    let run = db.pipe(&["--single-transaction"], &script);
+    let inserts: Vec<&str> = run
+        .ok()
+        .lines()
+        .filter(|l| l.starts_with("SQL: INSERT INTO \"post\""))
+        .collect();
+    assert_eq!(inserts.len(), 5, "{}", run.ok());
+    for (insert, body) in inserts
+        .iter()
+        .zip(["one", "two", "first", "second", "third"])
+    {
+        assert!(insert.contains(&format!("'{body}'")), "{insert}");
+    }
+}
+
+/// `add user` in a transaction on SQLite runs on the transaction's own connection, with no
+/// savepoint: it refuses what it refuses outside one, in the same words, and a refused name
+/// leaves the transaction usable.
+#[tokio::test]
+async fn add_user_in_a_transaction_refuses_as_outside_one() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let script = "add user john john@example.com\nadd user JOHN other@example.com\n\
+                  add user mary JOHN@example.com\nadd user ann ann@example.com\ncount users\n";
+    let outside = db.pipe(&["--continue-on-error"], script);
+    let other = TestDb::migrated(Backend::Sqlite).unwrap();
+    let inside = other.pipe(&["--single-transaction", "--continue-on-error"], script);
+    assert_eq!(inside.stdout, outside.stdout);
+    assert_eq!(inside.stderr, outside.stderr);
+    assert!(
+        outside.stderr.contains("already taken"),
+        "{}",
+        outside.stderr
+    );
+    assert!(outside.stdout.contains("2 users"), "{}", outside.stdout);
+
+    let interactive = TestDb::migrated(Backend::Sqlite).unwrap();
+    let run = interactive.pipe(
+        &["--continue-on-error"],
+        &format!("begin\n{script}commit\ncount users\n"),
+    );
+    assert_eq!(run.stdout.matches("2 users").count(), 2, "{}", run.stdout);
+    // The same refusals, a line further down (after `begin`).
+    let shifted: String = outside
+        .stderr
+        .lines()
+        .map(|line| {
+            let (head, rest) = line.split_once("line ").unwrap();
+            let (n, tail) = rest.split_once(':').unwrap();
+            format!("{head}line {}:{tail}\n", n.parse::<u32>().unwrap() + 1)
+        })
+        .collect();
+    assert_eq!(run.stderr, shifted, "same refusals inside begin");
+}
+
+/// An import whose row the database refuses (a trigger here) on SQLite's direct path: the
+/// database's own words, nothing of the file kept, and an open transaction still usable.
+#[tokio::test]
+async fn an_import_row_the_database_refuses_keeps_nothing_and_says_why() {
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let csv = db.dir.join("posts.csv");
+    let mut rows = String::from("author,body\n");
+    for i in 0..2500 {
+        rows.push_str(&format!("ann,{}\n", if i == 1700 { "bad" } else { "fine" }));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    db.pipe(
+        &[],
+        "add user ann ann@example.com\nsql CREATE TRIGGER no_bad BEFORE INSERT ON post WHEN NEW.body = 'bad' BEGIN SELECT RAISE(ABORT, 'bad body refused'); END\n",
+    )
+    .ok();
+    let import = format!("import posts {}", csv.display());
+    let alone = db.run(&["-c", &import]);
+    assert_eq!(alone.code, Some(1));
+    assert!(
+        alone.stderr.contains("bad body refused"),
+        "{}",
+        alone.stderr
+    );
+    let in_transaction = db.pipe(
+        &["--continue-on-error"],
+        &format!("begin\nadd post kept by ann\n{import}\ncount posts\ncommit\ncount posts\n"),
+    );
+    assert!(
+        in_transaction.stderr.contains("bad body refused"),
+        "{}",
+        in_transaction.stderr
+    );
+    assert_eq!(
+        in_transaction.stdout.matches("1 post\n").count(),
+        2,
+        "the post before the import stays, no row of the file: {}",
+        in_transaction.stdout
+    );
+}
