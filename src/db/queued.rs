@@ -1,13 +1,15 @@
 //! The fast path for long scripts, carried out by the session: in a `--single-transaction`
-//! script, consecutive `add post` lines are queued and inserted many rows per statement (`bulk`).
-//! Each author is resolved once, or remembered as the script adds it (then kept until a command
-//! other than `add user` and `add post` runs); each line still gets its own "Added post N by
-//! NAME", in order; a batch that the database refuses is replayed line by line, so the failing
-//! line is the one reported.
+//! script, consecutive `add post` lines are queued and inserted a batch at a time. Each author is
+//! resolved once, or remembered as the script adds it (then kept until a command other than `add
+//! user` and `add post` runs); each line still gets its own "Added post N by NAME", in order, and a
+//! line the database refuses is run again alone, so the failing line is the one reported.
 //!
-//! While a full batch is inserted (on sqlx's SQLite worker thread, or by the server), the caller's
-//! next lines are read ahead through [`ReadAhead`] and queued for the next batch, so parsing and
-//! inserting overlap.
+//! On SQLite a batch is a prepared single-row INSERT per post on the transaction's own connection
+//! (`sqlite::borrowed`), run on the session's inserting thread (`sqlite::inserter`); on the
+//! servers it is one multi-row INSERT in a savepoint (`bulk`). Either way, while it goes in, the
+//! caller's next lines are read ahead through [`ReadAhead`] and queued for the next batch, so
+//! parsing and inserting overlap. `add user` in a transaction on SQLite is here too: on the
+//! borrowed connection, with no savepoint.
 
 use std::collections::HashMap;
 
@@ -170,14 +172,11 @@ impl Session {
             true => self.insert_here(posts, ahead, keep_going).await,
             false => self.insert_through_sqlx(posts, ahead, keep_going).await,
         };
-        let stops = match &lines {
-            Ok(lines) => lines.iter().any(|line| {
-                line.as_ref()
-                    .is_err_and(|e| !keep_going || e.ends_transaction())
-            }),
+        let stopped = match &lines {
+            Ok(lines) => lines.iter().any(|line| stops(line, keep_going)),
             Err(_) => true,
         };
-        if stops {
+        if stopped {
             self.queue.pending.clear();
         }
         lines
@@ -228,11 +227,9 @@ impl Session {
                     Inserted::Added(id) => lines.push(Ok(post_added(id as i32, &post.author.name))),
                     Inserted::Refused => {
                         let line = self.write(&post.command()).await;
-                        let stops = line
-                            .as_ref()
-                            .is_err_and(|e| !keep_going || e.ends_transaction());
+                        let stop = stops(&line, keep_going);
                         lines.push(line);
-                        if stops {
+                        if stop {
                             return Ok(lines);
                         }
                     }
@@ -296,9 +293,7 @@ impl Session {
         let mut lines = Vec::new();
         for post in posts {
             let line = self.write(&post.command()).await;
-            let stop = line
-                .as_ref()
-                .is_err_and(|e| !keep_going || e.ends_transaction());
+            let stop = stops(&line, keep_going);
             lines.push(line);
             if stop {
                 break;
@@ -337,4 +332,11 @@ impl Session {
         self.queue.pending = next;
         self.settle(inserted).await
     }
+}
+
+/// Whether a line's outcome stops the script: any failure, unless it goes on after failures and
+/// the transaction is still there.
+fn stops(line: &Result<Outcome>, keep_going: bool) -> bool {
+    line.as_ref()
+        .is_err_and(|e| !keep_going || e.ends_transaction())
 }
