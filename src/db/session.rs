@@ -5,7 +5,9 @@
 //!
 //! Every command runs atomically: a write in its own transaction or in a savepoint of the user's
 //! open transaction, so a failing command writes nothing and leaves an open transaction usable; a
-//! read outside a transaction is one atomic statement by itself.
+//! read outside a transaction is one atomic statement by itself, and so is a single-row INSERT on
+//! SQLite, which runs with no savepoint on the transaction's own connection, borrowed on the
+//! shell's thread (`borrowed`, kept in `Open` with the transaction).
 //!
 //! On an SQLite file, reads outside a transaction go through the shell's own read-only reader
 //! where they can (`route`), and sqlx's connection is opened by the first command that needs it,

@@ -1,5 +1,7 @@
-//! A script's queued rows on SQLite, written on the shell's own thread, in the script's own
-//! transaction: on the very connection sqlx holds for it, borrowed for the rows.
+//! On SQLite in a transaction, the very connection sqlx holds for it, borrowed by its handle so
+//! that statements run on a thread of ours: reads (`route`), `add user` (`queued`), and the rows
+//! of a script's queued posts and of an import, a prepared single-row INSERT each (here, run on
+//! the session's inserting thread: `inserter`).
 //!
 //! Why: sqlx runs an SQLite connection on a worker thread, and each statement is a hand-off there
 //! and back (about 15 µs: more than SQLite takes to insert a row). A batch of rows as one
@@ -8,7 +10,8 @@
 //! journal (129,000 of the bulk benchmark's 189,000 file writes). SQLite's own floor (the
 //! benchmark's `examples/sqlite_floor.rs`) is one prepared single-row INSERT per row: that is what
 //! runs here, a batch at a time, with no hand-off at all. A single-row INSERT is atomic by itself,
-//! so a line needs no savepoint of its own, and a line that fails leaves nothing behind.
+//! so a line needs no savepoint of its own, and a line that fails leaves nothing behind. Reads
+//! likewise: the read-only reader's code (`sqlite_direct`), on the transaction's connection.
 //!
 //! The transaction, its lock (taken at BEGIN IMMEDIATE, with the busy timeout), the foreign keys
 //! and every other setting are the connection's: nothing here begins, commits or configures
