@@ -59,6 +59,9 @@ pub struct Session {
     /// A transaction the session was started in and that the user may not end: the whole script's
     /// (`--single-transaction`) or the sandbox's (`--sandbox`).
     locked: Option<Lock>,
+    /// A `--single-transaction` script that stops at its first failure (no
+    /// `--continue-on-error`): its writes need no savepoint each (see `writing`).
+    all_or_nothing: bool,
     /// Where `sql` statements are prepared to learn whether they return rows: connected on the
     /// first `sql` (if that failed, the statement's words decide).
     describer: OnceCell<Tried<DatabaseConnection>>,
@@ -209,6 +212,7 @@ impl Session {
             read_only: false,
             lock_wait: LOCK_WAIT,
             locked: None,
+            all_or_nothing: false,
             describer: OnceCell::new(),
             reader: OnceCell::new(),
             vocabulary: Vocabulary::default(),
@@ -402,6 +406,12 @@ impl Session {
         Ok(())
     }
 
+    /// The script in the session's transaction stops at its first failing line, and then
+    /// nothing of it is kept.
+    pub fn stop_at_the_first_failure(&mut self) {
+        self.all_or_nothing = self.locked == Some(Lock::Script);
+    }
+
     pub fn sandboxed(&self) -> bool {
         self.locked == Some(Lock::Sandbox)
     }
@@ -550,7 +560,11 @@ impl Session {
         self.ready().await;
         self.refuse_on_standby("a write").await?;
         let started = Instant::now();
-        let result = match self.atomically_unsure(work).await {
+        let unit = match self.all_or_nothing {
+            true => self.in_the_scripts_transaction(work).await,
+            false => self.atomically_unsure(work).await,
+        };
+        let result = match unit {
             Ok(Committed::Yes(value)) => Ok(value),
             Ok(Committed::Unsure(value, lost)) => {
                 let row = made(&value);
@@ -722,6 +736,37 @@ impl Session {
             Committed::Yes(value) => Ok(value),
             Committed::Unsure(_, lost) => Err(unsure(&lost, None)),
         }
+    }
+
+    /// A write of an all-or-nothing script, straight in the script's transaction: no savepoint,
+    /// two round trips fewer on the servers. A failure stops the script, and its transaction is
+    /// rolled back whole, so what the command wrote before failing is not kept either way. A
+    /// failure with which the database ended the transaction itself (SQLite on a full disk) is
+    /// said so, as a savepoint's failed rollback says it.
+    async fn in_the_scripts_transaction<T>(
+        &self,
+        work: impl AsyncFnOnce(&Conn<'_>, Option<Lender<'_>>) -> Result<T>,
+    ) -> Result<Committed<T>> {
+        let Some(open) = &self.transaction else {
+            return Err(Error::transaction_lost(
+                "the script's transaction has ended",
+            ));
+        };
+        let lender = self.lender(&open.borrowed);
+        match work(&Conn::transaction(&open.transaction).data(), lender).await {
+            Ok(value) => Ok(Committed::Yes(value)),
+            Err(error) if !error.ends_transaction() && self.transaction_ended_itself() => {
+                Err(transaction_gone(error, None))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Whether the database has ended the open transaction without being asked: on SQLite, the
+    /// connection is back in autocommit mode (asked of the borrowed connection); elsewhere the
+    /// driver's error says so.
+    fn transaction_ended_itself(&self) -> bool {
+        self.borrowed().is_some_and(Borrowed::transaction_ended)
     }
 
     /// `atomically`, with a commit whose answer never came handed back as such.

@@ -127,6 +127,9 @@ pub async fn run(
         screen,
         queued: VecDeque::new(),
     };
+    if runner.stops_at_a_failure() {
+        runner.session.stop_at_the_first_failure();
+    }
     loop {
         // Whoever is on the other end sees every answer before the shell waits for more.
         if !runner.input.has_pending() {
