@@ -72,6 +72,17 @@ def median_of(fn, runs=RUNS):
     return statistics.median(fn() for _ in range(runs))
 
 
+def medians_interleaved(*fns, runs=RUNS):
+    """Each function's median, their runs taken in turn (one of each, then again), so that the
+    machine's drift over the minutes falls on all of them alike and their ratios keep only what
+    differs between them."""
+    times = [[] for _ in fns]
+    for _ in range(runs):
+        for i, fn in enumerate(fns):
+            times[i].append(fn())
+    return [statistics.median(t) for t in times]
+
+
 def sqlite3(db, sql, *flags):
     return ["sqlite3", *flags, db, sql]
 
@@ -488,11 +499,8 @@ def main():
                              capture_output=True, text=True, env=ENV).stdout
         return float(out.strip())
 
-    ours = 101_000 / median_of(ours_bulk, 3)
-    ref = 101_000 / median_of(ref_bulk, 3)
-    floor = 101_000 / median_of(sqlite_alone, 3)
-    c_rows = 101_000 / median_of(lambda: c_api("rows"), 3)
-    c_batch = 101_000 / median_of(lambda: c_api("batch"), 3)
+    ours, ref, floor, c_rows, c_batch = (101_000 / t for t in medians_interleaved(
+        ours_bulk, ref_bulk, sqlite_alone, lambda: c_api("rows"), lambda: c_api("batch"), runs=3))
     rows.append(("bulk script, SQLite (lines/s)", f"{ours:,.0f}", f"{ref:,.0f}", f"{ours / ref:.2f}x", ">= 3x"))
     rows.append(("  the same, against SQLite alone through its C API (a statement per row)",
                  f"{ours:,.0f}", f"{c_rows:,.0f}", f"{ours / c_rows:.2f}x", ">= 0.8x"))
@@ -528,8 +536,9 @@ def main():
         shutil.copy(users_db, db)
         return run(["sqlite3", db, f".import --csv {plain_csv} post"])[0]
 
-    ours = 100_000 / median_of(ours_import, 3)
-    ref = 100_000 / median_of(ref_import, 3)
+    ours, ref, c_rows = (n / t for n, t in zip(
+        (100_000, 100_000, 101_000),
+        medians_interleaved(ours_import, ref_import, lambda: c_api("rows"), runs=3)))
     rows.append(("import 100,000 posts from CSV, SQLite (rows/s)", f"{ours:,.0f}", f"{ref:,.0f}", f"{ours / ref:.2f}x", ">= 1x"))
     rows.append(("  the same, against SQLite alone through its C API (a statement per row)",
                  f"{ours:,.0f}", f"{c_rows:,.0f}", f"{ours / c_rows:.2f}x", ">= 0.8x"))
@@ -568,9 +577,7 @@ def main():
             url = pg_db()
             return run(["psql", url, "-q", "-1", "-f", copy_script])[0]
 
-        ours = 101_000 / median_of(ours_pg, 3)
-        ref = 101_000 / median_of(ref_pg, 3)
-        copied = 101_000 / median_of(copy_pg, 3)
+        ours, ref, copied = (101_000 / t for t in medians_interleaved(ours_pg, ref_pg, copy_pg, runs=3))
         subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
         rows.append(("bulk script, PostgreSQL (lines/s)", f"{ours:,.0f}", f"{ref:,.0f}", f"{ours / ref:.2f}x", "hold (10x)"))
         rows.append(("  the same, against COPY of the same rows (psql \\copy, one transaction)",
