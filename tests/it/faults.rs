@@ -323,37 +323,7 @@ impl Drop for SmallDisk {
 /// posts committed of a script that "failed"). Now the loss is noticed and nothing more runs.
 #[test]
 fn a_full_disk_ends_a_single_transaction_script_with_nothing_committed() {
-    let dir = TestDir::new();
-    let Some(disk) = SmallDisk::mount(&dir) else {
-        return;
-    };
-    let url = format!("sqlite:///{}/app.db?mode=rwc", disk.0.display());
-    dir.run_on(&url, &["migrate", "up"]).ok();
-    dir.run_on(&url, &["-c", "add user john john@example.com"])
-        .ok();
-    let script: String = (0..40_000)
-        .map(|i| {
-            format!(
-                "add post \"post number {i} with some padding to fill pages quickly\" by john\n"
-            )
-        })
-        .collect();
-    let path = dir.join("s.txt");
-    std::fs::write(&path, script).unwrap();
-    let run = dir.run_on(
-        &url,
-        &["--single-transaction", "--file", path.to_str().unwrap()],
-    );
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    let errors: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(errors.len(), 1, "one error line: {errors:?}");
-    assert!(
-        errors[0].contains("database or disk is full")
-            && errors[0].contains("ended the open transaction"),
-        "{errors:?}"
-    );
-    let posts = dir.run_on(&url, &["-c", "count posts"]).ok().to_string();
-    assert_eq!(posts, "0 posts\n", "all of the script or none of it");
+    fills_the_disk_and_keeps_nothing(&["add user john john@example.com"], "");
 }
 
 /// The same with writes that are not queued (`with` makes each `add post` a write of its own):
@@ -361,27 +331,31 @@ fn a_full_disk_ends_a_single_transaction_script_with_nothing_committed() {
 /// notice by itself that SQLite ended the transaction (no savepoint's failed rollback tells it).
 #[test]
 fn a_full_disk_ends_an_all_or_nothing_script_of_single_writes_with_nothing_committed() {
+    fills_the_disk_and_keeps_nothing(
+        &[
+            "add user john john@example.com",
+            "sql ALTER TABLE post ADD COLUMN language VARCHAR(5)",
+        ],
+        " with language = en",
+    );
+}
+
+/// On a small disk, after `setup`: a `--single-transaction` script of 40,000 `add post ... by
+/// john{with}` lines stops at the full disk with one error line saying the database ended the
+/// transaction, and keeps no post.
+fn fills_the_disk_and_keeps_nothing(setup: &[&str], with: &str) {
     let dir = TestDir::new();
     let Some(disk) = SmallDisk::mount(&dir) else {
         return;
     };
     let url = format!("sqlite:///{}/app.db?mode=rwc", disk.0.display());
     dir.run_on(&url, &["migrate", "up"]).ok();
-    dir.run_on(
-        &url,
-        &[
-            "-c",
-            "add user john john@example.com",
-            "-c",
-            "sql ALTER TABLE post ADD COLUMN language VARCHAR(5)",
-        ],
-    )
-    .ok();
+    let setup: Vec<&str> = setup.iter().flat_map(|c| ["-c", c]).collect();
+    dir.run_on(&url, &setup).ok();
     let script: String = (0..40_000)
         .map(|i| {
             format!(
-                "add post \"post number {i} with some padding to fill pages quickly\" by john \
-                 with language = en\n"
+                "add post \"post number {i} with some padding to fill pages quickly\" by john{with}\n"
             )
         })
         .collect();
