@@ -145,10 +145,10 @@ def report(case, ours, ref, unit, target, better="lower"):
 REPEAT = 500
 
 
-def per_query(make_script, run_script, runs=RUNS, repeat=REPEAT):
-    """Milliseconds per query: a script of `repeat` copies, minus the same script with none
-    (start-up and connection), divided by `repeat`. The same method for both tools; no timer
-    granularity."""
+def per_query(make_script, run_script, repeat=REPEAT):
+    """A sampler of milliseconds per query: a script of `repeat` copies, minus the same script
+    with none (start-up and connection), divided by `repeat`. The same method for both tools; no
+    timer granularity. Samplers are run by `medians_interleaved`, ours and the reference's in turn."""
     def wall(n):
         path = make_script(n)
         with open(path) as f:
@@ -156,7 +156,7 @@ def per_query(make_script, run_script, runs=RUNS, repeat=REPEAT):
 
     def once():
         return (wall(repeat) - wall(0)) * 1000 / repeat
-    return median_of(once, runs)
+    return once
 
 
 def script_of(path, first, line):
@@ -168,14 +168,16 @@ def script_of(path, first, line):
     return make
 
 
-def command_time(db, command, runs=RUNS, repeat=REPEAT):
+def command_time(db, command, repeat=REPEAT):
+    """A sampler of our milliseconds per `command` on the SQLite file `db`."""
     make = script_of(f"{db}.shell", "get user 1\n", f"{command}\n")
-    return per_query(make, lambda f: run([SHELL, "--database-url", f"sqlite:///{db}"], stdin=f)[0], runs, repeat)
+    return per_query(make, lambda f: run([SHELL, "--database-url", f"sqlite:///{db}"], stdin=f)[0], repeat)
 
 
-def sqlite_time(db, sql, runs=RUNS, repeat=REPEAT):
+def sqlite_time(db, sql, repeat=REPEAT):
+    """A sampler of sqlite3's milliseconds per `sql` on `db`."""
     make = script_of(f"{db}.sql", "SELECT id FROM user WHERE id = 1;\n", f"{sql};\n")
-    return per_query(make, lambda f: run(["sqlite3", "-table", db], stdin=f)[0], runs, repeat)
+    return per_query(make, lambda f: run(["sqlite3", "-table", db], stdin=f)[0], repeat)
 
 
 # The query language at 1,000,000 posts, each beside the SQL a person would type into sqlite3 for
@@ -245,8 +247,7 @@ def postgres_export(url, posts):
         ref_rss.append(rss)
         return t
 
-    ours = median_of(ours_export, 3)
-    ref = median_of(ref_export, 3)
+    ours, ref = medians_interleaved(ours_export, ref_export, runs=3)
     report(f"PostgreSQL: csv export of {posts:,} posts", ours, ref, "s", "<= 1.3x")
     rows.append(("PostgreSQL: peak RSS of that export", f"{max(ours_rss) / 1024:.1f} MB",
                  f"{max(ref_rss) / 1024:.1f} MB", f"{max(ours_rss) / max(ref_rss):.2f}x", "< 20 MB"))
@@ -274,8 +275,8 @@ def postgres_cases(work):
             f.write("posts of u7 limit 20\n" * 500)
         with open(sql, "w") as f:
             f.write((POSTS_OF_U7.format(user='"user"') + ";\n") * 500)
-        ours = median_of(lambda: run([SHELL, "--database-url", url, "--file", script])[0] * 1000)
-        ref = median_of(lambda: run(["psql", "-X", "-q", url, "-f", sql])[0] * 1000)
+        ours, ref = medians_interleaved(lambda: run([SHELL, "--database-url", url, "--file", script])[0] * 1000,
+                                        lambda: run(["psql", "-X", "-q", url, "-f", sql])[0] * 1000)
         report("PostgreSQL: script of 500 x posts of u7 limit 20, 1,000,000 posts", ours, ref, "ms", "<= 1.0x")
 
         postgres_export(url, 1_000_000)
@@ -304,16 +305,18 @@ def sqlite_export(db, posts):
         export.append(rss)
         return t
 
-    ours = median_of(ours_export, 3)
-    ref = median_of(lambda: run(sqlite3(db, ALL_POSTS.format(user="user"), "-csv"))[0], 3)
+    ours, ref = medians_interleaved(ours_export, lambda: run(sqlite3(db, ALL_POSTS.format(user="user"), "-csv"))[0],
+                                    runs=3)
     report(f"csv export of {posts:,} posts", ours, ref, "s", "<= 1.3x")
     return max(export)
 
 
-def report_flat(prefix, million, ten, target):
-    """Each AT_SCALE case at 10M beside the reference, and beside our own figure at 1M."""
-    for case, _, _ in AT_SCALE:
-        (ours_1m, _), (ours_10m, ref_10m) = million[case], ten[case]
+def report_flat(prefix, at_million, at_ten, target):
+    """Each AT_SCALE case at 10M beside the reference, and beside our own figure at 1M, the three
+    taken in turn (`at_million`, `at_ten`: (command, SQL) -> our sampler and the reference's)."""
+    for case, command, sql in AT_SCALE:
+        (ours_1m, _), (ours_10m, ref_10m) = at_million(command, sql), at_ten(command, sql)
+        ours_1m, ours_10m, ref_10m = medians_interleaved(ours_1m, ours_10m, ref_10m)
         report(f"{prefix}{case}, {SCALE:,} posts (per query)", ours_10m, ref_10m, "ms", target)
         rows.append(("  the same at 10M against 1M posts (ours)", f"{ours_10m:.3f} ms", f"{ours_1m:.3f} ms",
                      f"{ours_10m / ours_1m:.2f}x", "<= 1.2x"))
@@ -321,16 +324,15 @@ def report_flat(prefix, million, ten, target):
 
 def scale_cases(work, big):
     """10,000,000 posts, made by the benchmark itself (a recursive CTE on SQLite, generate_series on
-    PostgreSQL): per query at 1M and at 10M in the same run (flat: within 1.2x), and the CSV export
-    of every post beside the reference CLI's, with peak memory. `BENCH_10M=0` skips it (minutes)."""
+    PostgreSQL) beside a copy at 1M: per query at 1M and at 10M taken in turn (flat: within 1.2x),
+    and the CSV export of every post beside the reference CLI's, with peak memory. `BENCH_10M=0`
+    skips it (minutes)."""
     if os.environ.get("BENCH_10M", "1") == "0":
         return
 
     def sqlite_at(db):
-        return {case: (command_time(db, command, 3), sqlite_time(db, sql.format(user="user"), 3))
-                for case, command, sql in AT_SCALE}
+        return lambda command, sql: (command_time(db, command), sqlite_time(db, sql.format(user="user")))
 
-    million = sqlite_at(big)
     huge = os.path.join(work, "big-10m.db")
     shutil.copy(big, huge)
     print(f"  making {SCALE:,} posts on SQLite", file=sys.stderr)
@@ -341,8 +343,7 @@ def scale_cases(work, big):
                strftime('%Y-%m-%d %H:%M:%S', 1700000000 + i, 'unixepoch') || '.000000',
                1 + i % 1000 FROM n;
         ANALYZE;"""))
-    ten = sqlite_at(huge)
-    report_flat("", million, ten, "near sqlite3")
+    report_flat("", sqlite_at(big), sqlite_at(huge), "near sqlite3")
     peak = sqlite_export(huge, SCALE)
     rows.append((f"peak RSS, csv export of {SCALE:,} posts", f"{peak / 1024:.1f} MB", "-", "-", "< 20 MB"))
     os.remove(huge)
@@ -351,43 +352,49 @@ def scale_cases(work, big):
 
 
 def postgres_scale(work):
-    """The same on PostgreSQL: 1,000,000 posts, measured, then 9,000,000 more, measured again."""
-    name = f"microblog_bench_scale_{os.getpid()}"
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
-    subprocess.run(["psql", f"{PG}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    url = f"{PG}/{name}"
+    """The same on PostgreSQL: a database of 1,000,000 posts, and a copy of it (CREATE DATABASE
+    ... TEMPLATE) given 9,000,000 more, measured in turn."""
+    million, ten = (f"microblog_bench_scale_{size}_{os.getpid()}" for size in ("1m", "10m"))
 
-    def add_posts(first, last):
+    def psql_admin(sql, check=False):
+        subprocess.run(["psql", f"{PG}/postgres", "-qc", sql], check=check, capture_output=True)
+
+    def add_posts(url, first, last):
         run(["psql", url, "-qc", f"""
             INSERT INTO post (body, timestamp, user_id)
               SELECT 'post number ' || i, timestamp '2023-11-14 22:13:20' + i * interval '1 second',
                      1 + i % 1000 FROM generate_series({first}, {last}) i"""])
         run(["psql", url, "-qc", "VACUUM ANALYZE"])
 
-    def pg_at():
-        times = {}
-        for case, command, sql in AT_SCALE:
-            ours = per_query(script_of(os.path.join(work, "pg-scale.shell"), "get user 1\n", f"{command}\n"),
-                             lambda f: run([SHELL, "--database-url", url], stdin=f)[0], 3)
-            ref = per_query(script_of(os.path.join(work, "pg-scale.sql"), 'SELECT id FROM "user" WHERE id = 1;\n',
+    def pg_at(name):
+        url = f"{PG}/{name}"
+
+        def samplers(command, sql):
+            ours = per_query(script_of(os.path.join(work, f"{name}.shell"), "get user 1\n", f"{command}\n"),
+                             lambda f: run([SHELL, "--database-url", url], stdin=f)[0])
+            ref = per_query(script_of(os.path.join(work, f"{name}.sql"), 'SELECT id FROM "user" WHERE id = 1;\n',
                                       sql.format(user='"user"') + ";\n"),
-                            lambda f: run(["psql", "-X", "-q", url], stdin=f)[0], 3)
-            times[case] = (ours, ref)
-        return times
+                            lambda f: run(["psql", "-X", "-q", url], stdin=f)[0])
+            return ours, ref
+        return samplers
 
     try:
+        for name in (million, ten):
+            psql_admin(f"DROP DATABASE IF EXISTS {name}")
+        psql_admin(f"CREATE DATABASE {million}", check=True)
+        url = f"{PG}/{million}"
         run([SHELL, "--database-url", url, "migrate", "up"])
         run(["psql", url, "-qc", """INSERT INTO "user" (username, email)
               SELECT 'u' || i, 'u' || i || '@example.com' FROM generate_series(0, 999) i"""])
-        add_posts(0, 999_999)
-        million = pg_at()
+        add_posts(url, 0, 999_999)
+        psql_admin(f"CREATE DATABASE {ten} TEMPLATE {million}", check=True)
         print(f"  making {SCALE:,} posts on PostgreSQL", file=sys.stderr)
-        add_posts(1_000_000, SCALE - 1)
-        ten = pg_at()
-        report_flat("PostgreSQL: ", million, ten, "near psql")
-        postgres_export(url, SCALE)
+        add_posts(f"{PG}/{ten}", 1_000_000, SCALE - 1)
+        report_flat("PostgreSQL: ", pg_at(million), pg_at(ten), "near psql")
+        postgres_export(f"{PG}/{ten}", SCALE)
     finally:
-        subprocess.run(["psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
+        for name in (million, ten):
+            psql_admin(f"DROP DATABASE IF EXISTS {name}")
 
 
 def cold_build():
@@ -429,8 +436,10 @@ def main():
     small = os.path.join(work, "small.db")
     migrated(small)
     fill(small, 1000, 10_000)
-    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite:///{small}", "-c", "get user 1"])[0] * 1000, 20)
-    ref = median_of(lambda: run(sqlite3(small, "SELECT id, username, email, password_hash IS NOT NULL FROM user WHERE id = 1"))[0] * 1000, 20)
+    ours, ref = medians_interleaved(
+        lambda: run([SHELL, "--database-url", f"sqlite:///{small}", "-c", "get user 1"])[0] * 1000,
+        lambda: run(sqlite3(small, "SELECT id, username, email, password_hash IS NOT NULL FROM user WHERE id = 1"))[0] * 1000,
+        runs=20)
     report("start-up: get user 1", ours, ref, "ms", "<= 1.3x")
 
     # 1b. Start-up on a database of the tutorial's last chapter: the shell also reads the live
@@ -438,8 +447,10 @@ def main():
     grown = os.path.join(work, "chapter23.db")
     shutil.copy(small, grown)
     run(sqlite3(grown, CHAPTER_23))
-    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite:///{grown}", "-c", "get user 1"])[0] * 1000, 20)
-    ref = median_of(lambda: run(sqlite3(grown, "SELECT id, username, email, password_hash IS NOT NULL, about_me, last_seen, last_message_read_time, token, token_expiration FROM user WHERE id = 1"))[0] * 1000, 20)
+    ours, ref = medians_interleaved(
+        lambda: run([SHELL, "--database-url", f"sqlite:///{grown}", "-c", "get user 1"])[0] * 1000,
+        lambda: run(sqlite3(grown, "SELECT id, username, email, password_hash IS NOT NULL, about_me, last_seen, last_message_read_time, token, token_expiration FROM user WHERE id = 1"))[0] * 1000,
+        runs=20)
     report("start-up at chapter 23: get user 1", ours, ref, "ms", "<= 1.3x")
 
     # 2. Bulk script: 1,000 users and 100,000 posts in one transaction.
@@ -591,15 +602,15 @@ def main():
         migrated(db)
         fill(db, 1000, posts)
         sizes[posts] = db
-        ours = command_time(db, "posts of u7 limit 20")
-        ref = sqlite_time(db, "SELECT p.id, p.timestamp, u.username, p.body FROM post p JOIN user u ON u.id = p.user_id "
-                              "WHERE p.user_id = 8 ORDER BY p.timestamp DESC, p.id DESC LIMIT 20")
+        ours, ref = medians_interleaved(
+            command_time(db, "posts of u7 limit 20"),
+            sqlite_time(db, "SELECT p.id, p.timestamp, u.username, p.body FROM post p JOIN user u ON u.id = p.user_id "
+                            "WHERE p.user_id = 8 ORDER BY p.timestamp DESC, p.id DESC LIMIT 20"))
         report(f"posts of u7 limit 20, {posts:,} posts", ours, ref, "ms", "< 2 ms; flat")
 
     big = sizes[1_000_000]
     for case, command, sql, repeat in QUERIES:
-        ours = command_time(big, command, 3, repeat)
-        ref = sqlite_time(big, sql, 3, repeat)
+        ours, ref = medians_interleaved(command_time(big, command, repeat), sqlite_time(big, sql, repeat), runs=3)
         report(f"{case}, 1,000,000 posts", ours, ref, "ms", "near sqlite3")
 
     # Whole scripts of small queries, each beside the same SQL run by sqlite3 (`.mode table`).
@@ -609,13 +620,12 @@ def main():
         f.write("posts of u7 limit 20\n" * 500)
     with open(sql500, "w") as f:
         f.write(f"{POSTS_OF_U7.format(user='user')};\n" * 500)
-    ours = median_of(lambda: run([SHELL, "--database-url", f"sqlite:///{big}", "--file", script500])[0] * 1000)
-    ref = median_of(lambda: run(["sqlite3", "-table", big, f".read {sql500}"])[0] * 1000)
+    ours, ref = medians_interleaved(lambda: run([SHELL, "--database-url", f"sqlite:///{big}", "--file", script500])[0] * 1000,
+                                    lambda: run(["sqlite3", "-table", big, f".read {sql500}"])[0] * 1000)
     report("script of 500 x posts of u7 limit 20, 1,000,000 posts", ours, ref, "ms", "<= 1.5x")
 
     for case, command, sql in PER_QUERY:
-        ours = command_time(big, command, 3)
-        ref = sqlite_time(big, sql.format(user="user"), 3)
+        ours, ref = medians_interleaved(command_time(big, command), sqlite_time(big, sql.format(user="user")))
         report(f"{case}, 1,000,000 posts (per query)", ours, ref, "ms", "near sqlite3")
 
     filtered = []

@@ -6,13 +6,12 @@
 
 use std::sync::atomic::AtomicU64;
 
-use sea_orm::ConnectionTrait;
-
 use super::asking::Person;
 use super::commands::{changes, describe, follows, import, password, queries, tables};
 use super::migrating::Migrated;
 use super::route::{Pages, Route};
 use super::session::{MadeRow, Session};
+use super::sql::conn::Conn;
 use super::sql::fetch::Fetch;
 use super::sql::listing::Listing;
 use super::sqlite::borrowed::Lender;
@@ -241,8 +240,8 @@ async fn read(route: &Route<'_>, command: &ReadCommand, vocabulary: &Vocabulary)
 
 /// A write, in the transaction or savepoint `db` is; with the row it made, by which a commit
 /// whose answer was lost is told to have happened or not.
-async fn write<C: ConnectionTrait>(
-    db: &C,
+async fn write(
+    db: &Conn<'_>,
     lender: Option<Lender<'_>>,
     command: &WriteCommand,
     vocabulary: &Vocabulary,
@@ -289,8 +288,25 @@ async fn write<C: ConnectionTrait>(
             keep_going,
         } => {
             let format = import::format_of(path, *format)?;
-            let borrowed = lender.as_ref().and_then(Lender::borrowed);
-            import::import(db, borrowed, *entity, path, format, *keep_going, vocabulary).await
+            let import = import::Import {
+                entity: *entity,
+                path,
+                format,
+                keep_going: *keep_going,
+            };
+            // On SQLite, its lookups (an author's id) go on the unit's connection borrowed here,
+            // as a read in a transaction does: through sqlx's worker, a file of 1,000 authors
+            // waited 1,000 hand-offs before its first batch went in.
+            match lender.as_ref().and_then(Lender::borrowed) {
+                Some(borrowed) => {
+                    let lookups = Route::Borrowed {
+                        borrowed,
+                        sqlx: *db,
+                    };
+                    import::import(db, &lookups, Some(borrowed), import, vocabulary).await
+                }
+                None => import::import(db, db, None, import, vocabulary).await,
+            }
         }
         WriteCommand::SetPassword { user, password } => {
             if password.0.is_empty() {

@@ -245,6 +245,74 @@ fn import_round_trips_and_is_all_or_nothing_on_every_backend() {
     }
 }
 
+/// An import's author that cannot be found is refused with the words a command would have for
+/// it, on every backend: an unknown name, an unknown `user_id` (by id, not as a name), and, on a
+/// Flask-made SQLite file holding `ann` and `Ann`, a name matching both, never guessed between.
+/// Authors are looked up once each in the import's own transaction (on SQLite, on its
+/// connection borrowed on the shell's thread).
+#[test]
+fn an_import_names_each_author_it_cannot_find_on_every_backend() {
+    for db in crate::util::backends::each_backend_migrated() {
+        let name = db.backend.name();
+        db.run(&["-c", "add user ann ann@example.com"]).ok();
+        let csv = db.dir.join("authors.csv");
+        std::fs::write(
+            &csv,
+            "body,author,user_id\nfine,ann,\nlost,bob,\nlost by id,,99\nagain,bob,\nalso fine,,1\n",
+        )
+        .unwrap();
+        let import = format!("import posts {}", csv.display());
+        let refused = db.run(&["-c", &import]);
+        assert_eq!(
+            refused.one_line_error(),
+            format!(
+                "error: line 1: {} line 3, author: there is no user \"bob\": nothing was imported",
+                csv.display()
+            ),
+            "{name}"
+        );
+        let partial = db.run(&["-c", &format!("{import} --continue-on-error")]);
+        assert_eq!(partial.code, Some(1), "{name}: {partial:?}");
+        for expected in [
+            "Imported 2 posts".to_string(),
+            "3 refused:".to_string(),
+            format!("{} line 3, author: there is no user \"bob\"", csv.display()),
+            format!(
+                "{} line 4, user_id: there is no user with id 99",
+                csv.display()
+            ),
+            format!("{} line 5, author: there is no user \"bob\"", csv.display()),
+        ] {
+            assert!(
+                partial.stdout.contains(&expected),
+                "{name}: {expected}: {partial:?}"
+            );
+        }
+        assert_eq!(
+            db.run(&["-c", "count posts of ann"]).ok(),
+            "2 posts\n",
+            "{name}"
+        );
+    }
+
+    let dir = crate::util::TestDir::new();
+    dir.run(&["-c", "add user ann ann@example.com"]).ok();
+    crate::hostile::python_sqlite(
+        &dir,
+        "db.execute(\"INSERT INTO user (username, email) VALUES ('Ann', 'big.ann@example.com')\")",
+    );
+    std::fs::write(dir.join("twins.csv"), "body,author\nwhose,ANN\nmine,Ann\n").unwrap();
+    let partial = dir.run(&["-c", "import posts twins.csv --continue-on-error"]);
+    assert!(
+        partial.stdout.contains(
+            "twins.csv line 2, author: \"ANN\" matches ann (id 1) and Ann (id 2): type the exact \
+             name or the id"
+        ) && partial.stdout.contains("Imported 1 post"),
+        "{partial:?}"
+    );
+    assert_eq!(dir.run(&["-c", "count posts of Ann"]).ok(), "1 post\n");
+}
+
 /// Found by trying a spreadsheet's export: a CSV file that starts with a byte-order mark.
 #[test]
 fn a_csv_file_with_a_byte_order_mark_imports() {

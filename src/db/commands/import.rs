@@ -20,6 +20,7 @@ use crate::command::query::{Field, Literal, PostField, UserField};
 use crate::command::vocabulary::{ColumnKind, LiveColumn, Vocabulary};
 use crate::command::{EntityKind, ImportFormat, UserRef, validate};
 use crate::db::commands::queries::find_user;
+use crate::db::sql::fetch::Fetch;
 use crate::db::sql::filter::Sql;
 use crate::db::sqlite::borrowed::{Borrowed, Rows};
 use crate::db::sqlite::inserter::{Inserter, Running};
@@ -257,16 +258,30 @@ fn id_of(record: &Record) -> std::result::Result<Option<i32>, String> {
     }
 }
 
-/// Imports `path` into `entity`; `keep_going`: good rows in, bad ones listed.
-pub async fn import<C: ConnectionTrait>(
+/// What to import: a file's rows into an entity's table.
+pub struct Import<'a> {
+    pub entity: EntityKind,
+    pub path: &'a str,
+    pub format: ImportFormat,
+    /// Good rows in, bad ones listed (else all or nothing).
+    pub keep_going: bool,
+}
+
+/// Imports the file, writing through `db` (or, on SQLite, `borrowed`) and looking authors up
+/// through `lookups` (the same transaction).
+pub async fn import<C: ConnectionTrait, F: Fetch>(
     db: &C,
+    lookups: &F,
     borrowed: Option<&Borrowed>,
-    entity: EntityKind,
-    path: &str,
-    format: ImportFormat,
-    keep_going: bool,
+    import: Import<'_>,
     vocabulary: &Vocabulary,
 ) -> Result<Outcome> {
+    let Import {
+        entity,
+        path,
+        format,
+        keep_going,
+    } = import;
     ROWS_READ.store(0, Ordering::Relaxed);
     let extras = vocabulary.extras(entity);
     let records = read(path, format, entity, extras)?.inspect(|_| {
@@ -281,7 +296,7 @@ pub async fn import<C: ConnectionTrait>(
     };
     let (imported, refused) = match entity {
         EntityKind::User => import_users(&mut writer, records, keep_going, extras).await?,
-        EntityKind::Post => import_posts(&mut writer, records, keep_going, extras).await?,
+        EntityKind::Post => import_posts(&mut writer, lookups, records, keep_going, extras).await?,
     };
     writer.finish().await?;
     let mut text = format!(
@@ -520,13 +535,16 @@ impl<C: ConnectionTrait> Writer<'_, C> {
     }
 }
 
-async fn import_posts<C: ConnectionTrait>(
+async fn import_posts<C: ConnectionTrait, F: Fetch>(
     writer: &mut Writer<'_, C>,
+    lookups: &F,
     records: Box<dyn Iterator<Item = Result<Record>>>,
     keep_going: bool,
     extras: &[Arc<LiveColumn>],
 ) -> Result<(usize, Vec<String>)> {
-    let mut authors: HashMap<String, Option<i32>> = HashMap::new();
+    // Each author's id, or why the rows naming it are refused (no such user, a name that
+    // matches several differing only in case), looked up once.
+    let mut authors: HashMap<String, std::result::Result<i32, String>> = HashMap::new();
     let now = now_utc();
     let mut batch = Vec::with_capacity(BATCH);
     let (mut imported, mut with_ids) = (0, false);
@@ -568,11 +586,15 @@ async fn import_posts<C: ConnectionTrait>(
                     failed = Some(error);
                     return Err(String::new());
                 }
-                let found = find_user(writer.db, &user).await.ok().map(|u| u.id);
+                let found = find_user(lookups, &user)
+                    .await
+                    .map(|u| u.id)
+                    .map_err(|e| e.to_string());
                 authors.insert(key.clone(), found);
             }
-            let Some(user_id) = authors[&key] else {
-                return Err(record.refuse(field, format!("there is no user {author:?}")));
+            let user_id = match &authors[&key] {
+                Ok(id) => *id,
+                Err(why) => return Err(record.refuse(field, why)),
             };
             let values = record.extras(EntityKind::Post, extras)?;
             Ok(((id, body, at, user_id), values))
