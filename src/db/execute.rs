@@ -57,10 +57,11 @@ impl Session {
             ));
         }
         // A user added leaves every author resolved so far as it was (its name differs from every
-        // other even ignoring case, so no reference typed before can mean it); any other command
-        // may rename or delete users.
+        // other even ignoring case, so no reference typed before can mean it), and the names
+        // known taken with its own added; any other command may rename, delete or import users,
+        // or end the transaction.
         if !joins && !matches!(command, DataCommand::Write(WriteCommand::AddUser { .. })) {
-            self.forget_authors();
+            self.forget_users();
         }
         let outcome = match command {
             DataCommand::Read(read) => return self.read(&read).await,
@@ -164,8 +165,10 @@ impl Session {
                 |(_, made)| made.clone(),
             )
             .await?;
-        if let (WriteCommand::AddUser { .. }, Some(MadeRow::User(id, name))) = (command, made) {
-            self.remember_author(UserRef::Username(name.clone()), id, name);
+        if let (WriteCommand::AddUser { email, .. }, Some(MadeRow::User(id, name))) =
+            (command, made)
+        {
+            self.remember_user(UserRef::Username(name.clone()), id, name, email);
         }
         Ok(outcome)
     }

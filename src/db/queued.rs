@@ -11,6 +11,7 @@
 //! parsing and inserting overlap. `add user` in a transaction on SQLite is here too: on the
 //! borrowed connection, with no savepoint.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use futures_util::FutureExt;
@@ -24,6 +25,7 @@ use super::session::{Lock, Session, transaction_gone};
 use super::sqlite::borrowed::{Inserted, record_posts};
 use super::sqlite::flask_sqlite::adapted;
 use super::sqlite::inserter::Inserter;
+use super::sqlite::taken::Taken;
 use crate::command::query::Assignment;
 use crate::command::{DataCommand, EntityKind, UserRef, WriteCommand};
 use crate::entities::post::now_utc;
@@ -37,6 +39,9 @@ pub(super) struct Queue {
     pending: Vec<PendingPost>,
     /// Authors as typed (`john`, `7`).
     authors: HashMap<UserRef, Author>,
+    /// On SQLite in a transaction, the names and emails taken, once a run of `add user` lines
+    /// is long enough to read them (`sqlite::taken`).
+    taken: RefCell<Taken>,
     /// On SQLite, the thread that inserts a batch while the next is read (`sqlite::borrowed`).
     inserter: Option<Inserter>,
 }
@@ -64,11 +69,16 @@ impl Session {
         !self.queue.pending.is_empty()
     }
 
-    pub(super) fn forget_authors(&mut self) {
+    /// After a command that may have renamed, deleted or imported users, or ended the
+    /// transaction: the authors resolved and the names known taken are read again when needed.
+    pub(super) fn forget_users(&mut self) {
         self.queue.authors.clear();
+        self.queue.taken.get_mut().forget();
     }
 
-    pub(super) fn remember_author(&mut self, user: UserRef, id: i32, name: String) {
+    /// A user this session added: an author for the lines after it, and a name taken.
+    pub(super) fn remember_user(&mut self, user: UserRef, id: i32, name: String, email: &str) {
+        self.queue.taken.get_mut().add(&name, email);
         self.queue.authors.insert(user, Author { id, name });
     }
 
@@ -119,13 +129,22 @@ impl Session {
         let Some(route) = self.borrowed_route() else {
             return Ok(None);
         };
-        let checked = queries::ensure_required_given(EntityKind::User, with, vocabulary).is_ok()
-            && queries::ensure_available(&route, Some(username), Some(email), None)
-                .await
-                .is_ok();
         let Route::Borrowed { borrowed, .. } = &route else {
             return Ok(None);
         };
+        // Known free without a query in a long run of them; else (or if reading the names
+        // failed) asked of the database.
+        let surely_free = self
+            .queue
+            .taken
+            .borrow_mut()
+            .surely_free(borrowed, username, email)
+            .unwrap_or(false);
+        let checked = queries::ensure_required_given(EntityKind::User, with, vocabulary).is_ok()
+            && (surely_free
+                || queries::ensure_available(&route, Some(username), Some(email), None)
+                    .await
+                    .is_ok());
         if !checked {
             return Ok(None);
         }
@@ -140,7 +159,7 @@ impl Session {
         };
         if let Ok(Some(user)) = &added {
             let name = user.username.clone();
-            self.remember_author(UserRef::Username(name.clone()), user.id, name);
+            self.remember_user(UserRef::Username(name.clone()), user.id, name, &user.email);
         }
         self.settle(added).await
     }

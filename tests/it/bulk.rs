@@ -423,6 +423,95 @@ async fn add_user_in_a_transaction_refuses_as_outside_one() {
     assert_eq!(run.stderr, shifted, "same refusals inside begin");
 }
 
+/// A long run of `add user` lines in a transaction on SQLite proves names free from memory once
+/// it has read the table's names (`sqlite::taken`): it refuses exactly what the lookups refuse
+/// outside a transaction, in the same words: twins in case of a user the script added, of one
+/// already there, of an email; and after a rename, a delete or an `sql` insert (which make it
+/// read the names again), twins of what those wrote.
+#[tokio::test]
+async fn a_long_run_of_add_user_refuses_as_outside_a_transaction() {
+    let mut script = String::new();
+    let users = |script: &mut String, from: usize, to: usize| {
+        for i in from..to {
+            script.push_str(&format!("add user u{i} u{i}@example.com\n"));
+        }
+    };
+    users(&mut script, 0, 300);
+    script.push_str(
+        "add user U5 new5@example.com\nadd user ZED z2@example.com\n\
+         add user fresh U7@EXAMPLE.COM\nadd user zed2 ZED@example.com\n\
+         add user U250 x250@example.com\nadd user y250 U250@Example.com\n",
+    );
+    script.push_str("update user u10 set username = \"renamed\"\ndelete user u11\n");
+    users(&mut script, 300, 400);
+    script.push_str(
+        "add user RENAMED r@example.com\nadd user U10 u10new@example.com\n\
+         add user U11 U11@example.com\n",
+    );
+    script.push_str("sql INSERT INTO user (username, email) VALUES ('Late', 'late@example.com')\n");
+    users(&mut script, 400, 500);
+    script.push_str("add user LATE x@example.com\nadd user late2 LATE@EXAMPLE.com\ncount users\n");
+
+    let run = |extra: &[&str]| {
+        let db = TestDb::migrated(Backend::Sqlite).unwrap();
+        db.pipe(
+            &[],
+            "sql INSERT INTO user (username, email) VALUES ('Zed', 'zed@example.com')\n",
+        )
+        .ok();
+        db.pipe(extra, &script)
+    };
+    let outside = run(&["--continue-on-error"]);
+    let inside = run(&["--single-transaction", "--continue-on-error"]);
+    assert_eq!(inside.stdout, outside.stdout);
+    assert_eq!(inside.stderr, outside.stderr);
+    for refused in [
+        "username \"U5\" is already taken (as \"u5\")",
+        "username \"U250\" is already taken (as \"u250\")",
+        "email \"U250@Example.com\" is already used by user \"u250\"",
+        "username \"ZED\" is already taken (as \"Zed\")",
+        "username \"RENAMED\" is already taken (as \"renamed\")",
+        "username \"LATE\" is already taken (as \"Late\")",
+    ] {
+        assert!(
+            outside.stderr.contains(refused),
+            "{refused}: {}",
+            outside.stderr
+        );
+    }
+    assert_eq!(
+        outside.stderr.matches("is already").count(),
+        9,
+        "{}",
+        outside.stderr
+    );
+    assert!(
+        outside.stdout.contains("Added user U10"),
+        "{}",
+        outside.stdout
+    );
+    assert!(
+        outside.stdout.contains("Added user U11"),
+        "{}",
+        outside.stdout
+    );
+    assert!(outside.stdout.contains("503 users"), "{}", outside.stdout);
+
+    // The names are read once the run is long enough, and the lookups stop.
+    let db = TestDb::migrated(Backend::Sqlite).unwrap();
+    let mut echoed = String::from("echo sql on\n");
+    users(&mut echoed, 0, 200);
+    let run = db.pipe(&["--single-transaction"], &echoed);
+    let echo = format!("{}{}", run.stdout, run.stderr);
+    let lookups = echo.matches("SELECT \"user\".\"id\"").count();
+    assert!(lookups > 0 && lookups < 100, "{lookups} lookups");
+    assert_eq!(
+        echo.matches("SELECT \"username\", \"email\" FROM \"user\"")
+            .count(),
+        1
+    );
+}
+
 /// An import whose row the database refuses (a trigger here) on SQLite's direct path: the
 /// database's own words, nothing of the file kept, and an open transaction still usable.
 #[tokio::test]

@@ -207,6 +207,15 @@ impl Borrowed {
         Ok(None)
     }
 
+    /// Whether the transaction holds SQLite's write lock (it has written, or began IMMEDIATE):
+    /// then no other connection can write until it ends.
+    pub fn holds_the_write_lock(&self) -> bool {
+        // SAFETY: the handle is this open connection's; a null schema asks about all of them.
+        let state =
+            unsafe { rusqlite::ffi::sqlite3_txn_state(self.handle.0.as_ptr(), std::ptr::null()) };
+        state == rusqlite::ffi::SQLITE_TXN_WRITE
+    }
+
     /// Whether SQLite ended the transaction as it refused a statement.
     pub fn transaction_ended(&self) -> bool {
         self.reader.connection().is_autocommit()
