@@ -57,10 +57,14 @@ impl Builder {
     fn push(&mut self, c: char, quoted: bool) {
         match self.pieces.last_mut() {
             Some(last) if last.quoted == quoted => last.text.push(c),
-            _ => self.pieces.push(Piece {
-                text: c.to_string(),
-                quoted,
-            }),
+            _ => {
+                // Room for a typical word or quoted body: a piece grown a character at a time
+                // from one byte was reallocated three or four times (a script's lines are split
+                // by the hundred thousand).
+                let mut text = String::with_capacity(16);
+                text.push(c);
+                self.pieces.push(Piece { text, quoted });
+            }
         }
     }
 
@@ -73,11 +77,12 @@ impl Builder {
     }
 
     fn end_word(&mut self) {
-        let pieces: Vec<Piece> = std::mem::take(&mut self.pieces)
-            .into_iter()
-            .filter(|p| !p.text.is_empty() || p.quoted)
-            .collect();
-        let text = pieces.iter().map(|p| p.text.as_str()).collect();
+        let mut pieces = std::mem::take(&mut self.pieces);
+        pieces.retain(|p| !p.text.is_empty() || p.quoted);
+        let text = match pieces.as_slice() {
+            [one] => one.text.clone(),
+            _ => pieces.iter().map(|p| p.text.as_str()).collect(),
+        };
         self.words.push(Word { text, pieces });
     }
 }
@@ -85,7 +90,7 @@ impl Builder {
 /// Splits a line into words.
 pub fn split(line: &str) -> Result<Vec<Word>, Unterminated> {
     let mut out = Builder {
-        words: Vec::new(),
+        words: Vec::with_capacity(8),
         pieces: Vec::new(),
     };
     let mut state = State::Between;
