@@ -9,7 +9,8 @@
 //! servers it is one multi-row INSERT in a savepoint (`bulk`). Either way, while it goes in, the
 //! caller's next lines are read ahead through [`ReadAhead`] and queued for the next batch, so
 //! parsing and inserting overlap. `add user` in a transaction on SQLite is here too: on the
-//! borrowed connection, with no savepoint.
+//! borrowed connection, with no savepoint, and in a long run of them with the names already
+//! taken held in memory (`sqlite::taken`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
