@@ -297,19 +297,8 @@ async fn write(
                 format,
                 keep_going: *keep_going,
             };
-            // On SQLite, its lookups (an author's id) go on the unit's connection borrowed here,
-            // as a read in a transaction does: through sqlx's worker, a file of 1,000 authors
-            // waited 1,000 hand-offs before its first batch went in.
-            match lender.as_ref().and_then(Lender::borrowed) {
-                Some(borrowed) => {
-                    let lookups = Route::Borrowed {
-                        borrowed,
-                        sqlx: *db,
-                    };
-                    import::import(db, &lookups, Some(borrowed), import, vocabulary).await
-                }
-                None => import::import(db, db, None, import, vocabulary).await,
-            }
+            let borrowed = lender.as_ref().and_then(Lender::borrowed);
+            import::import(db, borrowed, import, vocabulary).await
         }
         WriteCommand::SetPassword { user, password } => {
             if password.0.is_empty() {

@@ -20,6 +20,8 @@ use crate::command::query::{Field, Literal, PostField, UserField};
 use crate::command::vocabulary::{ColumnKind, LiveColumn, Vocabulary};
 use crate::command::{EntityKind, ImportFormat, UserRef, validate};
 use crate::db::commands::queries::find_user;
+use crate::db::route::Route;
+use crate::db::sql::conn::Conn;
 use crate::db::sql::fetch::Fetch;
 use crate::db::sql::filter::Sql;
 use crate::db::sqlite::borrowed::{Borrowed, Rows};
@@ -267,11 +269,12 @@ pub struct Import<'a> {
     pub keep_going: bool,
 }
 
-/// Imports the file, writing through `db` (or, on SQLite, `borrowed`) and looking authors up
-/// through `lookups` (the same transaction).
-pub async fn import<C: ConnectionTrait, F: Fetch>(
-    db: &C,
-    lookups: &F,
+/// Imports the file, writing through `db` (or, on SQLite, `borrowed`), in the same transaction
+/// as the authors are looked up: on SQLite on the borrowed connection, as a read in a
+/// transaction is (through sqlx's worker, a file of 1,000 authors waited 1,000 hand-offs before
+/// its first batch went in).
+pub async fn import(
+    db: &Conn<'_>,
     borrowed: Option<&Borrowed>,
     import: Import<'_>,
     vocabulary: &Vocabulary,
@@ -282,6 +285,13 @@ pub async fn import<C: ConnectionTrait, F: Fetch>(
         format,
         keep_going,
     } = import;
+    let lookups = match borrowed {
+        Some(borrowed) => Route::Borrowed {
+            borrowed,
+            sqlx: *db,
+        },
+        None => Route::Sqlx(*db),
+    };
     ROWS_READ.store(0, Ordering::Relaxed);
     let extras = vocabulary.extras(entity);
     let records = read(path, format, entity, extras)?.inspect(|_| {
@@ -296,7 +306,9 @@ pub async fn import<C: ConnectionTrait, F: Fetch>(
     };
     let (imported, refused) = match entity {
         EntityKind::User => import_users(&mut writer, records, keep_going, extras).await?,
-        EntityKind::Post => import_posts(&mut writer, lookups, records, keep_going, extras).await?,
+        EntityKind::Post => {
+            import_posts(&mut writer, &lookups, records, keep_going, extras).await?
+        }
     };
     writer.finish().await?;
     let mut text = format!(
